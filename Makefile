@@ -1,0 +1,43 @@
+# heart_plan: two commands on a fresh clone -- `make demo` and `make test`.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+OUT ?= outputs/durham
+
+.PHONY: demo test lint format bench install clean browser
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Run the whole plan on the embedded Durham default and write outputs to $(OUT).
+demo: $(STAMP)
+	$(BIN)/heart-plan run --out $(OUT)
+
+## Run the whole test suite (lint included).
+test: $(STAMP) browser
+	$(BIN)/ruff check src tests bench notebooks
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/pytest
+
+## Debian chromium for the browser tests (playwright drives /usr/bin/chromium).
+browser:
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench notebooks
+
+format: $(STAMP)
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench notebooks
+
+bench: $(STAMP)
+	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) .cache outputs/durham .pytest_cache .ruff_cache

@@ -1,0 +1,400 @@
+"""Scenario configuration: frozen dataclasses loaded from TOML.
+
+A scenario file (``scenarios/durham.toml`` is the embedded default) holds every
+assumption that changes a result.  Unknown keys are errors; every key is documented in
+the default file.  A ``Scenario`` is a pure, serializable value: ``to_dict`` gives back
+a plain dict that ``from_dict`` accepts, so scenarios can be shipped to other processes
+or machines unchanged.
+
+Section layout (see CONVENTIONS.md):
+
+``[data]`` where the data comes from; ``[calls]`` the calls export and its column
+mapping; ``[eligibility]`` which calls HEART could take; ``[demand]`` calibration and
+completion; ``[network]`` road graph, speeds, time bands; ``[response]`` the response
+standard; ``[units.<type>]`` per unit type (``crt`` first); ``[baseline]`` the pilot plan;
+``[budget]``; ``[candidates]`` candidate posts; ``[expansion]``; ``[shifts]``;
+``[simulation]``; ``[solver]``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from heart_plan.errors import ConfigError
+
+HOURS_PER_WEEK = 168
+
+# ----------------------------------------------------------------------------- sections
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Where datasets come from.  ``mirror`` empty means: the default resolution order."""
+
+    mirror: str = ""
+    local_dir: str = "data"
+
+
+@dataclass(frozen=True)
+class CallsConfig:
+    """The calls export: file, column mapping and observation window.
+
+    ``dataset`` is a manifest dataset id, or a path to a CSV/GeoJSON/shapefile export.
+    ``schema`` names a built-in column mapping (``durham_mirror_2021`` or ``durham_cad``);
+    ``columns`` overrides it entry by entry (normalized name -> source column name).
+    ``observed_start``/``observed_end`` (inclusive, local dates) give D, the number of days
+    observed; annual rates are counts x 365 / D.
+    """
+
+    dataset: str = "calls_2021"
+    schema: str = "durham_mirror_2021"
+    columns: dict[str, str] = field(default_factory=dict)
+    timezone: str = "America/New_York"
+    observed_start: str = "2021-01-01"
+    observed_end: str = "2021-09-30"
+
+
+@dataclass(frozen=True)
+class EligibilityConfig:
+    """Which calls HEART could take (phase-1 list by default)."""
+
+    natures: tuple[str, ...] = ()
+    priorities: tuple[int, ...] = (1, 2, 3, 4, 5, 6)
+    exclude_flag_columns: tuple[str, ...] = ("weapon", "violence")
+    exclude_cancelled: bool = True
+    exclude_self_initiated: bool = True
+
+
+@dataclass(frozen=True)
+class DemandConfig:
+    """Calibration to published totals and completion where no call points exist."""
+
+    calibration_year: int = 2021
+    observed_beats: tuple[str, ...] = ()
+    city_totals: dict[str, float] = field(default_factory=dict)
+    observed_beat_totals: dict[str, float] = field(default_factory=dict)
+    covariate: str = "population"
+    shape_from_nature: dict[str, str] = field(default_factory=dict)
+    modeled_points_per_beat: int = 25
+    growth_factor: float = 1.0
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class TimeBand:
+    """A named group of hour-of-week bins sharing one speed factor.
+
+    ``weekday_hours`` apply Monday-Friday, ``weekend_hours`` Saturday-Sunday (hours of day
+    0-23).  ``speed_factor`` multiplies free-flow speeds (1.0 = free flow).
+    """
+
+    speed_factor: float = 1.0
+    weekday_hours: tuple[int, ...] = ()
+    weekend_hours: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    """Road graph source, speeds and time bands."""
+
+    source: str = "trm"
+    graph_file: str = ""
+    speed_kph_by_class: dict[str, float] = field(default_factory=dict)
+    snap_warn_m: float = 500.0
+    access_speed_kph: float = 20.0
+    isochrone_minutes: tuple[int, ...] = (8, 12, 15)
+    time_bands: dict[str, TimeBand] = field(default_factory=dict)
+
+    def band_of_hour(self) -> tuple[str, ...]:
+        """The band name of each of the 168 hour-of-week bins (bin 0 = Monday 00:00)."""
+        out: list[str] = []
+        for b in range(HOURS_PER_WEEK):
+            day, hour = divmod(b, 24)
+            weekend = day >= 5
+            names = [
+                name
+                for name, band in self.time_bands.items()
+                if hour in (band.weekend_hours if weekend else band.weekday_hours)
+            ]
+            out.append(names[0] if names else "")
+        return tuple(out)
+
+
+@dataclass(frozen=True)
+class ResponseConfig:
+    """The response standard (drive time from post to scene)."""
+
+    standard_s: int = 720
+
+
+@dataclass(frozen=True)
+class UnitConfig:
+    """One unit type (``[units.crt]``): crew, busy time, costs.  On-scene times are an
+    assumption (no on-scene times in the data): lognormal with the given mean and sd."""
+
+    crew_size: int = 3
+    on_scene_mean_min: float = 45.0
+    on_scene_sd_min: float = 30.0
+    turnout_s: int = 60
+    return_to_post: bool = True
+    cost_per_staff_hour_usd: float = 50.0
+    productive_hours_per_fte: float = 1800.0
+
+
+@dataclass(frozen=True)
+class BaselineConfig:
+    """The pilot plan: service area, daily hours [start, end), teams."""
+
+    service_area_beats: tuple[str, ...] = ()
+    hours_start: int = 7
+    hours_end: int = 19
+    teams: int = 2
+
+
+@dataclass(frozen=True)
+class BudgetConfig:
+    """Budget and targets."""
+
+    crt_fte: float = 30.0
+    target_reached_share: float = 0.9
+    served_share_target: float = 0.9
+
+
+@dataclass(frozen=True)
+class CandidatesConfig:
+    """Candidate posts: fire stations and/or road nodes."""
+
+    sources: tuple[str, ...] = ("fire_stations", "road_nodes")
+
+
+@dataclass(frozen=True)
+class ExpansionConfig:
+    """Service-area expansion roadmap options."""
+
+    contiguous: bool = True
+    max_teams: int = 12
+
+
+@dataclass(frozen=True)
+class ShiftsConfig:
+    """Shift templates and rest rules for the CP-SAT shift planner."""
+
+    lengths_h: tuple[int, ...] = (8, 10, 12)
+    start_hours: tuple[int, ...] = (0, 6, 7, 8, 10, 12, 14, 16, 18, 20, 22)
+    min_rest_h: int = 10
+    max_teams_per_hour: int = 8
+    daily_windows_h: tuple[int, ...] = (8, 10, 12, 14, 16, 20, 24)
+
+
+@dataclass(frozen=True)
+class SimulationConfig:
+    """Trace-driven simulation options."""
+
+    replications: int = 20
+    seed: int = 0
+    observed_only: bool = False
+
+
+@dataclass(frozen=True)
+class SolverConfig:
+    """Solver determinism: fixed seed and workers, deterministic time limit."""
+
+    seed: int = 0
+    workers: int = 2
+    max_deterministic_time: float = 30.0
+    relative_gap_limit: float = 0.0
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A whole scenario.  ``source`` and ``sha256`` identify the file it came from."""
+
+    name: str = "durham"
+    description: str = ""
+    data: DataConfig = DataConfig()
+    calls: CallsConfig = CallsConfig()
+    eligibility: EligibilityConfig = EligibilityConfig()
+    demand: DemandConfig = DemandConfig()
+    network: NetworkConfig = NetworkConfig()
+    response: ResponseConfig = ResponseConfig()
+    units: dict[str, UnitConfig] = field(default_factory=dict)
+    baseline: BaselineConfig = BaselineConfig()
+    budget: BudgetConfig = BudgetConfig()
+    candidates: CandidatesConfig = CandidatesConfig()
+    expansion: ExpansionConfig = ExpansionConfig()
+    shifts: ShiftsConfig = ShiftsConfig()
+    simulation: SimulationConfig = SimulationConfig()
+    solver: SolverConfig = SolverConfig()
+    source: str = field(default="", compare=False)
+    sha256: str = field(default="", compare=False)
+
+    @property
+    def crt(self) -> UnitConfig:
+        """The CRT unit section (the field unit placed by the planner)."""
+        return self.units["crt"]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain, JSON-serializable dict (the resolved configuration)."""
+        out = _to_plain(self)
+        out.pop("source", None)
+        out.pop("sha256", None)
+        return out
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any], *, source: str = "<dict>") -> Scenario:
+        """Build and validate a scenario from a dict; unknown keys raise ``ConfigError``."""
+        scenario = _build(cls, raw, source, "")
+        _validate(scenario, source)
+        return scenario
+
+
+# ----------------------------------------------------------------------------- loading
+
+
+DEFAULT_SCENARIO_NAME = "durham.toml"
+
+
+def default_scenario_path() -> Path:
+    """The embedded default scenario shipped with the package."""
+    return Path(str(resources.files("heart_plan") / "scenarios" / DEFAULT_SCENARIO_NAME))
+
+
+def load_scenario(path: str | Path | None = None) -> Scenario:
+    """Load a scenario TOML file (the embedded Durham default when ``path`` is None)."""
+    path = Path(path) if path is not None else default_scenario_path()
+    try:
+        raw_bytes = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: scenario file not found; pass an existing file to --scenario "
+            f"or omit it to use the embedded Durham default"
+        ) from None
+    try:
+        raw = tomllib.loads(raw_bytes.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}); fix the syntax") from None
+    scenario = Scenario.from_dict(raw, source=str(path))
+    return dataclasses.replace(
+        scenario, source=str(path), sha256=hashlib.sha256(raw_bytes).hexdigest()
+    )
+
+
+def _to_plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {k: _to_plain(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return [_to_plain(v) for v in value]
+    return value
+
+
+def _build(cls: type, raw: Any, source: str, where: str) -> Any:
+    """Recursively build dataclass ``cls`` from ``raw``, rejecting unknown keys."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: [{where or 'top level'}] must be a table")
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls) if f.compare}
+    unknown = sorted(set(raw) - names)
+    if unknown:
+        raise ConfigError(
+            f"{source}: unknown key {unknown[0]!r} in [{where or 'top level'}]; "
+            f"allowed keys: {', '.join(sorted(names))}"
+        )
+    kwargs = {}
+    for key, value in raw.items():
+        kwargs[key] = _coerce(hints[key], value, source, f"{where}.{key}" if where else key)
+    return cls(**kwargs)
+
+
+def _coerce(hint: Any, value: Any, source: str, where: str) -> Any:
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if dataclasses.is_dataclass(hint):
+        return _build(hint, value, source, where)
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{source}: {where} must be a table, got {value!r}")
+        return {str(k): _coerce(args[1], v, source, f"{where}.{k}") for k, v in value.items()}
+    if origin is tuple:
+        if not isinstance(value, list):
+            raise ConfigError(f"{source}: {where} must be a list, got {value!r}")
+        return tuple(_coerce(args[0], v, source, f"{where}[{i}]") for i, v in enumerate(value))
+    if origin in (typing.Union, types.UnionType):
+        return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{source}: {where} must be a number, got {value!r}")
+        return float(value)
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{source}: {where} must be an integer, got {value!r}")
+        return value
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{source}: {where} must be true or false, got {value!r}")
+        return value
+    if hint is str:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return str(value)
+        if not isinstance(value, str):
+            raise ConfigError(f"{source}: {where} must be a string, got {value!r}")
+        return value
+    return value
+
+
+def _validate(s: Scenario, source: str) -> None:
+    """Cross-field checks that keep later steps from failing obscurely."""
+    if "crt" not in s.units:
+        raise ConfigError(f"{source}: missing [units.crt]; add the CRT unit section")
+    if not s.eligibility.natures:
+        raise ConfigError(f"{source}: eligibility.natures is empty; list the eligible natures")
+    if s.response.standard_s <= 0:
+        raise ConfigError(f"{source}: response.standard_s must be > 0 seconds")
+    if not 0 <= s.baseline.hours_start < 24 or not 0 < s.baseline.hours_end <= 24:
+        raise ConfigError(f"{source}: baseline.hours_start/hours_end must be hours 0-24")
+    if s.baseline.teams < 0:
+        raise ConfigError(f"{source}: baseline.teams must be >= 0")
+    if not 0 < s.budget.target_reached_share <= 1:
+        raise ConfigError(f"{source}: budget.target_reached_share must be in (0, 1]")
+    if not 1 <= s.solver.workers <= 64:
+        raise ConfigError(f"{source}: solver.workers must be between 1 and 64")
+    if s.demand.growth_factor <= 0:
+        raise ConfigError(f"{source}: demand.growth_factor must be > 0")
+    for name, unit in s.units.items():
+        if unit.crew_size < 1 or unit.productive_hours_per_fte <= 0:
+            raise ConfigError(f"{source}: units.{name}: crew_size and hours must be positive")
+        if unit.on_scene_mean_min <= 0 or unit.on_scene_sd_min < 0:
+            raise ConfigError(f"{source}: units.{name}: on-scene mean must be > 0, sd >= 0")
+    if s.network.time_bands:
+        bands = s.network.band_of_hour()
+        missing = [b for b, name in enumerate(bands) if not name]
+        if missing:
+            raise ConfigError(
+                f"{source}: network.time_bands leave hour-of-week bin {missing[0]} "
+                f"without a band; every weekday and weekend hour 0-23 needs exactly one band"
+            )
+        for name, band in s.network.time_bands.items():
+            if band.speed_factor <= 0:
+                raise ConfigError(f"{source}: network.time_bands.{name}.speed_factor must be > 0")
+            for h in (*band.weekday_hours, *band.weekend_hours):
+                if not 0 <= h < 24:
+                    raise ConfigError(f"{source}: network.time_bands.{name}: hour {h} not 0-23")
+        for day_kind in ("weekday_hours", "weekend_hours"):
+            seen: dict[int, str] = {}
+            for name, band in s.network.time_bands.items():
+                for h in getattr(band, day_kind):
+                    if h in seen:
+                        raise ConfigError(
+                            f"{source}: network.time_bands: {day_kind} hour {h} is in both "
+                            f"{seen[h]!r} and {name!r}; each hour belongs to one band"
+                        )
+                    seen[h] = name
