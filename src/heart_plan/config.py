@@ -51,7 +51,8 @@ class CallsConfig:
     ``schema`` names a built-in column mapping (``durham_mirror_2021`` or ``durham_cad``);
     ``columns`` overrides it entry by entry (normalized name -> source column name).
     ``observed_start``/``observed_end`` (inclusive, local dates) give D, the number of days
-    observed; annual rates are counts x 365 / D.
+    observed; annual rates are counts x 365 / D.  ``coordinates_crs`` is the CRS of the x/y
+    columns (empty: the schema's, EPSG:4326 for the mirror, EPSG:2264 for the CAD export).
     """
 
     dataset: str = "calls_2021"
@@ -60,6 +61,7 @@ class CallsConfig:
     timezone: str = "America/New_York"
     observed_start: str = "2021-01-01"
     observed_end: str = "2021-09-30"
+    coordinates_crs: str = ""
 
 
 @dataclass(frozen=True)
