@@ -1,0 +1,179 @@
+"""The planning context: everything the optimizers, the shift planner and the simulator
+need about one scenario, built once.
+
+``build_context(scenario, mirror)`` runs the data half of the pipeline:
+
+1. ``loaders.load_inputs`` (validated beats, calls, stations, population, checksums);
+2. ``demand.build_demand`` (calibrated, completed eligible-call demand);
+3. ``network.load_graph`` + ``DriveTimeEngine`` (drive times per time band);
+4. snapping every demand point to its nearest routable node; demand nodes
+   (``demand_id`` = node id) carry the annual eligible calls of every beat that snaps there;
+5. candidate sites (fire stations and/or road nodes).
+
+Drive-time matrices (demand nodes x sites, integer seconds) are computed per band on first
+use and cached on disk by the network engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from heart_plan.config import HOURS_PER_WEEK, Scenario
+from heart_plan.demand import Demand, build_demand
+from heart_plan.errors import DataError
+from heart_plan.loaders import DurhamInputs, load_inputs
+from heart_plan.network import (
+    DriveTimeEngine,
+    RoadNetwork,
+    aggregate_demand,
+    candidate_sites,
+    drive_time_matrix,
+    load_graph,
+    snap_points,
+)
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True, eq=False)
+class PlanningContext:
+    """One scenario's inputs, demand, road network and candidate sites.
+
+    Attributes
+    ----------
+    demand_nodes
+        ``demand_id`` (= node id), ``node_id``, ``calls_per_year`` (citywide, all beats),
+        ``access_s``, ``lon``, ``lat``, ``modeled_share``.
+    node_beat_calls
+        index ``demand_id``, one column per city beat: annual eligible calls of that beat
+        snapped to the node (rows sum to ``demand_nodes.calls_per_year``).
+    sites
+        ``site_id, node_id, lon, lat, kind, snap_distance_m, access_s``.
+    """
+
+    scenario: Scenario
+    inputs: DurhamInputs
+    demand: Demand
+    network: RoadNetwork
+    engine: DriveTimeEngine
+    point_snaps: pd.DataFrame
+    demand_nodes: pd.DataFrame
+    node_beat_calls: pd.DataFrame
+    sites: pd.DataFrame
+    _matrices: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    @property
+    def city_beats(self) -> tuple[str, ...]:
+        """The city beat ids (35 for Durham), sorted."""
+        return tuple(self.node_beat_calls.columns)
+
+    @property
+    def band_of_hour(self) -> tuple[str, ...]:
+        """Band name of each hour-of-week bin."""
+        return self.scenario.network.band_of_hour()
+
+    @property
+    def calls_per_year(self) -> float:
+        """Citywide eligible calls per year (the denominator of every citywide share)."""
+        return float(self.demand_nodes["calls_per_year"].sum())
+
+    def weights(self, beats: Iterable[str] | None = None) -> pd.Series:
+        """Annual eligible calls per demand node inside ``beats`` (all city beats if None),
+        zero rows dropped; index ``demand_id``."""
+        cols = list(self.city_beats) if beats is None else [str(b) for b in beats]
+        unknown = sorted(set(cols) - set(self.city_beats))
+        if unknown:
+            raise DataError(
+                f"beat {unknown[0]!r} is not a city beat; use ids from beat_demand.csv "
+                f"(e.g. {', '.join(self.city_beats[:3])})"
+            )
+        w = self.node_beat_calls[cols].sum(axis=1)
+        return w[w > 0].rename("calls_per_year")
+
+    def matrix(self, band: str) -> pd.DataFrame:
+        """Drive times (int s) from every site to every demand node in ``band``."""
+        if band not in self._matrices:
+            self._matrices[band] = drive_time_matrix(
+                self.engine, self.demand_nodes, self.sites, band=band
+            )
+        return self._matrices[band]
+
+    def arrivals_by_hour(self, beats: Iterable[str] | None = None) -> np.ndarray:
+        """Annual eligible calls in each of the 168 hour-of-week bins for ``beats``."""
+        cols = list(self.city_beats) if beats is None else [str(b) for b in beats]
+        per_beat = self.demand.beats.set_index("beat_id")["eligible_calls_per_year"]
+        share = self.demand.beat_hour_share.loc[cols].to_numpy(dtype=float)
+        out = (share * per_beat.loc[cols].to_numpy(dtype=float)[:, None]).sum(axis=0)
+        assert out.shape == (HOURS_PER_WEEK,)
+        return out
+
+    def busiest_band(self, beats: Iterable[str] | None = None) -> str:
+        """The band holding the most eligible calls for ``beats``."""
+        arrivals = self.arrivals_by_hour(beats)
+        by_band = pd.Series(arrivals, index=list(self.band_of_hour)).groupby(level=0).sum()
+        return str(by_band.idxmax())
+
+
+def build_context(
+    scenario: Scenario,
+    mirror: str | Path | None = None,
+    *,
+    progress: Progress | None = None,
+) -> PlanningContext:
+    """Load data, build demand and the road network, snap demand and candidate sites."""
+    say = progress or (lambda _msg: None)
+    say("loading and validating inputs")
+    inputs = load_inputs(scenario, mirror)
+    say("building calibrated eligible-call demand")
+    demand = build_demand(inputs, scenario)
+    say("loading the road network")
+    network = load_graph(scenario, inputs.mirror)
+    engine = DriveTimeEngine.from_scenario(network, scenario)
+    say("snapping demand points and candidate sites")
+    points = demand.points
+    snaps = snap_points(
+        engine,
+        points["lon"].to_numpy(),
+        points["lat"].to_numpy(),
+        points["point_id"].to_numpy(),
+        access_speed_kph=scenario.network.access_speed_kph,
+        snap_warn_m=scenario.network.snap_warn_m,
+    )
+    demand_nodes = aggregate_demand(points, snaps)
+    node_of_point = pd.Series(snaps["node_id"].to_numpy(), index=snaps["id"].to_numpy())
+    joined = pd.DataFrame(
+        {
+            "demand_id": node_of_point.loc[points["point_id"].to_numpy()].to_numpy(),
+            "beat_id": points["beat_id"].astype(str).to_numpy(),
+            "calls_per_year": points["calls_per_year"].to_numpy(dtype=float),
+        }
+    )
+    node_beat = joined.pivot_table(
+        index="demand_id", columns="beat_id", values="calls_per_year", aggfunc="sum", fill_value=0.0
+    )
+    node_beat = node_beat.reindex(demand_nodes["demand_id"].to_numpy(), fill_value=0.0)
+    node_beat = node_beat[sorted(node_beat.columns)]
+    node_beat.columns.name = None
+    sites = candidate_sites(
+        engine,
+        inputs.stations,
+        sources=scenario.candidates.sources,
+        access_speed_kph=scenario.network.access_speed_kph,
+        snap_warn_m=scenario.network.snap_warn_m,
+    )
+    return PlanningContext(
+        scenario=scenario,
+        inputs=inputs,
+        demand=demand,
+        network=network,
+        engine=engine,
+        point_snaps=snaps,
+        demand_nodes=demand_nodes,
+        node_beat_calls=node_beat,
+        sites=sites,
+    )
