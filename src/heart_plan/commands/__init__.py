@@ -10,7 +10,14 @@ import importlib
 import click
 
 # module name -> attribute holding the click command or group
-COMMANDS: dict[str, str] = {}
+COMMANDS: dict[str, str] = {
+    "data": "data",
+    "demand": "demand",
+    "network": "network",
+    "simulate": "simulate",
+    "place": "place",
+    "expand": "expand",
+}
 
 
 def register_all(group: click.Group) -> None:

@@ -1,0 +1,147 @@
+"""Wiring the simulator to Durham data: replayed calls -> snapped trace -> drive times.
+
+Data flow: ``load_inputs`` (the calls file of ``--calls`` replaces ``[calls] dataset``) ->
+``build_demand`` -> ``replay_calls`` (observed calls plus flagged modeled calls) ->
+``snap_points`` (scene = nearest road node) -> :func:`trace_from_calls` over the year (or
+the observed window with ``observed_only``).  Drive times are the network engine's
+node-to-node times per band (``DriveTimeEngine.pairs``), the same node-to-node times the
+optimizers' *covered* uses (no access leg from the node to the call point).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from heart_plan.config import Scenario
+from heart_plan.plan import Plan
+from heart_plan.simulation.engine import Deployment, TravelFn, simulate
+from heart_plan.simulation.onscene import on_scene_from_unit
+from heart_plan.simulation.results import SimulationResult
+from heart_plan.simulation.trace import CallTrace, trace_from_calls
+
+
+@dataclass(frozen=True, eq=False)
+class ReplayInputs:
+    """Everything a plan simulation needs apart from the plan: trace, travel, records."""
+
+    calls: pd.DataFrame
+    scene_node: np.ndarray
+    travel_s: TravelFn
+    data_files: dict[str, Path] = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def trace_for(self, plan: Plan, scenario: Scenario, *, observed_only: bool) -> CallTrace:
+        """The call trace with ``in_area`` set from the plan's service area."""
+        start, end = horizon(scenario, observed_only=observed_only)
+        return trace_from_calls(
+            self.calls,
+            self.scene_node,
+            service_area_beats=plan.service_area_beats,
+            timezone=scenario.calls.timezone,
+            start=start,
+            end=end,
+        )
+
+
+def horizon(scenario: Scenario, *, observed_only: bool) -> tuple[str, str]:
+    """[start, end) local dates: the calibration year, or the observed window."""
+    if observed_only:
+        end = pd.Timestamp(scenario.calls.observed_end) + pd.Timedelta(days=1)
+        return scenario.calls.observed_start, str(end.date())
+    year = scenario.demand.calibration_year
+    return f"{year}-01-01", f"{year + 1}-01-01"
+
+
+def load_replay(
+    scenario: Scenario,
+    *,
+    mirror: str | Path | None = None,
+    calls_file: str | Path | None = None,
+    seed: int = 0,
+    observed_only: bool = False,
+) -> ReplayInputs:
+    """Load, replay and snap the calls; build the network engine's travel function."""
+    from heart_plan.demand import build_demand, replay_calls
+    from heart_plan.loaders import load_inputs
+    from heart_plan.network.engine import DriveTimeEngine
+    from heart_plan.network.graph import load_graph
+    from heart_plan.network.snap import snap_points
+    from heart_plan.paths import resolve_mirror
+
+    if calls_file is not None:
+        calls_cfg = dataclasses.replace(scenario.calls, dataset=str(Path(calls_file).resolve()))
+        scenario = dataclasses.replace(scenario, calls=calls_cfg)
+    inputs = load_inputs(scenario, mirror)
+    demand = build_demand(inputs, scenario)
+    calls = replay_calls(
+        demand,
+        inputs,
+        scenario,
+        year=scenario.demand.calibration_year,
+        seed=seed,
+        observed_only=observed_only,
+    )
+    network = load_graph(scenario, resolve_mirror(mirror, scenario.data.mirror))
+    engine = DriveTimeEngine.from_scenario(network, scenario)
+    snaps = snap_points(
+        engine,
+        calls["lon"].to_numpy(),
+        calls["lat"].to_numpy(),
+        calls["call_id"].to_numpy(),
+        access_speed_kph=scenario.network.access_speed_kph,
+        snap_warn_m=scenario.network.snap_warn_m,
+        on_outside="flag",
+    )
+
+    def travel_s(from_nodes: np.ndarray, to_nodes: np.ndarray, band: str) -> np.ndarray:
+        return engine.pairs(from_nodes, to_nodes, band=band)
+
+    info = {
+        "replayed_calls": int(len(calls)),
+        "observed_calls": int((calls["basis"] == "observed").sum()),
+        "modeled_calls": int((calls["basis"] == "modeled").sum()),
+        "snap_beyond_warn": int(snaps["beyond_warn"].sum()),
+        "snap_outside_extent": int(snaps["outside_extent"].sum()),
+        "snap_distance_max_m": float(snaps["snap_distance_m"].max()) if len(snaps) else 0.0,
+        "replay_seed": seed,
+        "observed_only": observed_only,
+    }
+    return ReplayInputs(
+        calls=calls,
+        scene_node=snaps["node_id"].to_numpy(dtype=np.int64),
+        travel_s=travel_s,
+        data_files=dict(inputs.paths),
+        info=info,
+    )
+
+
+def simulate_plan(
+    plan: Plan,
+    scenario: Scenario,
+    replay: ReplayInputs,
+    *,
+    replications: int,
+    seed: int,
+    observed_only: bool = False,
+) -> SimulationResult:
+    """Simulate ``plan`` over the replayed calls with the scenario's CRT parameters."""
+    crt = scenario.units.get(plan.unit_type, scenario.crt)
+    trace = replay.trace_for(plan, scenario, observed_only=observed_only)
+    deployment = Deployment.from_plan(plan, scenario.network.band_of_hour())
+    return simulate(
+        trace,
+        deployment,
+        replay.travel_s,
+        on_scene=on_scene_from_unit(crt),
+        standard_s=scenario.response.standard_s,
+        turnout_s=crt.turnout_s,
+        return_to_post=crt.return_to_post,
+        replications=replications,
+        seed=seed,
+    )
