@@ -17,6 +17,8 @@ COMMANDS: dict[str, str] = {
     "simulate": "simulate",
     "place": "place",
     "expand": "expand",
+    "run": "run",
+    "shifts": "shifts",
 }
 
 

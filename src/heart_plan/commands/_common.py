@@ -32,3 +32,11 @@ def out_option(default: str) -> click.Option:
         show_default=True,
         help="Output directory.",
     )
+
+
+def command_line() -> str:
+    """The command line of this run, for plan files and run records."""
+    import shlex
+    import sys
+
+    return "heart-plan " + " ".join(shlex.quote(a) for a in sys.argv[1:])

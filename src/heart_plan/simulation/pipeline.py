@@ -67,11 +67,10 @@ def load_replay(
     observed_only: bool = False,
 ) -> ReplayInputs:
     """Load, replay and snap the calls; build the network engine's travel function."""
-    from heart_plan.demand import build_demand, replay_calls
+    from heart_plan.demand import build_demand
     from heart_plan.loaders import load_inputs
     from heart_plan.network.engine import DriveTimeEngine
     from heart_plan.network.graph import load_graph
-    from heart_plan.network.snap import snap_points
     from heart_plan.paths import resolve_mirror
 
     if calls_file is not None:
@@ -79,6 +78,26 @@ def load_replay(
         scenario = dataclasses.replace(scenario, calls=calls_cfg)
     inputs = load_inputs(scenario, mirror)
     demand = build_demand(inputs, scenario)
+    network = load_graph(scenario, resolve_mirror(mirror, scenario.data.mirror))
+    engine = DriveTimeEngine.from_scenario(network, scenario)
+    return replay_inputs(
+        scenario, inputs, demand, engine, seed=seed, observed_only=observed_only
+    )
+
+
+def replay_inputs(
+    scenario: Scenario,
+    inputs: Any,
+    demand: Any,
+    engine: Any,
+    *,
+    seed: int = 0,
+    observed_only: bool = False,
+) -> ReplayInputs:
+    """Replay and snap the calls with already-built inputs, demand and drive-time engine."""
+    from heart_plan.demand import replay_calls
+    from heart_plan.network.snap import snap_points
+
     calls = replay_calls(
         demand,
         inputs,
@@ -87,8 +106,6 @@ def load_replay(
         seed=seed,
         observed_only=observed_only,
     )
-    network = load_graph(scenario, resolve_mirror(mirror, scenario.data.mirror))
-    engine = DriveTimeEngine.from_scenario(network, scenario)
     snaps = snap_points(
         engine,
         calls["lon"].to_numpy(),

@@ -1,0 +1,107 @@
+"""``heart-plan place``: choose posts for a service area and a number of teams."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from heart_plan.commands._common import command_line, mirror_option, out_option, scenario_option
+
+
+@click.command("place")
+@scenario_option
+@out_option("outputs/durham/place")
+@mirror_option
+@click.option(
+    "--beats",
+    default="",
+    help="Comma-separated beat ids (default: baseline area; 'all' = citywide).",
+)
+@click.option(
+    "--teams",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Teams on duty (default: baseline teams).",
+)
+@click.option("--band", default="", help="Place for one time band only (default: every band).")
+@click.option("--queue-aware", is_flag=True, help="Use MEXCLP expected coverage (busy teams).")
+@click.option("--fixed-sites", default="", help="Comma-separated site ids kept as posts.")
+def place(
+    scenario_path: Path | None,
+    out_dir: Path,
+    mirror: Path | None,
+    beats: str,
+    teams: int | None,
+    band: str,
+    queue_aware: bool,
+    fixed_sites: str,
+) -> None:
+    """Choose posts (MCLP, or MEXCLP with --queue-aware) and write plan.json + posts.csv."""
+    from heart_plan.atomic import write_csv
+    from heart_plan.config import load_scenario
+    from heart_plan.context import build_context
+    from heart_plan.placement import place_teams, placement_table, plan_from_placements
+    from heart_plan.plan import write_plan
+    from heart_plan.runinfo import run_info, write_run_info
+
+    scenario = load_scenario(scenario_path)
+    if band and band not in scenario.network.time_bands:
+        raise click.BadParameter(
+            f"unknown band {band!r}; choose one of {', '.join(scenario.network.time_bands)}",
+            param_hint="--band",
+        )
+    ctx = build_context(scenario, mirror, progress=lambda m: click.echo(f"[place] {m}", err=True))
+    area = _area(beats, scenario.baseline.service_area_beats, ctx.city_beats)
+    teams = teams or scenario.baseline.teams
+    fixed = tuple(s for s in fixed_sites.split(",") if s)
+    bands = [band] if band else list(scenario.network.time_bands)
+    placements = {}
+    for b in bands:
+        click.echo(f"[place] band {b}: {teams} teams over {len(area)} beats", err=True)
+        placements[b] = place_teams(
+            ctx, area, teams, band=b, queue_aware=queue_aware, fixed_sites=fixed
+        )
+    busiest = band or ctx.busiest_band(area)
+    main = placements.get(busiest, next(iter(placements.values())))
+    predicted = {
+        "covered_share_of_area": main.covered_share,
+        "covered_calls_per_year": float(main.result.covered_weight or 0.0),
+        "covered_share_of_city": float(main.result.covered_weight or 0.0) / ctx.calls_per_year,
+        "mean_drive_time_s": main.result.mean_drive_time_s,
+    }
+    if main.result.expected_covered_share is not None:
+        predicted["expected_covered_share_of_area"] = main.result.expected_covered_share
+    hours = (scenario.baseline.hours_start, scenario.baseline.hours_end)
+    command = command_line()
+    plan = plan_from_placements(
+        ctx, area, placements, hours=hours, command=command, predicted=predicted
+    )
+    table = placement_table(placements)
+    info = run_info(
+        scenario,
+        command=command,
+        data_files=ctx.inputs.paths,
+        extra={"placements": {b: p.result.to_dict() for b, p in placements.items()}},
+    )
+    write_csv(out_dir / "posts.csv", table)
+    write_plan(out_dir / "plan.json", plan)
+    write_run_info(out_dir, info)
+    click.echo(main.result.summary())
+    click.echo(f"outputs: {out_dir}")
+
+
+def _area(beats: str, baseline: tuple[str, ...], city: tuple[str, ...]) -> list[str]:
+    """Parse --beats: empty = baseline area, 'all' = every city beat, else a list."""
+    if not beats:
+        return list(baseline)
+    if beats.strip().lower() == "all":
+        return list(city)
+    area = [b.strip() for b in beats.split(",") if b.strip()]
+    unknown = [b for b in area if b not in city]
+    if unknown:
+        raise click.BadParameter(
+            f"{unknown[0]!r} is not a city beat; use ids such as {', '.join(city[:4])}",
+            param_hint="--beats",
+        )
+    return area

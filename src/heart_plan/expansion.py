@@ -1,0 +1,193 @@
+"""Service-area expansion roadmap and the citywide answer.
+
+Roadmap (greedy, as the department chose its pilot: by eligible-call volume): start from
+the baseline's pilot beats; at each step add the beat (adjacent to the area when
+``[expansion] contiguous``) with the most eligible calls per year *reachable* within the
+standard, i.e. on demand nodes within ``standard_s`` of some candidate site.  Teams per
+step = max(spatial teams, workload teams):
+
+* spatial teams: LSCP (Toregas 1971), the fewest posts covering every coverable demand node
+  of the area within the standard (busiest band);
+* workload teams: Erlang B (loss system) at the area's busiest hour of the week, the fewest
+  teams serving ``[budget] served_share_target`` of calls.
+
+The citywide curve: for 1..``max_teams`` teams on duty over all city beats, the covered
+share of citywide eligible calls (MCLP) and the queue-aware expected covered share
+(MEXCLP with busy fraction from the citywide mean workload), plus the Erlang-B served
+share; the *reached* estimate is the queue-aware expected covered share.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from heart_plan.context import PlanningContext
+from heart_plan.models import LSCP
+from heart_plan.placement import busy_fraction, mean_busy_time_h, place_teams, solve_options
+from heart_plan.staffing.erlang import served_share, teams_needed
+from heart_plan.staffing.workload import offered_load_by_hour
+
+ROADMAP_COLUMNS = (
+    "step", "beat_added", "district", "beats_in_area", "calls_added_per_year",
+    "area_calls_per_year", "cumulative_share", "teams_spatial", "teams_workload", "teams",
+    "marginal_calls_per_added_team", "busiest_band",
+)  # fmt: skip
+
+
+def beat_adjacency(beats: gpd.GeoDataFrame, *, tolerance_m: float = 25.0) -> dict[str, set[str]]:
+    """Beats sharing a border (within ``tolerance_m``), by beat id."""
+    proj = beats.to_crs(beats.estimate_utm_crs())
+    grown = proj.assign(geometry=proj.geometry.buffer(tolerance_m))
+    pairs = gpd.sjoin(grown, proj, predicate="intersects")
+    out: dict[str, set[str]] = {str(b): set() for b in beats["beat_id"]}
+    for a, b in zip(pairs["beat_id_left"], pairs["beat_id_right"], strict=True):
+        if a != b:
+            out[str(a)].add(str(b))
+    return out
+
+
+def reachable_calls_by_beat(ctx: PlanningContext, band: str) -> pd.Series:
+    """Annual eligible calls per beat on demand nodes within the standard of any site."""
+    matrix = ctx.matrix(band)
+    reachable = matrix.le(ctx.scenario.response.standard_s).any(axis=1)
+    return ctx.node_beat_calls.loc[reachable[reachable].index].sum(axis=0)
+
+
+def teams_for_area(ctx: PlanningContext, beats: list[str]) -> tuple[int, int, str]:
+    """(spatial teams, workload teams, band) for a service area."""
+    band = ctx.busiest_band(beats)
+    weights = ctx.weights(beats)
+    radius_s = ctx.scenario.response.standard_s
+    matrix = ctx.matrix(band).loc[weights.index]
+    coverable = matrix.le(radius_s).any(axis=1)
+    lscp = LSCP.from_cost_matrix(matrix[coverable], weights[coverable], radius_s=radius_s)
+    result = lscp.solve(solve_options(ctx))
+    busy_h = mean_busy_time_h(ctx, result.mean_drive_time_s)
+    peak_load = float(offered_load_by_hour(ctx.arrivals_by_hour(beats), busy_h).max())
+    workload = teams_needed(peak_load, ctx.scenario.budget.served_share_target)
+    return len(result.selected_sites), workload, band
+
+
+def expansion_roadmap(
+    ctx: PlanningContext,
+    *,
+    start_beats: Iterable[str] | None = None,
+    contiguous: bool | None = None,
+    progress=None,
+) -> pd.DataFrame:
+    """The order in which to add beats, and the teams each step needs (module docstring).
+
+    Step 0 is the starting area (the baseline pilot beats by default).
+    """
+    scenario = ctx.scenario
+    area = [str(b) for b in (start_beats or scenario.baseline.service_area_beats)]
+    contiguous = scenario.expansion.contiguous if contiguous is None else contiguous
+    city = list(ctx.city_beats)
+    beats_gdf = ctx.inputs.beats
+    city_gdf = beats_gdf[beats_gdf["beat_id"].isin(city)]
+    adjacency = beat_adjacency(city_gdf)
+    district = beats_gdf.set_index("beat_id")["district"].to_dict()
+    reachable = reachable_calls_by_beat(ctx, ctx.busiest_band())
+    total = ctx.calls_per_year
+    rows: list[dict] = []
+    prev_teams: int | None = None
+    prev_calls = 0.0
+    added = ""
+    while True:
+        spatial, workload, band = teams_for_area(ctx, area)
+        teams = max(spatial, workload)
+        area_calls = float(ctx.weights(area).sum())
+        rows.append(
+            {
+                "step": len(rows),
+                "beat_added": added,
+                "district": district.get(added, ""),
+                "beats_in_area": len(area),
+                "calls_added_per_year": area_calls - prev_calls,
+                "area_calls_per_year": area_calls,
+                "cumulative_share": area_calls / total,
+                "teams_spatial": spatial,
+                "teams_workload": workload,
+                "teams": teams,
+                "marginal_calls_per_added_team": (
+                    (area_calls - prev_calls) / (teams - prev_teams)
+                    if prev_teams is not None and teams > prev_teams
+                    else np.nan
+                ),
+                "busiest_band": band,
+            }
+        )
+        if progress:
+            progress(f"expansion step {len(rows) - 1}: {len(area)} beats, {teams} teams")
+        prev_teams, prev_calls = teams, area_calls
+        remaining = [b for b in city if b not in area]
+        if not remaining:
+            break
+        frontier = [b for b in remaining if adjacency[b] & set(area)] if contiguous else []
+        pool = frontier or remaining
+        added = max(pool, key=lambda b: (reachable.get(b, 0.0), b))
+        area = [*area, added]
+    return pd.DataFrame(rows, columns=list(ROADMAP_COLUMNS))
+
+
+def citywide_curve(
+    ctx: PlanningContext, *, max_teams: int | None = None, progress=None
+) -> pd.DataFrame:
+    """Citywide share covered / expected covered / reached against teams on duty, from one
+    team up to "enough for citywide": the curve stops one team after the reached share first
+    meets ``[budget] target_reached_share`` (or at ``max_teams``).
+
+    Columns: ``teams, covered_share`` (MCLP, teams never busy), ``expected_covered_share``
+    (MEXCLP: a call is reached when at least one team covering it is free, each busy with
+    the loss-system probability ``q``), ``busy_fraction`` (q), ``served_share`` (Erlang B,
+    ignoring space), ``reached_share`` (= the queue-aware expected covered share, the
+    optimizer's estimate of *reached*); all shares of citywide eligible calls per year.
+    """
+    max_teams = max_teams or ctx.scenario.expansion.max_teams
+    city = list(ctx.city_beats)
+    band = ctx.busiest_band(city)
+    radius_s = ctx.scenario.response.standard_s
+    target = ctx.scenario.budget.target_reached_share
+    rows: list[dict] = []
+    for teams in range(1, max_teams + 1):
+        plain = place_teams(ctx, city, teams, band=band)
+        mean_drive = plain.result.mean_drive_time_s
+        q = busy_fraction(ctx, city, teams, mean_drive_s=mean_drive)
+        queued = place_teams(ctx, city, teams, band=band, queue_aware=True, q=q)
+        arrivals = ctx.arrivals_by_hour(city)
+        load = offered_load_by_hour(arrivals, mean_busy_time_h(ctx, mean_drive))
+        served = float((arrivals * served_share(teams, load)).sum() / arrivals.sum())
+        expected = float(queued.result.expected_covered_share or 0.0)
+        rows.append(
+            {
+                "teams": teams,
+                "covered_share": plain.covered_share,
+                "expected_covered_share": expected,
+                "busy_fraction": q,
+                "served_share": served,
+                "reached_share": expected,
+                "mean_drive_time_s": mean_drive,
+                "radius_s": radius_s,
+            }
+        )
+        if progress:
+            progress(
+                f"citywide curve: {teams} teams, covered {plain.covered_share:.1%}, "
+                f"reached {rows[-1]['reached_share']:.1%}"
+            )
+        met = [r["teams"] for r in rows if r["reached_share"] >= target]
+        if met and teams >= met[0] + 1:
+            break
+    return pd.DataFrame(rows)
+
+
+def teams_for_target(
+    curve: pd.DataFrame, target: float, column: str = "reached_share"
+) -> int | None:
+    """Fewest teams whose ``column`` reaches ``target`` (None when the curve never does)."""
+    hit = curve.loc[curve[column] >= target, "teams"]
+    return int(hit.min()) if len(hit) else None

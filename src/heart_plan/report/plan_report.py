@@ -1,0 +1,324 @@
+"""``report.html``: plain-language answers to the department's FAQ questions, with the
+figures, charts, tables, assumptions, data provenance and what is modeled.
+
+Every number comes from a ``pipeline.PipelineResult``; measure names follow
+CONVENTIONS.md (*covered* = optimizer, *served* / *reached* = loss model and simulation).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from heart_plan.report import charts
+from heart_plan.report.html import ReportBuilder
+
+if TYPE_CHECKING:
+    from heart_plan.pipeline import PipelineResult
+
+SECTIONS = (
+    "summary", "where", "why-not-citywide", "area-selection", "hours", "why-not-24-7",
+    "verification", "equity", "modeled", "assumptions", "provenance",
+)  # fmt: skip
+
+
+def _pct(x: float) -> str:
+    return f"{x:.1%}"
+
+
+def _sim(result: PipelineResult, plan: str, measure: str) -> float:
+    summary = result.simulations[plan]["summary"].set_index("measure")
+    return float(summary.loc[measure, "mean"])
+
+
+def build_report(
+    result: PipelineResult,
+    *,
+    equity: pd.DataFrame,
+    provenance: pd.DataFrame,
+    run_label: str,
+) -> ReportBuilder:
+    """The report page (save with ``.save(path)``)."""
+    ctx, s = result.ctx, result.ctx.scenario
+    key = result.key_results
+    total = ctx.calls_per_year
+    cur, rec = result.current_plan, result.recommended_plan
+    cur_reached = _sim(result, "current", "reached_share")
+    rec_reached = _sim(result, "recommended", "reached_share")
+    target = s.budget.target_reached_share
+    teams_target = key["teams_for_citywide_target"]
+    h247 = key["fte_24_7"]
+    best12 = key["best_12h_window"]
+    base = s.baseline
+    minutes = s.response.standard_s / 60
+
+    r = ReportBuilder(
+        "HEART Community Response Teams: where, when and how many",
+        subtitle=(
+            f"Durham Community Safety Department - scenario '{s.name}', eligible 911 calls "
+            f"calibrated to {s.demand.calibration_year} published totals"
+        ),
+        footer=run_label,
+    )
+    sec = r.section("summary", "Summary")
+    sec.key_figures(
+        {
+            "Eligible calls per year (citywide)": f"{total:,.0f}",
+            "Modeled share of that demand": _pct(key["modeled_share"]),
+            "Reached today (pilot plan, simulated)": _pct(cur_reached),
+            "Reached with the recommended plan": _pct(rec_reached),
+            f"Teams on duty for {target:.0%} reached citywide": str(
+                teams_target["reached_queue_aware"] or f"> {s.expansion.max_teams}"
+            ),
+            "Added FTE to go 24/7": f"{h247['added_fte']:.1f}",
+        }
+    )
+    sec.paragraph(
+        f"Durham residents make about {total:,.0f} eligible HEART calls a year (trespass, "
+        f"welfare checks, crisis, and the other {len(s.eligibility.natures)} eligible natures). "
+        f"The pilot plan ({len(cur.service_area_beats)} beats, {base.hours_start:02d}:00-"
+        f"{base.hours_end:02d}:00, {base.teams} teams) reaches {_pct(cur_reached)} of them "
+        f"within {minutes:.0f} minutes' drive. Within the budget of {s.budget.crt_fte:.0f} CRT "
+        f"FTE, the recommended plan (citywide, {max(rec.teams_on_duty)} teams at the busiest "
+        f"hour, shifts chosen by the optimizer) reaches {_pct(rec_reached)}."
+    )
+    sec.note(
+        "Reached = served by a HEART team within the response standard, measured by replaying "
+        "a year of calls in the simulation; covered = within the standard of a post "
+        "(optimizer, ignores busy teams). The two are labelled wherever they appear."
+    )
+
+    sec = r.section("where", "Where do these units operate?")
+    sec.paragraph(
+        f"Today: the {len(cur.service_area_beats)} pilot beats "
+        f"({', '.join(cur.service_area_beats)}). Recommended: all {len(ctx.city_beats)} city "
+        f"beats. Posts are chosen by the maximal covering location model (MCLP) among "
+        f"{len(ctx.sites):,} candidate sites (fire stations and road intersections); real post "
+        f"locations are not public, so the current plan's posts are also optimized."
+    )
+    posts = pd.DataFrame(
+        [
+            {"plan": name, "order": i + 1, "band": p.band, "site": p.site_id,
+             "lat": round(p.lat, 5), "lon": round(p.lon, 5)}
+            for name, plan in (("current", cur), ("recommended", rec))
+            for i, p in enumerate(plan.posts)
+            if p.band == ctx.busiest_band(plan.service_area_beats)
+        ]
+    )  # fmt: skip
+    sec.table(posts, caption="Posts in the busiest time band (teams fill posts in this order)")
+
+    sec = r.section("why-not-citywide", "Why don't all units operate citywide - will they ever?")
+    roadmap = result.roadmap
+    sec.paragraph(
+        f"A team can only reach calls near its post. Covering the pilot area needs "
+        f"{int(roadmap['teams'].iloc[0])} teams (spatially {int(roadmap['teams_spatial'].iloc[0])}, "
+        f"by workload {int(roadmap['teams_workload'].iloc[0])}); the whole city needs "
+        f"{int(roadmap['teams'].iloc[-1])} teams on duty. Each step below adds the adjacent beat "
+        f"with the most eligible calls reachable within {minutes:.0f} minutes."
+    )
+    sec.figure(
+        charts.line_chart(
+            roadmap,
+            x="step",
+            y=["cumulative_share"],
+            names=["share of citywide calls in area"],
+            title="Expansion roadmap: share of citywide eligible calls inside the area",
+            x_title="step (beats added to the pilot)",
+            y_title="share",
+            percent=True,
+        )  # fmt: skip
+    )
+    curve = result.curve
+    sec.figure(
+        charts.line_chart(
+            curve,
+            x="teams",
+            y=["covered_share", "expected_covered_share", "reached_share"],
+            names=[
+                "covered (MCLP)",
+                "expected covered (MEXCLP, busy teams)",
+                "reached (expected covered x Erlang-B served)",
+            ],
+            title="Citywide share of eligible calls against teams on duty",
+            x_title="teams on duty",
+            y_title="share of citywide calls",
+            percent=True,
+            hlines=[(target, f"target {target:.0%}")],
+        )  # fmt: skip
+    )
+    sec.paragraph(
+        f"Answer: {target:.0%} of citywide eligible calls are covered by "
+        f"{teams_target['covered'] or 'more than ' + str(s.expansion.max_teams)} teams if they "
+        f"were never busy, and reached (queue-aware) with "
+        f"{teams_target['reached_queue_aware'] or 'more than ' + str(s.expansion.max_teams)} "
+        f"teams on duty at the same time. Durham went citywide in Oct 2023."
+    )
+    sec.table(
+        roadmap[["step", "beat_added", "district", "calls_added_per_year", "cumulative_share",
+                 "teams_spatial", "teams_workload", "teams", "marginal_calls_per_added_team"]],
+        caption="Expansion roadmap (step 0 = the pilot area)", percent_cols=["cumulative_share"],
+    )  # fmt: skip
+
+    sec = r.section("area-selection", "How was the service area selected and why use police beats?")
+    sec.paragraph(
+        "911 calls are recorded by police beat, so beats are the unit in which demand is "
+        "counted, published and calibrated. The pilot beats were chosen because eligible-call "
+        "volume was highest there; the roadmap applies the same rule one beat at a time, "
+        "keeping the area contiguous."
+    )
+    top = ctx.demand.beats.sort_values("eligible_calls_per_year", ascending=False)
+    top = top[["beat_id", "district", "eligible_calls_per_year", "modeled_share"]].head(15)
+    sec.table(
+        top, caption="Busiest beats by eligible calls per year", percent_cols=["modeled_share"]
+    )
+
+    sec = r.section("hours", "What are the hours of operation, and how were they selected?")
+    sec.figure(
+        charts.hour_of_week_heatmap(
+            ctx.demand.hour_of_week["calls_per_year"].to_numpy(),
+            title="Eligible calls per year by hour of week (citywide)",
+        )
+    )
+    sec.paragraph(
+        f"The pilot's assumed window {base.hours_start:02d}:00-{base.hours_end:02d}:00 holds "
+        f"{_pct(best12['baseline_share_of_calls'])} of eligible calls; the busiest 12-hour "
+        f"window in the data is {best12['best_start_hour']:02d}:00-{best12['best_end_hour']:02d}:00 "
+        f"with {_pct(best12['best_share_of_calls'])} (+{best12['extra_calls_in_best_per_year']:,.0f} "
+        f"calls a year). The recommended schedule comes from a CP-SAT shift model maximizing "
+        f"expected calls served (Erlang B loss model) within {s.budget.crt_fte:.0f} FTE."
+    )
+    shift = result.shift_plan
+    sec.paragraph(shift.summary())
+    sec.table(
+        pd.DataFrame([vars(x) for x in shift.shifts]), caption="Recommended shifts (day 0 = Monday)"
+    )
+
+    sec = r.section("why-not-24-7", "Why don't units operate 24/7 - will they ever?")
+    hours_curve = result.hours["curve"]
+    sec.figure(
+        charts.line_chart(
+            hours_curve,
+            x="window_h",
+            y=["share_of_calls_in_window", "served_share_of_all_calls"],
+            names=["calls inside the best window", "expected served (90% target per hour)"],
+            title="Citywide eligible calls against daily operating hours",
+            x_title="hours a day (best window)",
+            y_title="share of citywide calls",
+            percent=True,
+        )  # fmt: skip
+    )
+    sec.figure(
+        charts.line_chart(
+            result.hours["fte_curve"],
+            x="budget_fte",
+            y=["served_share"],
+            names=["expected served share"],
+            title="Eligible calls served against FTE budget",
+            x_title="CRT FTE",
+            y_title="share of citywide calls",
+            percent=True,
+        )  # fmt: skip
+    )
+    overnight = result.hours["overnight"]
+    sec.figure(
+        charts.bar_chart(
+            overnight,
+            x="hour_of_day",
+            y=["served_per_fte"],
+            names=["calls served per FTE"],
+            title="Each overnight hour: eligible calls served per added FTE",
+            x_title="hour of day",
+            y_title="calls per FTE per year",
+        )  # fmt: skip
+    )
+    sec.paragraph(
+        f"Going from {base.hours_start:02d}:00-{base.hours_end:02d}:00 to 24/7 citywide at the "
+        f"same {h247['served_share_target']:.0%} served target takes "
+        f"{h247['full_24_7']['fte']:.1f} FTE instead of {h247['baseline']['fte']:.1f} "
+        f"(+{h247['added_fte']:.1f} FTE, +${h247['added_cost_per_year_usd']:,.0f} a year) and "
+        f"serves {h247['added_served_per_year']:,.0f} more eligible calls a year. Overnight hours "
+        f"hold few calls, so each added FTE serves fewer calls than daytime FTE: the curve "
+        f"flattens. Peers (Denver STAR, San Francisco, Albuquerque) added overnight last."
+    )
+    sec.table(hours_curve, caption="Best daily window of each length (citywide)",
+              percent_cols=["share_of_calls_in_window", "served_share_of_all_calls"])  # fmt: skip
+
+    sec = r.section("verification", "Does the plan deliver? Replaying a year of calls")
+    info = result.simulations["replay_info"]
+    sec.paragraph(
+        f"{info['replayed_calls']:,} eligible calls ({info['observed_calls']:,} observed, "
+        f"{info['modeled_calls']:,} modeled and flagged) were replayed "
+        f"{s.simulation.replications} times with random on-scene times; the nearest free team "
+        f"is dispatched; a call with no free team goes to police (loss system)."
+    )
+    for name in ("current", "recommended"):
+        sim = result.simulations[name]
+        sec.table(sim["summary"][["measure", "mean", "ci_low", "ci_high", "description"]],
+                  caption=f"{name.capitalize()} plan: simulated measures (95% CI)", decimals=3)  # fmt: skip
+        sec.table(sim["comparison"], caption=f"{name.capitalize()} plan: optimizer vs simulation",
+                  decimals=3)  # fmt: skip
+
+    sec = r.section("equity", "Who is reached? Equity across census tracts")
+    sec.paragraph(
+        "Share of eligible calls reached (simulated) in census tracts grouped into quartiles of "
+        "median household income, share of Black residents, share of Hispanic residents and "
+        "share of households without a vehicle (2020 tracts, ACS 2022)."
+    )
+    if len(equity):
+        for dim, part in equity.groupby("dimension", sort=False):
+            sec.figure(
+                charts.bar_chart(
+                    part,
+                    x="group",
+                    y=["reached_share__current", "reached_share__recommended"],
+                    names=["current plan", "recommended plan"],
+                    title=f"Reached share by {dim}",
+                    x_title=dim,
+                    y_title="share of eligible calls reached",
+                    percent=True,
+                )  # fmt: skip
+            )
+        sec.table(equity, caption="Reached share by tract quartile",
+                  percent_cols=["reached_share__current", "reached_share__recommended"])  # fmt: skip
+
+    sec = r.section("modeled", "What is modeled rather than observed")
+    sec.note(
+        f"Call points exist only for {len(ctx.demand.observed_beats)} beats (Jan-Sep 2021) and "
+        f"6 of the 9 natures. Demand elsewhere is modeled: calibrated to the published 2021 "
+        f"totals and spread by the '{s.demand.covariate}' covariate. "
+        f"{_pct(key['modeled_share'])} of citywide eligible demand is modeled."
+    )
+    sec.table(ctx.demand.validation, caption="Leave-one-beat-out validation of the covariate model",
+              decimals=3)  # fmt: skip
+    sec.table(
+        ctx.demand.calibration, caption="Calibration against published 2021 totals", decimals=3
+    )
+
+    r.assumptions(_assumptions(result), intro="These are assumptions, not data.")
+    r.provenance(provenance)
+    return r
+
+
+def _assumptions(result: PipelineResult) -> list[tuple[str, Any]]:
+    s = result.ctx.scenario
+    crt = s.crt
+    bands = ", ".join(f"{n} x{b.speed_factor}" for n, b in s.network.time_bands.items())
+    return [
+        ("Response standard", f"{s.response.standard_s / 60:.0f} minutes' drive (post to scene)"),
+        ("On-scene time", f"lognormal, mean {crt.on_scene_mean_min:.0f} min, sd "
+                          f"{crt.on_scene_sd_min:.0f} min (no on-scene times in the data)"),
+        ("Turnout", f"{crt.turnout_s} s"),
+        ("Crew", f"{crt.crew_size} per CRT van; {crt.productive_hours_per_fte:,.0f} productive "
+                 f"hours per FTE per year"),
+        ("Cost", f"${crt.cost_per_staff_hour_usd:.0f} per staffed person-hour"),
+        ("Pilot hours", f"{s.baseline.hours_start:02d}:00-{s.baseline.hours_end:02d}:00 every day "
+                        f"(assumed window)"),
+        ("Road speeds", "free-flow speeds by road class (TRM network has no speeds); time-band "
+                        f"factors: {bands}"),
+        ("Served-share target", f"{s.budget.served_share_target:.0%} of calls each hour (Erlang B)"),
+        ("Demand growth factor", f"{s.demand.growth_factor}"),
+        ("Demand covariate", s.demand.covariate),
+        ("Call locations", "public open-data points, may be offset for privacy"),
+        ("Solver", f"seed {s.solver.seed}, {s.solver.workers} workers, deterministic limits"),
+    ]  # fmt: skip
