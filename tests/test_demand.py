@@ -6,20 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from heart_plan.config import Scenario, load_scenario
-from heart_plan.demand import Demand, build_demand, calibrate_rates, replay_calls
-from heart_plan.loaders import DurhamInputs, load_inputs
-
-
-@pytest.fixture(scope="session")
-def durham_inputs(mirror) -> DurhamInputs:
-    return load_inputs(load_scenario(), mirror)
-
-
-@pytest.fixture(scope="session")
-def durham_demand(durham_inputs: DurhamInputs) -> Demand:
-    return build_demand(durham_inputs, load_scenario())
-
+from heart_plan.config import Scenario
+from heart_plan.demand import Demand, calibrate_rates, replay_calls
+from heart_plan.loaders import DurhamInputs
 
 # ----------------------------------------------------------------------------- toy
 

@@ -149,6 +149,8 @@ class UnitConfig:
     return_to_post: bool = True
     cost_per_staff_hour_usd: float = 50.0
     productive_hours_per_fte: float = 1800.0
+    # ASSUMPTION: mean post-to-call drive time (s) when a plan carries none (busy time).
+    default_mean_drive_s: float = 480.0
 
 
 @dataclass(frozen=True)
@@ -194,6 +196,15 @@ class ShiftsConfig:
     min_rest_h: int = 10
     max_teams_per_hour: int = 8
     daily_windows_h: tuple[int, ...] = (8, 10, 12, 14, 16, 20, 24)
+    # Soft rules (penalties in expected calls served per year; see staffing/shifts.py).
+    unsocial_start_hours: tuple[int, ...] = (22, 23, 0, 1, 2, 3, 4, 5)
+    unsocial_start_penalty_calls: float = 1.0
+    stability_penalty_calls: float = 0.5
+    # Shift-planner solver overrides of [solver]: stop within this relative gap; workers.
+    relative_gap_limit: float = 0.005
+    workers: int = 1
+    # FTE budgets of the calls-served-vs-FTE curve.
+    fte_curve_budgets: tuple[float, ...] = (10.0, 15.0, 20.0, 25.0, 30.0, 35.0, 44.0, 50.0, 60.0)
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,9 @@ OUTPUT_FILES = (
 @scenario_option
 @out_option("outputs/durham/shifts")
 @mirror_option
-@click.option("--fte-budget", type=float, default=None, help="CRT FTE budget (default: [budget] crt_fte).")
+@click.option(
+    "--fte-budget", type=float, default=None, help="CRT FTE budget (default: [budget] crt_fte)."
+)
 @click.option(
     "--objective",
     type=click.Choice(["max_served", "min_fte"]),
@@ -228,7 +230,15 @@ def _tables(result, arrivals, busy_h):
             }
             for s in result.shifts
         ],
-        columns=["day", "day_name", "start_hour", "end_hour", "length_h", "teams", "crosses_midnight"],
+        columns=[
+            "day",
+            "day_name",
+            "start_hour",
+            "end_hour",
+            "length_h",
+            "teams",
+            "crosses_midnight",
+        ],
     )
     load = offered_load_by_hour(arrivals, busy_h)
     teams = np.asarray(result.teams_on_duty)

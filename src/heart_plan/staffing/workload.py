@@ -1,0 +1,112 @@
+"""Workload: busy time per call and offered load per hour of week.
+
+Model and assumptions (documented here once; the planner and the curves rely on them):
+
+* **Busy time** per call (hours) = turnout + drive to the scene + on-scene time + drive
+  back to the post (when ``return_to_post``; the drive back is taken equal to the drive
+  out).  Drive times are the *mean* post-to-call drive time of the plan; on-scene time is
+  the scenario's lognormal *mean* (an ASSUMPTION: the data have no on-scene times).  Only
+  means matter because Erlang B is insensitive to the busy-time distribution.
+* **Arrivals** in hour-of-week bin ``h`` (bin 0 = Monday 00:00 local): annual eligible
+  calls in the bin / 52.143 weeks = calls per hour ``lambda_h``; Poisson and stationary
+  within the hour (each bin is an independent steady-state loss system; busy periods that
+  straddle an hour boundary are ignored, which is mild when the busy time is about an hour).
+* **Offered load** ``a_h = lambda_h * busy_time_h`` erlangs; a call that finds every team
+  busy goes to police (loss system, no queue).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike, NDArray
+
+from heart_plan.config import HOURS_PER_WEEK
+from heart_plan.errors import DataError, ModelError
+
+#: Weeks per year (365 / 7), the same factor as ``Plan.fte``.
+WEEKS_PER_YEAR = 52.143
+
+
+def busy_time_h(
+    mean_drive_s: float,
+    on_scene_mean_min: float,
+    turnout_s: float,
+    return_to_post: bool,
+) -> float:
+    """Mean hours a team is busy per call.
+
+    ``turnout_s + mean_drive_s + 60 * on_scene_mean_min (+ mean_drive_s if return_to_post)``
+    seconds, in hours.
+    """
+    if mean_drive_s < 0 or turnout_s < 0 or on_scene_mean_min <= 0:
+        raise ModelError(
+            f"busy_time_h: need drive >= 0 s, turnout >= 0 s and on-scene > 0 min; got "
+            f"drive {mean_drive_s}, turnout {turnout_s}, on-scene {on_scene_mean_min}"
+        )
+    seconds = turnout_s + mean_drive_s + 60.0 * on_scene_mean_min
+    if return_to_post:
+        seconds += mean_drive_s
+    return seconds / 3600.0
+
+
+def _check_how(values: ArrayLike, what: str) -> NDArray[np.float64]:
+    arr = np.asarray(values, dtype=float)
+    if arr.shape != (HOURS_PER_WEEK,):
+        raise ModelError(
+            f"{what} must have {HOURS_PER_WEEK} values (hour of week), got {arr.shape}"
+        )
+    if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+        raise ModelError(f"{what} must be finite and >= 0")
+    return arr
+
+
+def arrivals_per_hour(arrivals_per_year_by_how: ArrayLike) -> NDArray[np.float64]:
+    """Calls per hour in each bin: annual calls in the bin / 52.143 (one such hour a week)."""
+    return _check_how(arrivals_per_year_by_how, "arrivals_per_year_by_how") / WEEKS_PER_YEAR
+
+
+def offered_load_by_hour(
+    arrivals_per_year_by_how: ArrayLike, busy_time_h: float
+) -> NDArray[np.float64]:
+    """Offered load ``a_h = lambda_h * busy_time_h`` (erlangs) for the 168 bins."""
+    if not busy_time_h > 0:
+        raise ModelError(f"offered_load_by_hour: busy_time_h must be > 0, got {busy_time_h}")
+    return arrivals_per_hour(arrivals_per_year_by_how) * busy_time_h
+
+
+def arrivals_by_how_for_area(
+    beat_calls_per_year: pd.Series,
+    beat_hour_share: pd.DataFrame,
+    beats: ArrayLike,
+) -> NDArray[np.float64]:
+    """Annual eligible calls per hour-of-week bin for a service area.
+
+    ``sum_{beat in area} calls_per_year[beat] * hour_share[beat, h]``.
+
+    Parameters
+    ----------
+    beat_calls_per_year
+        Annual eligible calls per beat (index ``beat_id`` as str).
+    beat_hour_share
+        Index ``beat_id``, 168 columns in hour-of-week order, each row summing to 1.
+    beats
+        The service-area beat ids.
+    """
+    beats = [str(b) for b in beats]
+    if beat_hour_share.shape[1] != HOURS_PER_WEEK:
+        raise DataError(
+            f"beat_hour_share has {beat_hour_share.shape[1]} columns; expected {HOURS_PER_WEEK}"
+        )
+    calls = beat_calls_per_year.copy()
+    calls.index = calls.index.astype(str)
+    shares = beat_hour_share.copy()
+    shares.index = shares.index.astype(str)
+    missing = [b for b in beats if b not in shares.index]
+    if missing:
+        raise DataError(
+            f"service-area beat {missing[0]!r} has no hour-of-week profile in the demand; "
+            f"check the plan's service_area_beats against the scenario's beats"
+        )
+    weights = calls.reindex(beats).fillna(0.0).to_numpy(dtype=float)
+    return weights @ shares.loc[beats].to_numpy(dtype=float)

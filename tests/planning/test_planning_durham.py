@@ -1,0 +1,123 @@
+"""Placement, expansion and the whole run on the Durham mirror (session fixtures)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from heart_plan.placement import busy_fraction, place_teams
+from heart_plan.plan import read_plan
+
+pytestmark = pytest.mark.durham
+
+
+def test_context_demand_nodes_carry_every_city_beat(durham_context) -> None:
+    ctx = durham_context
+    assert len(ctx.city_beats) == 35
+    assert ctx.calls_per_year == pytest.approx(ctx.demand.calls_per_year, rel=1e-9)
+    assert ctx.node_beat_calls.sum(axis=1).to_numpy() == pytest.approx(
+        ctx.demand_nodes["calls_per_year"].to_numpy()
+    )
+    assert ctx.arrivals_by_hour().sum() == pytest.approx(ctx.calls_per_year, rel=1e-6)
+    pilot = ctx.weights(ctx.scenario.baseline.service_area_beats)
+    assert 0 < pilot.sum() < ctx.calls_per_year
+
+
+def test_pilot_placement_covers_the_pilot_area_and_is_deterministic(durham_context) -> None:
+    ctx = durham_context
+    pilot = list(ctx.scenario.baseline.service_area_beats)
+    first = place_teams(ctx, pilot, 2, band="midday")
+    again = place_teams(ctx, pilot, 2, band="midday")
+    assert first.result.is_optimal()
+    assert len(first.posts) == 2
+    assert first.covered_share > 0.95  # the pilot beats are compact
+    assert [p.site_id for p in first.posts] == [p.site_id for p in again.posts]
+
+
+def test_loss_system_busy_fraction_falls_with_teams(durham_context) -> None:
+    ctx = durham_context
+    city = list(ctx.city_beats)
+    q = [busy_fraction(ctx, city, c, mean_drive_s=300) for c in (1, 2, 4, 8)]
+    assert all(0 < x < 1 for x in q)
+    assert q == sorted(q, reverse=True)
+
+
+def test_run_writes_every_output(durham_run: Path) -> None:
+    expected = [
+        "run.json", "report.html", "map_citywide.html", "map_hours.html",
+        "plan_current.json", "plan_recommended.json", "roadmap.csv", "citywide_curve.csv",
+        "hours_curve.csv", "hours_fte_curve.csv", "hours_overnight.csv", "shifts.csv",
+        "simulation_current.csv", "simulation_recommended.csv", "comparison_current.csv",
+        "equity.csv", "demand/beat_demand.csv", "demand/hour_of_week.csv",
+    ]  # fmt: skip
+    missing = [f for f in expected if not (durham_run / f).is_file()]
+    assert missing == []
+    assert not list(durham_run.rglob("*.tmp"))
+
+
+def test_run_json_records_configuration_checksums_versions_and_key_results(durham_run) -> None:
+    info = json.loads((durham_run / "run.json").read_text())
+    assert info["scenario"]["resolved"]["response"]["standard_s"] == 720
+    assert len(info["scenario"]["sha256"]) == 64
+    assert all(len(v["sha256"]) == 64 for v in info["data_checksums"].values())
+    assert {"numpy", "ortools", "osmnx", "folium"} <= set(info["packages"])
+    key = info["key_results"]
+    assert key["eligible_calls_per_year"] == pytest.approx(14745, rel=0.01)
+    for name in ("current_plan", "recommended_plan"):
+        reached = key[name]["simulated"]["reached_share"]
+        assert 0 < reached["ci_low"] <= reached["mean"] <= reached["ci_high"] < 1
+    # the recommended plan stays within the FTE budget and reaches more calls
+    assert key["recommended_plan"]["fte"] <= 30.0 + 1e-6
+    assert (
+        key["recommended_plan"]["simulated"]["reached_share"]["mean"]
+        > key["current_plan"]["simulated"]["reached_share"]["mean"]
+    )
+    assert key["fte_24_7"]["added_fte"] > 0
+    assert set(info["timings_s"]) >= {"expansion roadmap", "simulation of both plans"}
+
+
+def test_roadmap_adds_every_city_beat_once(durham_run: Path) -> None:
+    roadmap = pd.read_csv(durham_run / "roadmap.csv", dtype={"beat_added": str})
+    pilot = read_plan(durham_run / "plan_current.json").service_area_beats
+    added = roadmap["beat_added"].dropna().tolist()
+    assert len(set(added)) == len(added) == 35 - len(pilot)
+    assert set(added).isdisjoint(pilot)
+    assert roadmap["cumulative_share"].is_monotonic_increasing
+    assert roadmap["cumulative_share"].iloc[-1] == pytest.approx(1.0)
+    assert roadmap["teams"].is_monotonic_increasing
+    assert (roadmap["teams"] == roadmap[["teams_spatial", "teams_workload"]].max(axis=1)).all()
+
+
+def test_citywide_curve_rises_and_queue_aware_is_below_plain(durham_run: Path) -> None:
+    curve = pd.read_csv(durham_run / "citywide_curve.csv")
+    assert curve["teams"].tolist() == list(range(1, len(curve) + 1))
+    assert curve["covered_share"].is_monotonic_increasing
+    assert curve["reached_share"].is_monotonic_increasing
+    assert (curve["expected_covered_share"] <= curve["covered_share"] + 1e-9).all()
+    assert curve["reached_share"].iloc[-1] >= 0.9  # the curve goes until the target is met
+
+
+def test_plans_are_valid_and_recommended_uses_shifts(durham_run: Path) -> None:
+    current = read_plan(durham_run / "plan_current.json")
+    rec = read_plan(durham_run / "plan_recommended.json")
+    assert current.hours == {"daily_start": 7, "daily_end": 19}
+    assert np.count_nonzero(current.teams_on_duty) == 12 * 7
+    assert len(rec.service_area_beats) == 35
+    assert rec.shifts
+    assert {p.band for p in rec.posts} == set(rec.time_bands)
+    # teams on duty never exceed the posts available in any band
+    per_band = {b: sum(p.teams for p in rec.posts if p.band == b) for b in rec.time_bands}
+    assert max(rec.teams_on_duty) <= min(per_band.values())
+
+
+def test_hours_answer_is_monotone_and_247_costs_more(durham_run: Path) -> None:
+    curve = pd.read_csv(durham_run / "hours_curve.csv")
+    assert curve["window_h"].tolist() == [8, 10, 12, 14, 16, 20, 24]
+    assert curve["calls_in_window_per_year"].is_monotonic_increasing
+    assert curve["fte"].is_monotonic_increasing
+    overnight = pd.read_csv(durham_run / "hours_overnight.csv")
+    assert overnight["hour_of_day"].tolist() == [0, 1, 2, 3, 4, 5]
