@@ -76,7 +76,8 @@ def build_report(
     )
     sec.paragraph(
         f"Durham residents make about {total:,.0f} eligible HEART calls a year (trespass, "
-        f"welfare checks, crisis, and the other {len(s.eligibility.natures)} eligible natures). "
+        f"welfare checks, crisis calls and the other eligible natures, "
+        f"{len(s.eligibility.natures)} in all). "
         f"The pilot plan ({len(cur.service_area_beats)} beats, {base.hours_start:02d}:00-"
         f"{base.hours_end:02d}:00, {base.teams} teams) reaches {_pct(cur_reached)} of them "
         f"within {minutes:.0f} minutes' drive. Within the budget of {s.budget.crt_fte:.0f} CRT "
@@ -99,11 +100,14 @@ def build_report(
     )
     posts = pd.DataFrame(
         [
-            {"plan": name, "order": i + 1, "band": p.band, "site": p.site_id,
-             "lat": round(p.lat, 5), "lon": round(p.lon, 5)}
-            for name, plan in (("current", cur), ("recommended", rec))
-            for i, p in enumerate(plan.posts)
-            if p.band == ctx.busiest_band(plan.service_area_beats)
+            {"plan": name, "order": i + 1, "band": band, "site": p.site_id,
+             "lat": f"{p.lat:.5f}", "lon": f"{p.lon:.5f}"}
+            for name, plan, placements in (
+                ("current", cur, result.current_placements),
+                ("recommended", rec, result.recommended_placements),
+            )
+            for band in [ctx.busiest_band(plan.service_area_beats)]
+            for i, p in enumerate(placements[band].posts)
         ]
     )  # fmt: skip
     sec.table(posts, caption="Posts in the busiest time band (teams fill posts in this order)")
@@ -189,10 +193,21 @@ def build_report(
         f"expected calls served (Erlang B loss model) within {s.budget.crt_fte:.0f} FTE."
     )
     shift = result.shift_plan
-    sec.paragraph(shift.summary())
-    sec.table(
-        pd.DataFrame([vars(x) for x in shift.shifts]), caption="Recommended shifts (day 0 = Monday)"
+    sec.bullet_list(shift.summary().splitlines())
+    sec.figure(
+        charts.hour_of_week_heatmap(
+            list(rec.teams_on_duty),
+            title="Recommended plan: teams on duty by hour of week",
+            value_label="teams",
+            decimals=0,
+        )  # fmt: skip
     )
+    shifts = pd.DataFrame([vars(x) for x in shift.shifts])
+    if len(shifts):
+        shifts["day"] = shifts["day"].map(dict(enumerate(charts.DAY_NAMES)))
+        shifts["end_hour"] = (shifts["start_hour"] + shifts["length_h"]) % 24
+        shifts = shifts[["day", "start_hour", "end_hour", "length_h", "teams"]]
+    sec.table(shifts, caption="Recommended shifts (local hours)")
 
     sec = r.section("why-not-24-7", "Why don't units operate 24/7 - will they ever?")
     hours_curve = result.hours["curve"]
@@ -252,12 +267,17 @@ def build_report(
         f"{s.simulation.replications} times with random on-scene times; the nearest free team "
         f"is dispatched; a call with no free team goes to police (loss system)."
     )
+    sec.table(simulation_table(result), caption="Simulated measures, mean [95% CI]")
     for name in ("current", "recommended"):
-        sim = result.simulations[name]
-        sec.table(sim["summary"][["measure", "mean", "ci_low", "ci_high", "description"]],
-                  caption=f"{name.capitalize()} plan: simulated measures (95% CI)", decimals=3)  # fmt: skip
-        sec.table(sim["comparison"], caption=f"{name.capitalize()} plan: optimizer vs simulation",
-                  decimals=3)  # fmt: skip
+        sec.table(
+            result.simulations[name]["comparison"], decimals=3,
+            caption=f"{name.capitalize()} plan: optimizer prediction vs simulation "
+            f"(same_measure says whether the two numbers measure the same thing)",
+        )  # fmt: skip
+    sec.note(
+        "Confidence intervals cover on-scene randomness over replications of one year of "
+        "calls; year-to-year variation in calls is wider."
+    )
 
     sec = r.section("equity", "Who is reached? Equity across census tracts")
     sec.paragraph(
@@ -298,6 +318,29 @@ def build_report(
     r.assumptions(_assumptions(result), intro="These are assumptions, not data.")
     r.provenance(provenance)
     return r
+
+
+KEY_MEASURES = (
+    "reached_share", "served_share", "reached_share_in_scope", "served_share_in_scope",
+    "covered_share", "missed_outside_area_share", "missed_outside_hours_share",
+    "missed_all_busy_share", "drive_time_median_s", "drive_time_p90_s", "utilization",
+)  # fmt: skip
+
+
+def simulation_table(result: PipelineResult) -> pd.DataFrame:
+    """Key simulated measures of both plans side by side, mean [95% CI]."""
+    rows = []
+    tables = {
+        n: result.simulations[n]["summary"].set_index("measure") for n in ("current", "recommended")
+    }
+    for measure in KEY_MEASURES:
+        row = {"measure": measure, "meaning": tables["current"].loc[measure, "description"]}
+        for name, table in tables.items():
+            m, lo, hi = table.loc[measure, ["mean", "ci_low", "ci_high"]]
+            fmt = "{:.1%}" if measure.endswith("share") or measure == "utilization" else "{:,.0f}"
+            row[name] = f"{fmt.format(m)} [{fmt.format(lo)}, {fmt.format(hi)}]"
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def _assumptions(result: PipelineResult) -> list[tuple[str, Any]]:

@@ -1,0 +1,85 @@
+"""``heart-plan place`` / ``expand`` / ``run``: real runs and one-line errors for bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from heart_plan.cli import main
+from heart_plan.plan import read_plan
+
+
+def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    out, err = capsys.readouterr()
+    return int(exc.value.code), out, err
+
+
+def _bad_scenario(tmp_path: Path) -> Path:
+    from heart_plan.config import default_scenario_path
+
+    text = default_scenario_path().read_text() + "\n[budget.extra]\nteams = 3\n"
+    path = tmp_path / "bad.toml"
+    path.write_text(text.replace("crt_fte = 30.0", "crt_fte = 30.0\ncrt_ftes = 2"))
+    return path
+
+
+@pytest.mark.durham
+def test_place_writes_a_plan_for_the_pilot(tmp_path: Path, capsys, mirror: Path) -> None:
+    out = tmp_path / "place"
+    code, stdout, _ = _run(
+        ["place", "--out", str(out), "--mirror", str(mirror), "--band", "midday"], capsys
+    )
+    assert code == 0
+    plan = read_plan(out / "plan.json")
+    assert len(plan.service_area_beats) == 12
+    assert len(plan.posts) == 2
+    assert plan.predicted["covered_share_of_area"] > 0.9
+    assert "MCLP: OPTIMAL" in stdout
+    info = json.loads((out / "run_info.json").read_text())
+    assert info["placements"]["midday"]["status"] == "OPTIMAL"
+
+
+@pytest.mark.parametrize("command", ["place", "expand", "run"])
+def test_unknown_scenario_key_is_a_usage_error_without_outputs(
+    command: str, tmp_path: Path, capsys
+) -> None:
+    out = tmp_path / "out"
+    code, _, err = _run(
+        [command, "--scenario", str(_bad_scenario(tmp_path)), "--out", str(out)], capsys
+    )
+    assert code == 2
+    assert err.count("\n") == 1
+    assert "bad.toml: unknown key 'crt_ftes' in [budget]" in err
+    assert not out.exists()
+
+
+@pytest.mark.durham
+def test_place_unknown_beat_names_the_option(tmp_path: Path, capsys, mirror: Path) -> None:
+    out = tmp_path / "out"
+    code, _, err = _run(
+        ["place", "--beats", "111,999x", "--out", str(out), "--mirror", str(mirror)], capsys
+    )
+    assert code == 2
+    assert "'999x' is not a city beat" in err and "--beats" in err
+    assert not out.exists()
+
+
+def test_place_unknown_band_and_bad_teams_are_usage_errors(tmp_path: Path, capsys) -> None:
+    code, _, err = _run(["place", "--band", "rush", "--out", str(tmp_path / "o")], capsys)
+    assert code == 2 and "unknown band 'rush'" in err
+    code, _, err = _run(["place", "--teams", "0", "--out", str(tmp_path / "o")], capsys)
+    assert code == 2 and "--teams" in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_missing_mirror_is_a_data_error(tmp_path: Path, capsys) -> None:
+    code, _, err = _run(
+        ["run", "--mirror", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o")], capsys
+    )
+    assert code == 1
+    assert "data mirror directory (from --mirror) does not exist" in err
+    assert not (tmp_path / "o").exists()
