@@ -27,7 +27,9 @@ def project_root() -> Path:
     return Path.cwd()
 
 
-def resolve_mirror(cli_mirror: str | os.PathLike[str] | None = None, scenario_mirror: str = "") -> Path:
+def resolve_mirror(
+    cli_mirror: str | os.PathLike[str] | None = None, scenario_mirror: str = ""
+) -> Path:
     """The mirror directory by the resolution order above; raise if it does not exist."""
     candidates: list[tuple[str, str | os.PathLike[str] | None]] = [
         ("--mirror", cli_mirror),

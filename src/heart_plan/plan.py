@@ -184,7 +184,9 @@ def read_plan(path: str | Path) -> Plan:
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise DataError(f"{path}: plan file not found; pass the plan.json a command wrote") from None
+        raise DataError(
+            f"{path}: plan file not found; pass the plan.json a command wrote"
+        ) from None
     except json.JSONDecodeError as exc:
         raise DataError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
     return Plan.from_dict(raw, source=str(path))

@@ -80,9 +80,7 @@ def load_replay(
     demand = build_demand(inputs, scenario)
     network = load_graph(scenario, resolve_mirror(mirror, scenario.data.mirror))
     engine = DriveTimeEngine.from_scenario(network, scenario)
-    return replay_inputs(
-        scenario, inputs, demand, engine, seed=seed, observed_only=observed_only
-    )
+    return replay_inputs(scenario, inputs, demand, engine, seed=seed, observed_only=observed_only)
 
 
 def replay_inputs(
