@@ -2,38 +2,147 @@
 
 Built from a ``pipeline.PipelineResult`` with the offline building blocks of
 :mod:`heart_plan.report.maps` (every data string is escaped there).
+
+Drive-time areas are drawn as readable filled polygons, not as buffered road segments:
+the road nodes a multi-source Dijkstra reaches within ``limit_s`` (band speeds) are
+buffered by ``REACH_GROW_M`` in the network's UTM CRS, unioned, shrunk by
+``REACH_SHRINK_M`` (a morphological closing that fills the gaps between nearby roads),
+holes filled, specks under ``MIN_PART_M2`` dropped and the outline simplified.  Polygons
+are simplified in metres and their coordinates rounded to ``COORD_DECIMALS`` (about 1 m)
+so the pages stay small.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
+from scipy.sparse import csgraph
 
-from heart_plan.network import isochrones
 from heart_plan.report import maps
+from heart_plan.report.escape import escape_text
 
 if TYPE_CHECKING:
+    from heart_plan.context import PlanningContext
     from heart_plan.pipeline import PipelineResult
 
 CITYWIDE_LAYERS = (
     "Eligible calls per year",
-    "Current service area",
-    "Expansion steps",
-    "Recommended posts",
-    "Current posts",
     "Drive-time isochrones",
-    "Demand not reachable within the standard",
+    "Current service area",
     "Equity: reached share by tract",
+    "Demand not reachable within the standard",
+    "Expansion steps",
+    "Current posts",
+    "Recommended posts",
 )
+#: Simplification tolerance of beat and tract outlines (m).
 SIMPLIFY_M = 25.0
+#: Coarser outlines for the 24 hourly copies of the beats in ``map_hours.html`` (m, places).
+HOURS_SIMPLIFY_M = 60.0
+HOURS_COORD_DECIMALS = 4
+#: Simplification tolerance of drive-time areas (m).
+REACH_SIMPLIFY_M = 80.0
+#: Buffer around each reached road node (m), then shrink (m): a closing of the node cloud.
+REACH_GROW_M = 400.0
+REACH_SHRINK_M = 250.0
+#: Parts of a drive-time area smaller than this (m^2) are dropped.
+MIN_PART_M2 = 150_000.0
+#: Decimal places kept in WGS84 coordinates (1e-5 deg ~ 1.1 m).
+COORD_DECIMALS = 5
+#: Fill colour of areas within the standard / within the shorter isochrone.
+REACH_COLOR = "#1b7837"
+REACH_NEAR_COLOR = "#00441b"
+DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
-def beat_layer(result: PipelineResult) -> gpd.GeoDataFrame:
-    """City beats with demand, basis, current-area flag and expansion step."""
+def compact(
+    gdf: gpd.GeoDataFrame, tolerance_m: float = SIMPLIFY_M, *, decimals: int = COORD_DECIMALS
+) -> gpd.GeoDataFrame:
+    """Simplify outlines by ``tolerance_m`` (in UTM) and round WGS84 coordinates to
+    ``decimals`` places."""
+    out = gdf.copy()
+    proj = gdf.geometry.to_crs(gdf.estimate_utm_crs())
+    geoms = proj.simplify(tolerance_m).to_crs(4326).to_numpy()
+    out["geometry"] = shapely.transform(geoms, lambda xy: np.round(xy, decimals))
+    return out.set_crs(4326, allow_override=True)
+
+
+def reach_area(
+    ctx: PlanningContext, node_ids: list[int], band: str, limit_s: float
+) -> shapely.Geometry:
+    """Area (UTM polygon) within ``limit_s`` of the nearest of ``node_ids`` in ``band``.
+
+    Road nodes with a band drive time ``<= limit_s`` (free-flow seconds / speed factor)
+    from the nearest source, closed by buffering ``REACH_GROW_M`` out and
+    ``REACH_SHRINK_M`` back in; holes filled, parts under ``MIN_PART_M2`` dropped.
+    """
+    engine = ctx.engine
+    factor = engine.speed_factor(band)
+    idx = engine.index_of(np.asarray(node_ids, dtype=np.int64))
+    drive_s = csgraph.dijkstra(engine.csr, indices=idx, limit=limit_s * factor, min_only=True)
+    pts = shapely.points(engine.node_xy_m[drive_s / factor <= limit_s])
+    if len(pts) == 0:
+        return shapely.Polygon()
+    grown = shapely.union_all(shapely.buffer(pts, REACH_GROW_M, quad_segs=4))
+    closed = shapely.buffer(grown, -REACH_SHRINK_M, quad_segs=4)
+    parts = [
+        shapely.Polygon(p.exterior) for p in shapely.get_parts(closed) if p.area >= MIN_PART_M2
+    ]
+    return shapely.simplify(shapely.MultiPolygon(parts), REACH_SIMPLIFY_M)
+
+
+def _reach_frame(
+    ctx: PlanningContext, geoms: list, *, decimals: int = COORD_DECIMALS, **columns
+) -> gpd.GeoDataFrame:
+    """UTM areas from ``reach_area`` as a WGS84 frame with rounded coordinates."""
+    frame = gpd.GeoDataFrame(columns, geometry=geoms, crs=ctx.engine.utm_crs).to_crs(4326)
+    frame["geometry"] = shapely.transform(
+        frame.geometry.to_numpy(), lambda xy: np.round(xy, decimals)
+    )
+    return frame
+
+
+def add_reach_areas(
+    parent: folium.Map | folium.FeatureGroup,
+    areas: gpd.GeoDataFrame,
+    *,
+    color: str,
+    fill_opacity: float,
+    weight: float = 1.5,
+    dash_array: str | None = None,
+) -> folium.GeoJson:
+    """Drive-time areas added to ``parent`` (a map, or a layer / hour group), drawn
+    *non-interactive* so the beats' tooltips still show through them (geometry only, no
+    data strings)."""
+    style = {
+        "color": color, "weight": weight, "dashArray": dash_array, "fill": True,
+        "fillColor": color, "fillOpacity": fill_opacity,
+    }  # fmt: skip
+    layer = folium.GeoJson(
+        areas[["geometry"]].to_json(drop_id=True),
+        style_function=lambda _f: style,
+        interactive=False,
+        zoom_on_click=False,
+    )
+    layer.add_to(parent)
+    return layer
+
+
+def beat_layer(
+    result: PipelineResult,
+    *,
+    tolerance_m: float = SIMPLIFY_M,
+    decimals: int = COORD_DECIMALS,
+) -> gpd.GeoDataFrame:
+    """City beats with demand, basis, current-area flag and expansion step, simplified by
+    ``tolerance_m`` with coordinates rounded to ``decimals`` places (see ``compact``)."""
     ctx = result.ctx
     beats = ctx.inputs.beats
     city = beats[beats["is_city_beat"]].copy()
@@ -47,25 +156,15 @@ def beat_layer(result: PipelineResult) -> gpd.GeoDataFrame:
     city["current_area"] = np.where(city["beat_id"].isin(area), "yes", "no")
     steps = result.roadmap.set_index("beat_added")["step"]
     city["expansion_step"] = city["beat_id"].map(steps).fillna(0).astype(int)
-    proj = city.to_crs(city.estimate_utm_crs())
-    city["geometry"] = proj.geometry.simplify(SIMPLIFY_M).to_crs(4326).to_numpy()
-    return city
+    return compact(city, tolerance_m, decimals=decimals)
 
 
-def post_isochrones(result: PipelineResult, posts, band: str) -> gpd.GeoDataFrame:
-    """Isochrone polygons (scenario minutes) around each post in ``band``."""
-    ctx = result.ctx
-    frames = []
-    for post in posts:
-        iso = isochrones(
-            ctx.engine, ctx.network.graph, post.node_id,
-            minutes=ctx.scenario.network.isochrone_minutes, band=band,
-        )  # fmt: skip
-        frames.append(iso.assign(site_id=post.site_id))
-    out = pd.concat(frames, ignore_index=True)
-    return gpd.GeoDataFrame(out, geometry="geometry", crs=4326).sort_values(
-        "minutes", ascending=False
-    )
+def service_area(beats: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The current area's beats dissolved into one outline (slivers closed by 30 m)."""
+    area = beats[beats["current_area"] == "yes"]
+    proj = area.to_crs(area.estimate_utm_crs())
+    merged = shapely.union_all(shapely.buffer(proj.geometry.to_numpy(), 30.0)).buffer(-30.0)
+    return compact(gpd.GeoDataFrame(geometry=[merged], crs=proj.crs).to_crs(4326))
 
 
 def unreachable_demand(result: PipelineResult, band: str) -> gpd.GeoDataFrame:
@@ -86,12 +185,35 @@ def unreachable_demand(result: PipelineResult, band: str) -> gpd.GeoDataFrame:
     )
 
 
+def _fit(m: folium.Map, frame: gpd.GeoDataFrame) -> None:
+    """Open the map on ``frame``'s bounds."""
+    west, south, east, north = (float(v) for v in frame.total_bounds)
+    m.fit_bounds([[south, west], [north, east]])
+
+
+def _minutes(ctx: PlanningContext) -> tuple[float, float | None]:
+    """The standard's minutes and the shortest shorter isochrone minute (or None)."""
+    standard_min = ctx.scenario.response.standard_s / 60
+    shorter = [m for m in ctx.scenario.network.isochrone_minutes if m < standard_min]
+    return standard_min, (min(shorter) if shorter else None)
+
+
+def _fmt_min(minutes: float) -> str:
+    return f"{minutes:g} min"
+
+
 def citywide_map(result: PipelineResult, path: str | Path, *, equity_tracts=None) -> Path:
-    """Beats by eligible calls, service area, expansion order, posts, isochrones, gaps."""
+    """Beats by eligible calls, service area, expansion order, posts, isochrones, gaps.
+
+    Drawing order (bottom to top): beats, drive-time areas (non-interactive), the current
+    service area outline, equity tracts (off at start), unreachable demand, expansion
+    step numbers, current posts, recommended posts.
+    """
     ctx = result.ctx
     beats = beat_layer(result)
     center = beats.union_all().centroid
     m = maps.new_map((center.y, center.x), 11)
+    _fit(m, beats)
     scale = maps.color_scale(beats["eligible_calls_per_year"])
     maps.add_choropleth_layer(
         m, beats, "eligible_calls_per_year", name=CITYWIDE_LAYERS[0],
@@ -101,8 +223,39 @@ def citywide_map(result: PipelineResult, path: str | Path, *, equity_tracts=None
                  "In current service area", "Expansion step (0 = pilot)"],
         colormap=scale, style_by="basis",
     )  # fmt: skip
-    area = beats[beats["current_area"] == "yes"].dissolve()
-    maps.add_outline_layer(m, area, name=CITYWIDE_LAYERS[1], color="#1f4e9c", weight=4)
+    band = ctx.busiest_band()
+    rec_posts = result.recommended_placements[band].posts
+    standard_min, near_min = _minutes(ctx)
+    # one area per level: within the minutes of the nearest recommended post (union)
+    levels = [(standard_min, REACH_COLOR, 0.10, None)]
+    if near_min is not None:
+        levels.append((near_min, REACH_NEAR_COLOR, 0.12, None))
+    nodes = [p.node_id for p in rec_posts]
+    group = folium.FeatureGroup(name=escape_text(CITYWIDE_LAYERS[1]))
+    for minutes, color, opacity, dash in levels:
+        area = _reach_frame(ctx, [reach_area(ctx, nodes, band, 60 * minutes)], minutes=[minutes])
+        add_reach_areas(group, area, color=color, fill_opacity=opacity, dash_array=dash, weight=1.5)
+    group.add_to(m)
+    maps.add_outline_layer(m, service_area(beats), name=CITYWIDE_LAYERS[2], color="#1f4e9c",
+                           weight=4)  # fmt: skip
+    if equity_tracts is not None:
+        maps.add_choropleth_layer(
+            m, compact(equity_tracts), "reached_share__recommended", name=CITYWIDE_LAYERS[3],
+            tooltip_fields=["tract_id", "calls", "reached_share__current",
+                            "reached_share__recommended", "median_income_usd"],
+            aliases=["Tract", "Calls replayed", "Reached (current)", "Reached (recommended)",
+                     "Median income ($)"],
+            colormap=maps.color_scale([0.0, 1.0], colors=["#f7fbff", "#08306b"]), show=False,
+        )  # fmt: skip
+    gaps = unreachable_demand(result, band)
+    if len(gaps):
+        maps.add_points_layer(
+            m, gaps, name=CITYWIDE_LAYERS[4], size_col="calls_per_year",
+            tooltip_fields=["node", "calls_per_year", "drive_time_min"],
+            aliases=["Road node", "Eligible calls / year", "Drive from nearest post (min)"],
+        )  # fmt: skip
+    else:
+        maps.add_points_layer(m, gaps, name=CITYWIDE_LAYERS[4])
     steps = result.roadmap.iloc[1:]
     centroids = beats.set_index("beat_id").representative_point()
     step_points = pd.DataFrame(
@@ -112,57 +265,42 @@ def citywide_map(result: PipelineResult, path: str | Path, *, equity_tracts=None
         }
     )
     maps.add_numbered_markers(
-        m, step_points, [str(s) for s in steps["step"]], name=CITYWIDE_LAYERS[2],
+        m, step_points, [str(s) for s in steps["step"]], name=CITYWIDE_LAYERS[5],
         tooltips=[
             f"Step {r.step}: add beat {r.beat_added} (+{r.calls_added_per_year:,.0f} calls/yr, "
             f"{r.teams} teams, {r.cumulative_share:.0%} of citywide calls)"
             for r in steps.itertuples()
         ],
     )  # fmt: skip
-    band = ctx.busiest_band()
-    rec_posts = result.recommended_placements[band].posts
     cur_band = ctx.busiest_band(ctx.scenario.baseline.service_area_beats)
     cur_posts = result.current_placements[cur_band].posts
-    for name, posts, color in (
-        (CITYWIDE_LAYERS[3], rec_posts, "#1b7837"),
-        (CITYWIDE_LAYERS[4], cur_posts, "#2166ac"),
+    for name, posts, color, label in (
+        (CITYWIDE_LAYERS[6], cur_posts, "#2166ac", "Current post"),
+        (CITYWIDE_LAYERS[7], rec_posts, REACH_COLOR, "Recommended post"),
     ):
         maps.add_post_markers(
             m, pd.DataFrame({"lat": [p.lat for p in posts], "lon": [p.lon for p in posts]}),
             name=name, color=color,
-            tooltips=[f"{name[:-1]} {i + 1}: {p.site_id}" for i, p in enumerate(posts)],
+            tooltips=[f"{label} {i + 1}: {p.site_id}" for i, p in enumerate(posts)],
             popup_rows=[{"Site": p.site_id, "Road node": p.node_id, "Band": p.band,
                          "Order": i + 1} for i, p in enumerate(posts)],
         )  # fmt: skip
-    iso = post_isochrones(result, rec_posts, band)
-    maps.add_isochrones(
-        m, iso, name=CITYWIDE_LAYERS[5], tooltip_fields=["site_id", "minutes"],
-        aliases=["Post", "Minutes' drive"],
-    )  # fmt: skip
-    gaps = unreachable_demand(result, band)
-    if len(gaps):
-        maps.add_points_layer(
-            m, gaps, name=CITYWIDE_LAYERS[6], size_col="calls_per_year",
-            tooltip_fields=["node", "calls_per_year", "drive_time_min"],
-            aliases=["Road node", "Eligible calls / year", "Drive from nearest post (min)"],
-        )  # fmt: skip
-    else:
-        maps.add_points_layer(m, gaps, name=CITYWIDE_LAYERS[6])
-    if equity_tracts is not None:
-        maps.add_choropleth_layer(
-            m, equity_tracts, "reached_share__recommended", name=CITYWIDE_LAYERS[7],
-            tooltip_fields=["tract_id", "calls", "reached_share__current",
-                            "reached_share__recommended", "median_income_usd"],
-            aliases=["Tract", "Calls replayed", "Reached (current)", "Reached (recommended)",
-                     "Median income ($)"],
-            colormap=maps.color_scale([0.0, 1.0], colors=["#f7fbff", "#08306b"]), show=False,
-        )  # fmt: skip
+    reach_items = [
+        maps.LegendItem(
+            f"Within {_fmt_min(minutes)} of a recommended post ({band} speeds)",
+            color,
+            "box",
+            swatch,
+        )
+        for (minutes, color, _opacity, _dash), swatch in zip(levels, (0.3, 0.55), strict=False)
+    ]
     maps.add_legend(
         m, "Eligible calls per year (2021, calibrated)",
         [*maps.BASIS_LEGEND,
          maps.LegendItem("Current service area (pilot beats)", "#1f4e9c", "line"),
-         maps.LegendItem("Recommended post", "#1b7837"),
+         maps.LegendItem("Recommended post", REACH_COLOR),
          maps.LegendItem("Current post", "#2166ac"),
+         *reach_items,
          maps.LegendItem("Expansion step (number = order)", "#d95f02", "circle"),
          maps.LegendItem("Not reachable within the standard", "#7a0177", "circle")],
         colormap=scale,
@@ -171,10 +309,42 @@ def citywide_map(result: PipelineResult, path: str | Path, *, equity_tracts=None
     return maps.save_map(m, path)
 
 
-def hours_map(result: PipelineResult, path: str | Path) -> Path:
-    """Eligible calls by hour of day per beat, and the posts the plan staffs each hour."""
+def staffed_posts_by_hour(result: PipelineResult) -> list[dict]:
+    """Per hour of day: the band (most common over the week), the recommended posts staffed
+    on at least one day, the days each is staffed, and the posts staffed on most days.
+
+    Hours with ``k`` teams on duty staff the first ``k`` posts of the band's greedy order.
+    """
     ctx = result.ctx
-    beats = beat_layer(result)
+    on_duty = np.asarray(result.recommended_plan.teams_on_duty).reshape(7, 24)
+    rows = []
+    for hour in range(24):
+        bands = [ctx.band_of_hour[d * 24 + hour] for d in range(7)]
+        band = Counter(bands).most_common(1)[0][0]
+        teams = on_duty[:, hour]
+        posts = result.recommended_placements[band].posts[: int(teams.max())]
+        days = [[DAY_NAMES[d] for d in range(7) if teams[d] > i] for i in range(len(posts))]
+        rows.append(
+            {
+                "band": band,
+                "teams_by_day": teams.tolist(),
+                "posts": posts,
+                "days": days,
+                "most_days": [p for p, ds in zip(posts, days, strict=True) if len(ds) >= 4],
+            }
+        )
+    return rows
+
+
+def hours_map(result: PipelineResult, path: str | Path) -> Path:
+    """Eligible calls by hour of day per beat, the posts the recommended plan staffs each
+    hour and the area within the standard of the posts staffed on most days.
+
+    The beats are drawn once per hour (24 layers), so they are simplified more coarsely
+    (``HOURS_SIMPLIFY_M``, ``HOURS_COORD_DECIMALS``) to keep the page small.
+    """
+    ctx = result.ctx
+    beats = beat_layer(result, tolerance_m=HOURS_SIMPLIFY_M, decimals=HOURS_COORD_DECIMALS)
     share = ctx.demand.beat_hour_share
     per_beat = ctx.demand.beats.set_index("beat_id")["eligible_calls_per_year"]
     calls_how = share.mul(per_beat, axis=0)  # beat x 168
@@ -184,32 +354,51 @@ def hours_map(result: PipelineResult, path: str | Path) -> Path:
     scale = maps.color_scale([0.0, vmax])
     center = beats.union_all().centroid
     m = maps.new_map((center.y, center.x), 11)
+    _fit(m, beats)
     groups = maps.add_hour_selector(m, title="Hour of day (local)", initial=12)
-    plan = result.recommended_plan
-    on_duty = np.asarray(plan.teams_on_duty).reshape(7, 24)
-    for hour, group in enumerate(groups):
+    standard_min, _ = _minutes(ctx)
+    areas: dict[tuple, gpd.GeoDataFrame] = {}
+    for hour, (group, staffed) in enumerate(
+        zip(groups, staffed_posts_by_hour(result), strict=True)
+    ):
+        teams = " · ".join(
+            f"{d} {t}" for d, t in zip(DAY_NAMES, staffed["teams_by_day"], strict=True)
+        )
         frame = beats.assign(
-            calls_at_hour=beats["beat_id"].map(by_hour[hour]).round(1),
-            teams_on_duty=float(on_duty[:, hour].mean()),
+            calls_at_hour=beats["beat_id"].map(by_hour[hour]).round(1), teams_on_duty=teams
         )
         maps.add_choropleth_layer(
             group, frame, "calls_at_hour", name=f"Calls {hour:02d}:00",
             tooltip_fields=["beat_id", "calls_at_hour", "teams_on_duty"],
-            aliases=["Beat", f"Eligible calls / year at {hour:02d}:00", "Teams on duty (mean)"],
+            aliases=["Beat", f"Eligible calls / year at {hour:02d}:00",
+                     f"Teams on duty at {hour:02d}:00"],
             colormap=scale, style_by="basis",
         )  # fmt: skip
-        teams = int(round(on_duty[:, hour].mean()))
-        band = ctx.band_of_hour[2 * 24 + hour]  # a Wednesday
-        posts = result.recommended_placements[band].posts[:teams]
+        key = (staffed["band"], tuple(p.node_id for p in staffed["most_days"]))
+        if key[1]:
+            if key not in areas:
+                geom = reach_area(ctx, list(key[1]), key[0], ctx.scenario.response.standard_s)
+                areas[key] = _reach_frame(
+                    ctx, [geom], decimals=HOURS_COORD_DECIMALS, minutes=[standard_min]
+                )
+            add_reach_areas(group, areas[key], color=REACH_COLOR, fill_opacity=0.12)
+        posts = staffed["posts"]
         if posts:
             maps.add_post_markers(
                 group, pd.DataFrame({"lat": [p.lat for p in posts], "lon": [p.lon for p in posts]}),
                 name=f"Posts {hour:02d}:00",
-                tooltips=[f"Staffed post {i + 1} at {hour:02d}:00 ({band})" for i in range(len(posts))],
+                tooltips=[
+                    f"Post {i + 1} ({p.site_id}) staffed at {hour:02d}:00 on "
+                    f"{len(ds)} of 7 days: {', '.join(ds)} ({staffed['band']} band)"
+                    for i, (p, ds) in enumerate(zip(posts, staffed["days"], strict=True))
+                ],
             )  # fmt: skip
     maps.add_legend(
         m, "Eligible calls per year in this hour of day",
-        [maps.LegendItem("Staffed post (recommended plan)", "#1b7837"), *maps.BASIS_LEGEND],
+        [maps.LegendItem("Post staffed at this hour (recommended plan)", REACH_COLOR),
+         maps.LegendItem(f"Within {_fmt_min(standard_min)} of posts staffed on most days",
+                         REACH_COLOR, "box", 0.35),
+         *maps.BASIS_LEGEND],
         colormap=scale,
     )  # fmt: skip
     return maps.save_map(m, path)

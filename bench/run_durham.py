@@ -1,0 +1,82 @@
+"""Wall time and peak memory of the warm end-to-end ``heart-plan run`` on the Durham mirror.
+
+Usage::
+
+    .venv/bin/python bench/run_durham.py                       # outputs into a temp dir
+    .venv/bin/python bench/run_durham.py --out /tmp/hp_bench --runs 2 [--mirror PATH]
+
+Runs ``heart-plan run`` as a real process ``--runs`` times (default 2: the first warms the
+caches — road network, drive-time matrices — the last is the measured warm run).  For each
+run: wall time (s) and peak resident memory (MiB), the ``ru_maxrss`` of that child process
+and its waited-for descendants (``os.wait4``; Linux reports KiB).  Prints the ratio of the
+warm run's wall time to the 2-minute target and the per-step timings from its ``run.json``.
+Exit code 0 even when over target (this is a measurement, not a test).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TARGET_S = 120.0
+
+
+def timed_run(out_dir: Path, mirror: str | None) -> tuple[float, float, int]:
+    """One ``heart-plan run`` process: (wall time s, peak RSS MiB, exit code)."""
+    cmd = [sys.executable, "-m", "heart_plan.cli", "run", "--out", str(out_dir)]
+    if mirror:
+        cmd += ["--mirror", mirror]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    stderr = proc.stderr.read() if proc.stderr else ""
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    wall_s = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        print(stderr[-3000:], file=sys.stderr)
+    return wall_s, usage.ru_maxrss / 1024.0, proc.returncode
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=None, help="output dir (default: temp)")
+    parser.add_argument("--mirror", default=None, help="Durham data mirror (default: scenario)")
+    parser.add_argument("--runs", type=int, default=2, help="runs; the last one is measured")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="hp_bench_") as tmp:
+        out = args.out or Path(tmp) / "out"
+        rows = []
+        for i in range(max(1, args.runs)):
+            label = "warm" if i == args.runs - 1 and args.runs > 1 else f"run {i + 1}"
+            wall_s, rss_mib, code = timed_run(out, args.mirror)
+            rows.append((label, wall_s, rss_mib, code))
+            print(
+                f"{label:>6}: wall {wall_s:7.1f} s  peak RSS {rss_mib:7.0f} MiB  "
+                f"exit {code}  ({wall_s / TARGET_S:.2f} x the {TARGET_S:.0f} s target)",
+                flush=True,
+            )
+            if code != 0:
+                return code
+        label, wall_s, rss_mib, _ = rows[-1]
+        verdict = "within" if wall_s <= TARGET_S else "OVER"
+        print(
+            f"\n{label} end-to-end: {wall_s:.1f} s = {wall_s / TARGET_S:.2f} x target "
+            f"({verdict} {TARGET_S:.0f} s), peak RSS {rss_mib:.0f} MiB "
+            f"on {os.cpu_count()} cores"
+        )
+        timings = json.loads((out / "run.json").read_text()).get("timings_s", {})
+        print("\nper-step timings of the measured run (run.json):")
+        for step, dt in timings.items():
+            print(f"  {step:<40s} {dt:7.1f} s  ({dt / wall_s:5.1%})")
+        print(f"  {'sum of steps':<40s} {sum(timings.values()):7.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
