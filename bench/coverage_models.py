@@ -2,17 +2,22 @@
 
 Usage::
 
-    .venv/bin/python bench/coverage_models.py                 # 2,500 demand x 2,000 sites
-    .venv/bin/python bench/coverage_models.py --quick         # 600 x 400, a minute or so
+    .venv/bin/python bench/coverage_models.py                  # real Durham matrix (default)
+    .venv/bin/python bench/coverage_models.py --synthetic      # 2,500 demand x 2,000 sites
+    .venv/bin/python bench/coverage_models.py --synthetic --quick   # 600 x 400
     .venv/bin/python bench/coverage_models.py --matrix M.parquet [--weights W.csv]
 
-With ``--matrix`` (a file written by ``heart_plan.network.matrix.write_drive_time_matrix``;
-``--weights`` a CSV ``demand_id,weight``) the real Durham mirror matrix is used.  Otherwise
-a seeded synthetic instance is generated: demand points (a mix of 8 dense clusters and a
-uniform background, like calls around downtown) and candidate sites (uniform, like road
-nodes) on a 20 x 20 km plane, drive time = 1.3 x euclidean distance / 40 km/h + 60 s,
-rounded to integer seconds; standard 720 s (12 min).  MCLP and LSCP are timed build + solve
-for both libraries on the same matrix; p-median and p-center at 200 x 100.  Every solve
+Default instance: the real Durham drive-time matrix of the busiest band, every demand node
+with eligible calls (citywide) x every candidate site (869 x 4,250 on the mirror data,
+integer seconds; built by ``heart_plan.context.build_context`` and cached on disk after the
+first build), weights = annual eligible calls, radius 720 s, MCLP for p = 2, 3, 4.
+``--synthetic``: a seeded synthetic instance — demand points (a mix of 8 dense clusters
+and a uniform background, like calls around downtown) and candidate sites (uniform, like
+road nodes) on a 20 x 20 km plane, drive time = 1.3 x euclidean distance / 40 km/h + 60 s,
+rounded to integer seconds.  With ``--matrix`` (a file written by
+``heart_plan.network.matrix.write_drive_time_matrix``; ``--weights`` a CSV
+``demand_id,weight``) that matrix is used.  MCLP and LSCP are timed build + solve for both
+libraries on the same matrix; p-median and p-center at 200 x 100 (synthetic).  Every solve
 prints its status and optimality gap; objectives must agree.
 """
 
@@ -89,16 +94,18 @@ def run(kind: str, times: pd.DataFrame, weights: pd.Series, **kw) -> dict:
         f"  same objective: {same}   speed-up: {sp_s / ours_s:5.1f}x",
         flush=True,
     )
-    return {"model": kind, "ours_s": ours_s, "spopt_s": sp_s, "same": same}
+    label = kind + (f" p={kw['p_sites']}" if "p_sites" in kw else "")
+    return {"model": label, "ours_s": ours_s, "spopt_s": sp_s, "same": same, "gap": res.gap}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="600 x 400 instead of 2,500 x 2,000")
+    ap.add_argument("--synthetic", action="store_true", help="seeded synthetic instance")
+    ap.add_argument("--quick", action="store_true", help="with --synthetic: 600 x 400")
     ap.add_argument("--matrix", help="drive-time matrix parquet (write_drive_time_matrix)")
     ap.add_argument("--weights", help="CSV demand_id,weight for --matrix")
     ap.add_argument("--radius-s", type=int, default=720)
-    ap.add_argument("--p-sites", type=int, default=4)
+    ap.add_argument("--p-sites", default="2,3,4", help="comma-separated MCLP budgets")
     ap.add_argument("--models", default="LSCP,MCLP,PMedian,PCenter")
     args = ap.parse_args()
     if args.matrix:
@@ -111,12 +118,24 @@ def main() -> None:
         else:
             weights = pd.Series(1.0, index=times.index)
         print(f"instance: Durham mirror matrix {args.matrix} {times.shape}")
+    elif not args.synthetic:
+        from heart_plan.config import load_scenario
+        from heart_plan.context import build_context
+
+        ctx = build_context(load_scenario())
+        band = ctx.busiest_band()
+        weights = ctx.weights()
+        times = ctx.matrix(band).loc[weights.index]
+        print(
+            f"instance: REAL Durham matrix, band {band!r}, {times.shape[0]} demand nodes x "
+            f"{times.shape[1]} candidate sites, weights = {weights.sum():,.0f} eligible calls/yr"
+        )
     else:
         n_d, n_s = (600, 400) if args.quick else (2_500, 2_000)
         times, weights = synthetic(n_d, n_s, seed=0)
         print(
             f"instance: SYNTHETIC seeded (seed 0) {n_d} demand x {n_s} sites on 20x20 km "
-            "(no real matrix given; pass --matrix for the Durham mirror)"
+            "(--synthetic)"
         )
     cov = (times.to_numpy() <= args.radius_s).mean()
     print(f"radius {args.radius_s} s covers {cov:.1%} of demand x site pairs\n")
@@ -125,17 +144,18 @@ def main() -> None:
     if "LSCP" in models:
         rows.append(run("LSCP", times, weights, radius_s=args.radius_s))
     if "MCLP" in models:
-        rows.append(run("MCLP", times, weights, radius_s=args.radius_s, p_sites=args.p_sites))
+        for p in (int(x) for x in args.p_sites.split(",")):
+            rows.append(run("MCLP", times, weights, radius_s=args.radius_s, p_sites=p))
     small_t, small_w = synthetic(200, 100, seed=1)
     if "PMedian" in models:
         rows.append(run("PMedian", small_t, small_w, p_sites=5))
     if "PCenter" in models:
         rows.append(run("PCenter", small_t, small_w, p_sites=5))
-    print("\nmodel     heart_plan_s  spopt_s  speed-up  same_objective")
+    print("\nmodel         heart_plan_s  spopt_s  speed-up  same_objective  gap")
     for r in rows:
         print(
-            f"{r['model']:9s} {r['ours_s']:12.2f} {r['spopt_s']:8.2f} "
-            f"{r['spopt_s'] / r['ours_s']:8.1f}x  {r['same']}"
+            f"{r['model']:13s} {r['ours_s']:12.2f} {r['spopt_s']:8.2f} "
+            f"{r['spopt_s'] / r['ours_s']:8.1f}x  {r['same']!s:14s}  {r['gap']:.2%}"
         )
 
 

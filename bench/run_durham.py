@@ -50,10 +50,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=2, help="runs; the last one is measured")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="hp_bench_") as tmp:
-        out = args.out or Path(tmp) / "out"
+        base = args.out or Path(tmp)
         rows = []
+        outs = []
         for i in range(max(1, args.runs)):
             label = "warm" if i == args.runs - 1 and args.runs > 1 else f"run {i + 1}"
+            out = base / f"run{i + 1}"
+            outs.append(out)
             wall_s, rss_mib, code = timed_run(out, args.mirror)
             rows.append((label, wall_s, rss_mib, code))
             print(
@@ -75,7 +78,28 @@ def main(argv: list[str] | None = None) -> int:
         for step, dt in timings.items():
             print(f"  {step:<40s} {dt:7.1f} s  ({dt / wall_s:5.1%})")
         print(f"  {'sum of steps':<40s} {sum(timings.values()):7.1f} s")
+        if len(outs) > 1:
+            print("\nreproducibility (same scenario and seeds, first vs last run):")
+            print(f"  {'identical outputs':<40s} {identical_outputs(outs[0], outs[-1])}")
     return 0
+
+
+def identical_outputs(a: Path, b: Path) -> str:
+    """Compare every output byte for byte, except pages and records that embed the
+    command line (``--out`` differs) or timings; for ``run.json`` compare key results."""
+    skip = {"run.json", "run_info.json", "report.html"}
+    differ = [
+        str(p.relative_to(a))
+        for p in sorted(a.rglob("*"))
+        if p.is_file()
+        and p.name not in skip
+        and p.read_bytes() != (b / p.relative_to(a)).read_bytes()
+    ]
+    key_a = json.loads((a / "run.json").read_text())["key_results"]
+    key_b = json.loads((b / "run.json").read_text())["key_results"]
+    if key_a != key_b:
+        differ.append("run.json key_results")
+    return "yes" if not differ else "NO: " + ", ".join(differ[:10])
 
 
 if __name__ == "__main__":

@@ -133,7 +133,7 @@ class MCLP:
                 maximize=True,
                 offset=constant,
             )
-            sol = solve_mip(spec, options, model=self.name)
+            sol = solve_mip(spec, options, model=self.name, presolve=False)
             params.update(sol.params)
             pick = free[cols[sol.x[:n_c] > 0.5]]
             objective, bound, status = sol.objective, sol.best_bound, sol.status

@@ -177,7 +177,7 @@ class MEXCLP:
             row_ub=np.concatenate([np.zeros(n_r), [float(p)]]),
             maximize=True,
         )
-        sol = solve_mip(spec, options, model=self.name)
+        sol = solve_mip(spec, options, model=self.name, presolve=False)
         teams = np.zeros(inst.n_sites, dtype=np.int64)
         teams[cols] = np.rint(sol.x[:n_c]).astype(np.int64)
         notes: tuple[str, ...] = ()
