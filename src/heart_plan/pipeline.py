@@ -40,6 +40,8 @@ from heart_plan.staffing.hours import hours_answer
 from heart_plan.staffing.shifts import (
     ShiftPlanResult,
     ShiftRules,
+    cost_of_team_hours,
+    fte_of_team_hours,
     plan_shifts,
     solver_config_for_shifts,
 )
@@ -204,11 +206,7 @@ def run_pipeline(
         "current_plan": _plan_key(current_plan, simulations["current"], scenario),
         "recommended_plan": _plan_key(rec_plan, simulations["recommended"], scenario),
         "expansion_steps": roadmap.to_dict(orient="records"),
-        "teams_for_citywide_target": {
-            "target": target,
-            "covered": teams_for_target(curve, target, "covered_share"),
-            "reached_queue_aware": teams_for_target(curve, target, "reached_share"),
-        },
+        "teams_for_citywide_target": target_would_take(ctx, curve, target),
         "teams_curve": curve.to_dict(orient="records"),
         "hours_curve": hours["curve"].to_dict(orient="records"),
         "fte_24_7": hours["fte_24_7"],
@@ -230,13 +228,33 @@ def run_pipeline(
     )
 
 
+def target_would_take(ctx: PlanningContext, curve: pd.DataFrame, target: float) -> dict[str, Any]:
+    """Teams on duty for ``target`` of citywide calls, and what staffing them takes: FTE and
+    cost for 24/7 and for the baseline's daily hours (same teams every hour)."""
+    crt, base = ctx.scenario.crt, ctx.scenario.baseline
+    teams = teams_for_target(curve, target, "reached_share")
+    out: dict[str, Any] = {
+        "target": target,
+        "covered": teams_for_target(curve, target, "covered_share"),
+        "reached_queue_aware": teams,
+    }
+    if teams is not None:
+        daily_h = (base.hours_end - base.hours_start) % 24 or 24
+        for label, hours in (("24_7", 24), ("baseline_hours", daily_h)):
+            team_hours = teams * hours * 7
+            out[f"fte_{label}"] = fte_of_team_hours(team_hours, crt)
+            out[f"cost_per_year_usd_{label}"] = cost_of_team_hours(team_hours, crt)
+    return out
+
+
 def _plan_key(plan: Plan, sim: dict[str, Any], scenario: Scenario) -> dict[str, Any]:
     crt = scenario.crt
     return {
         "beats": len(plan.service_area_beats),
         "max_teams_on_duty": max(plan.teams_on_duty),
         "team_hours_per_week": plan.team_hours_per_week,
-        "fte": plan.fte(crt.crew_size, crt.productive_hours_per_fte),
+        "fte": fte_of_team_hours(plan.team_hours_per_week, crt),
+        "cost_per_year_usd": cost_of_team_hours(plan.team_hours_per_week, crt),
         "predicted": plan.predicted,
         "simulated": {
             row.measure: {"mean": row.mean, "ci_low": row.ci_low, "ci_high": row.ci_high}

@@ -89,10 +89,6 @@ class Plan:
         """Staffed team-hours in one week."""
         return int(sum(self.teams_on_duty))
 
-    def fte(self, crew_size: int, productive_hours_per_fte: float) -> float:
-        """FTE = team-hours per year x crew size / productive hours per FTE per year."""
-        return self.team_hours_per_week * 52.143 * crew_size / productive_hours_per_fte
-
     def with_changes(self, **changes: Any) -> Plan:
         """A copy with some fields replaced (plans are immutable)."""
         return replace(self, **changes)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from heart_plan.cli import main
@@ -83,3 +84,21 @@ def test_missing_mirror_is_a_data_error(tmp_path: Path, capsys) -> None:
     assert code == 1
     assert "data mirror directory (from --mirror) does not exist" in err
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.durham
+def test_expand_writes_roadmap_curve_and_plan(tmp_path: Path, capsys, mirror: Path) -> None:
+    out = tmp_path / "expand"
+    code, stdout, err = _run(
+        ["expand", "--max-teams", "2", "--out", str(out), "--mirror", str(mirror)], capsys
+    )
+    assert code == 0, err
+    roadmap = pd.read_csv(out / "roadmap.csv", dtype={"beat_added": str})
+    assert len(roadmap) == 35 - 12 + 1
+    curve = pd.read_csv(out / "citywide_curve.csv")
+    assert curve["teams"].tolist() == [1, 2]
+    summary = json.loads((out / "expansion.json").read_text())
+    assert summary["roadmap_order"] == roadmap["beat_added"].iloc[1:].tolist()
+    plan = read_plan(out / "plan.json")
+    assert len(plan.service_area_beats) == 35
+    assert "[expand] expansion step 23" in err  # progress lines

@@ -158,6 +158,16 @@ def build_report(
         f"{teams_target['reached_queue_aware'] or 'more than ' + str(s.expansion.max_teams)} "
         f"teams on duty at the same time. Durham went citywide in Oct 2023."
     )
+    if teams_target.get("fte_24_7") is not None:
+        sec.paragraph(
+            f"What the {target:.0%} target would take: {teams_target['reached_queue_aware']} teams "
+            f"on duty every hour = {teams_target['fte_24_7']:.0f} FTE "
+            f"(${teams_target['cost_per_year_usd_24_7']:,.0f} a year) around the clock, or "
+            f"{teams_target['fte_baseline_hours']:.0f} FTE "
+            f"(${teams_target['cost_per_year_usd_baseline_hours']:,.0f}) for "
+            f"{base.hours_start:02d}:00-{base.hours_end:02d}:00 only, against a budget of "
+            f"{s.budget.crt_fte:.0f} FTE."
+        )
     sec.table(
         roadmap[["step", "beat_added", "district", "calls_added_per_year", "cumulative_share",
                  "teams_spatial", "teams_workload", "teams", "marginal_calls_per_added_team"]],
