@@ -29,16 +29,12 @@ import numpy as np
 import pandas as pd
 
 from heart_plan.config import load_scenario
+from heart_plan.context import build_context
 from heart_plan.network import (
     DriveTimeEngine,
-    aggregate_demand,
     bands_from_scenario,
-    candidate_sites,
     drive_time_matrix,
-    load_graph,
-    snap_points,
 )
-from heart_plan.paths import resolve_mirror
 
 PANDANA_UNREACHABLE = 1e6  # pandana returns ~4.29e6 (float32 max-ish) when no path exists
 
@@ -61,20 +57,6 @@ def captured_stdout():
             out.append(tmp.read().decode("utf-8", "replace"))
 
 
-def demand_points(scenario, mirror) -> tuple[pd.DataFrame, str, object]:
-    try:
-        from heart_plan.demand import build_demand
-        from heart_plan.loaders import load_inputs
-
-        inputs = load_inputs(scenario, mirror)
-        pts = build_demand(inputs, scenario).points
-        return pd.DataFrame(pts.drop(columns="geometry")), "build_demand points", inputs.stations
-    except ImportError:  # pragma: no cover
-        calls = pd.read_csv(mirror / "calls/dpd_calls2021_comsafe_6types__combined.csv")
-        calls = calls.assign(point_id=np.arange(len(calls)), calls_per_year=1.0)
-        return calls, "all mirror calls", None
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--band", default="midday")
@@ -83,18 +65,13 @@ def main() -> None:
     args = parser.parse_args()
 
     scenario = load_scenario()
-    mirror = resolve_mirror(None, scenario.data.mirror)
     t0 = time.perf_counter()
-    network = load_graph(scenario, mirror)
-    engine = DriveTimeEngine(network, bands=bands_from_scenario(scenario))
-    print(f"graph + engine: {time.perf_counter() - t0:.2f} s  ({network.report.summary()})")
-    points, what, stations = demand_points(scenario, mirror)
-    net = scenario.network
-    snaps = snap_points(engine, points["lon"], points["lat"], points["point_id"],
-                        access_speed_kph=net.access_speed_kph, on_outside="flag")  # fmt: skip
-    demand = aggregate_demand(points, snaps)
-    sources = scenario.candidates.sources if stations is not None else ("road_nodes",)
-    sites = candidate_sites(engine, stations, sources=sources)
+    ctx = build_context(scenario, on_outside="flag")
+    network, engine = ctx.network, ctx.engine
+    print(f"context (data, demand, graph, engine): {time.perf_counter() - t0:.2f} s  "
+          f"({network.report.summary()})")  # fmt: skip
+    points, what = ctx.demand.points, "build_demand points"
+    demand, sites = ctx.demand_nodes, ctx.sites
     n_d, n_s = len(demand), len(sites)
     factor = engine.bands[args.band]
     print(f"demand: {len(points):,} {what} -> {n_d:,} demand nodes; sites: {n_s:,}; "

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -124,8 +125,13 @@ def build_context(
     mirror: str | Path | None = None,
     *,
     progress: Progress | None = None,
+    on_outside: Literal["raise", "flag"] = "raise",
 ) -> PlanningContext:
-    """Load data, build demand and the road network, snap demand and candidate sites."""
+    """Load data, build demand and the road network, snap demand and candidate sites.
+
+    ``on_outside="flag"`` keeps going when demand points lie outside the road network's
+    extent: they are left out of the demand nodes and flagged in ``point_snaps``.
+    """
     say = progress or (lambda _msg: None)
     say("loading and validating inputs")
     inputs = load_inputs(scenario, mirror)
@@ -143,16 +149,18 @@ def build_context(
         points["point_id"].to_numpy(),
         access_speed_kph=scenario.network.access_speed_kph,
         snap_warn_m=scenario.network.snap_warn_m,
+        on_outside=on_outside,
     )
     demand_nodes = aggregate_demand(points, snaps)
     node_of_point = pd.Series(snaps["node_id"].to_numpy(), index=snaps["id"].to_numpy())
+    inside = ~snaps["outside_extent"].to_numpy(dtype=bool)
     joined = pd.DataFrame(
         {
             "demand_id": node_of_point.loc[points["point_id"].to_numpy()].to_numpy(),
             "beat_id": points["beat_id"].astype(str).to_numpy(),
             "calls_per_year": points["calls_per_year"].to_numpy(dtype=float),
         }
-    )
+    )[inside]
     node_beat = joined.pivot_table(
         index="demand_id", columns="beat_id", values="calls_per_year", aggfunc="sum", fill_value=0.0
     )

@@ -80,20 +80,9 @@ def matrix(
 
     from heart_plan.atomic import write_csv
     from heart_plan.config import load_scenario
-    from heart_plan.demand import build_demand
-    from heart_plan.loaders import load_inputs
-    from heart_plan.network import (
-        DriveTimeEngine,
-        aggregate_demand,
-        bands_from_scenario,
-        candidate_sites,
-        drive_time_matrix,
-        load_graph,
-        snap_points,
-        snap_report,
-    )
+    from heart_plan.context import build_context
+    from heart_plan.network import bands_from_scenario, snap_report
     from heart_plan.network.matrix import write_drive_time_matrix
-    from heart_plan.paths import resolve_mirror
     from heart_plan.runinfo import run_info, write_run_info
 
     scenario = load_scenario(scenario_path)
@@ -104,23 +93,15 @@ def matrix(
         raise click.BadParameter(
             f"unknown band {unknown[0]!r}; choose from {', '.join(known)}", param_hint="--band"
         )
-    mirror_dir = resolve_mirror(mirror, scenario.data.mirror)
-    inputs = load_inputs(scenario, mirror_dir)
-    demand_result = build_demand(inputs, scenario)
-    points = demand_result.points
-    net = load_graph(scenario, mirror_dir)
-    engine = DriveTimeEngine(net, bands=known)
-    snaps = snap_points(
-        engine, points["lon"], points["lat"], points["point_id"],
-        access_speed_kph=net_cfg.access_speed_kph, snap_warn_m=net_cfg.snap_warn_m,
+    ctx = build_context(
+        scenario,
+        mirror,
         on_outside="flag",
-    )  # fmt: skip
+        progress=lambda m: click.echo(f"[network] {m}", err=True),
+    )
+    inputs, engine, net = ctx.inputs, ctx.engine, ctx.network
+    snaps, demand, sites = ctx.point_snaps, ctx.demand_nodes, ctx.sites
     report = snap_report(engine, snaps, snap_warn_m=net_cfg.snap_warn_m)
-    demand = aggregate_demand(points, snaps)
-    sites = candidate_sites(
-        engine, inputs.stations, sources=scenario.candidates.sources,
-        access_speed_kph=net_cfg.access_speed_kph, snap_warn_m=net_cfg.snap_warn_m,
-    )  # fmt: skip
     out_dir.mkdir(parents=True, exist_ok=True)
     station_rows = sites.loc[sites["kind"] == "fire_station"]
     snapping = pd.concat(
@@ -146,7 +127,7 @@ def matrix(
     timings = {}
     for band in bands or tuple(engine.bands):
         t0 = time.perf_counter()
-        frame = drive_time_matrix(engine, demand, sites, band=band)
+        frame = ctx.matrix(band)
         timings[band] = {
             "seconds": round(time.perf_counter() - t0, 3),
             "cache": frame.attrs["cache"],
