@@ -121,3 +121,14 @@ def test_hours_answer_is_monotone_and_247_costs_more(durham_run: Path) -> None:
     assert curve["fte"].is_monotonic_increasing
     overnight = pd.read_csv(durham_run / "hours_overnight.csv")
     assert overnight["hour_of_day"].tolist() == [0, 1, 2, 3, 4, 5]
+
+
+def test_existing_posts_can_be_kept_fixed(durham_context) -> None:
+    ctx = durham_context
+    pilot = list(ctx.scenario.baseline.service_area_beats)
+    station = ctx.sites.loc[ctx.sites["kind"] == "fire_station", "site_id"].iloc[0]
+    free = place_teams(ctx, pilot, 2, band="midday")
+    kept = place_teams(ctx, pilot, 2, band="midday", fixed_sites=[station])
+    assert station in [p.site_id for p in kept.posts]
+    assert len(kept.posts) == 2
+    assert kept.covered_share <= free.covered_share + 1e-12  # a constraint never helps
