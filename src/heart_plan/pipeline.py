@@ -192,7 +192,7 @@ def run_pipeline(
         roadmap = expansion_roadmap(ctx, progress=timer.progress)
     with timer.step("citywide teams curve"):
         curve = citywide_curve(ctx, progress=timer.progress)
-    busy_h = mean_busy_time_h(ctx, float(curve["mean_drive_time_s"].iloc[min(3, len(curve) - 1)]))
+    busy_h = mean_busy_time_h(ctx, _planning_drive_s(curve, scenario.budget.target_reached_share))
     with timer.step("hours and the 24/7 answer"):
         hours = citywide_hours(ctx, busy_h)
     with timer.step("recommended plan (shifts + posts)"):
@@ -226,6 +226,13 @@ def run_pipeline(
         key_results=key,
         timings_s=timer.timings_s,
     )
+
+
+def _planning_drive_s(curve: pd.DataFrame, target: float) -> float:
+    """Mean post-to-scene drive (s) used for busy times: that of the citywide MCLP
+    placement with the teams that meet the target (the last curve row if none does)."""
+    teams = teams_for_target(curve, target, "reached_share") or int(curve["teams"].max())
+    return float(curve.set_index("teams").loc[teams, "mean_drive_time_s"])
 
 
 def target_would_take(ctx: PlanningContext, curve: pd.DataFrame, target: float) -> dict[str, Any]:

@@ -14,7 +14,7 @@ on-scene (lognormal mean, an assumption) + drive back to the post.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -162,9 +162,15 @@ def plan_from_placements(
     command: str,
     predicted: dict[str, float] | None = None,
 ) -> Plan:
-    """A plan: the area, the posts of each band, the same daily window every day."""
+    """A plan: the area, the posts of each band, the same daily window every day.
+
+    With a single placement (one band), its posts serve every band (plan band ``""``), so
+    the plan can be simulated and refined at any hour.
+    """
     teams = max(p.teams for p in placements.values())
     posts = tuple(post for p in placements.values() for post in p.posts)
+    if len(placements) == 1:
+        posts = tuple(replace(post, band="") for post in posts)
     return Plan(
         scenario_name=ctx.scenario.name,
         scenario_sha256=ctx.scenario.sha256,

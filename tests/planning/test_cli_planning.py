@@ -9,7 +9,9 @@ import pandas as pd
 import pytest
 
 from heart_plan.cli import main
+from heart_plan.config import load_scenario
 from heart_plan.plan import read_plan
+from heart_plan.simulation import Deployment
 
 
 def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -39,6 +41,8 @@ def test_place_writes_a_plan_for_the_pilot(tmp_path: Path, capsys, mirror: Path)
     assert len(plan.service_area_beats) == 12
     assert len(plan.posts) == 2
     assert plan.predicted["covered_share_of_area"] > 0.9
+    assert {p.band for p in plan.posts} == {""}  # one band's posts serve every hour
+    Deployment.from_plan(plan, load_scenario().network.band_of_hour())  # simulatable
     assert "MCLP: OPTIMAL" in stdout
     info = json.loads((out / "run_info.json").read_text())
     assert info["placements"]["midday"]["status"] == "OPTIMAL"
