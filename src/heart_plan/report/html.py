@@ -98,6 +98,9 @@ def dataframe_html(
     return f"<table class='hp-table'>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
+_RELATIVE_HREF = re.compile(r"^[A-Za-z0-9_.-]+\.html$")
+
+
 class Section:
     """One ``<section id=...>`` of a report; methods append escaped blocks and return self."""
 
@@ -120,6 +123,25 @@ class Section:
     def bullet_list(self, items: Iterable[str]) -> Section:
         """An unordered list of plain-text items."""
         self._blocks.append("<ul>" + "".join(f"<li>{escape_text(i)}</li>" for i in items) + "</ul>")
+        return self
+
+    def links(self, items: Sequence[tuple[str, str]]) -> Section:
+        """A list of links to pages beside the report: ``(label, relative file name)``.
+
+        Only plain relative file names are accepted (no scheme, no path traversal), so a
+        link never points at the network.
+        """
+        for _, href in items:
+            if not _RELATIVE_HREF.match(href):
+                raise ValueError(f"link {href!r}: use a plain relative file name like 'map.html'")
+        self._blocks.append(
+            "<ul class='hp-links'>"
+            + "".join(
+                f"<li><a href='{escape_text(href)}'>{escape_text(label)}</a></li>"
+                for label, href in items
+            )
+            + "</ul>"
+        )
         return self
 
     def key_figures(

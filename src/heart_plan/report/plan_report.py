@@ -111,6 +111,13 @@ def build_report(
         ]
     )  # fmt: skip
     sec.table(posts, caption="Posts in the busiest time band (teams fill posts in this order)")
+    sec.links(
+        [
+            ("Map: beats, service area, expansion order, posts and drive-time areas",
+             "map_citywide.html"),
+            ("Map: eligible calls and staffed posts by hour of day", "map_hours.html"),
+        ]
+    )  # fmt: skip
 
     sec = r.section("why-not-citywide", "Why don't all units operate citywide - will they ever?")
     roadmap = result.roadmap
