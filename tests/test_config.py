@@ -84,3 +84,10 @@ def _to_toml(raw: dict) -> str:
 
     emit("", raw)
     return "\n".join(lines) + "\n"
+
+
+def test_no_time_bands_is_an_error(scenario: Scenario) -> None:
+    raw = scenario.to_dict()
+    raw["network"]["time_bands"] = {}
+    with pytest.raises(ConfigError, match="network.time_bands is empty"):
+        Scenario.from_dict(raw)

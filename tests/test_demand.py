@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from heart_plan.config import Scenario
-from heart_plan.demand import Demand, calibrate_rates, replay_calls
+from heart_plan.demand import Demand, build_demand, calibrate_rates, replay_calls
 from heart_plan.loaders import DurhamInputs
 
 # ----------------------------------------------------------------------------- toy
@@ -176,3 +176,18 @@ def test_durham_replay(
     assert again.equals(calls)
     only = replay_calls(durham_demand, durham_inputs, scenario, observed_only=True)
     assert len(only) == 3027 and set(only["basis"]) == {"observed"}
+
+
+@pytest.mark.parametrize("growth", [0.7, 1.5])
+def test_durham_replay_spreads_demand_growth_over_the_year(
+    durham_inputs: DurhamInputs, scenario: Scenario, growth: float
+) -> None:
+    from dataclasses import replace
+
+    grown = replace(scenario, demand=replace(scenario.demand, growth_factor=growth))
+    demand = build_demand(durham_inputs, grown)
+    calls = replay_calls(demand, durham_inputs, grown, seed=0)
+    assert len(calls) == pytest.approx(growth * 14745, rel=0.01)
+    # Oct-Dec holds its share of the year (92 of 365 days), not the whole growth
+    q4 = calls["called_at"].dt.month.ge(10).mean()
+    assert q4 == pytest.approx(92 / 365, abs=0.03)

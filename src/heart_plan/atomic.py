@@ -6,6 +6,7 @@ A crash or a user error half-way through a command never leaves a half-written o
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 from collections.abc import Callable, Iterator
@@ -44,9 +45,25 @@ def write_text(target: str | os.PathLike[str], text: str) -> Path:
 
 
 def write_json(target: str | os.PathLike[str], obj: Any) -> Path:
-    """Atomically write JSON (sorted keys, 2-space indent, trailing newline)."""
-    text = json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n"
-    return write_text(target, text)
+    """Atomically write strict JSON (sorted keys, 2-space indent, trailing newline).
+
+    Non-finite numbers (NaN, inf) become ``null``: JSON has no NaN.
+    """
+    text = json.dumps(_finite(obj), indent=2, sort_keys=True, default=str, allow_nan=False)
+    return write_text(target, text + "\n")
+
+
+def _finite(obj: Any) -> Any:
+    """``obj`` with every non-finite float replaced by None (recursively)."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_finite(v) for v in obj]
+    if hasattr(obj, "item") and getattr(obj, "ndim", None) == 0:  # numpy scalar
+        return _finite(obj.item())
+    return obj
 
 
 def write_csv(target: str | os.PathLike[str], frame: Any, *, index: bool = False) -> Path:

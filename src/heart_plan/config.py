@@ -387,27 +387,31 @@ def _validate(s: Scenario, source: str) -> None:
             raise ConfigError(f"{source}: units.{name}: crew_size and hours must be positive")
         if unit.on_scene_mean_min <= 0 or unit.on_scene_sd_min < 0:
             raise ConfigError(f"{source}: units.{name}: on-scene mean must be > 0, sd >= 0")
-    if s.network.time_bands:
-        bands = s.network.band_of_hour()
-        missing = [b for b, name in enumerate(bands) if not name]
-        if missing:
-            raise ConfigError(
-                f"{source}: network.time_bands leave hour-of-week bin {missing[0]} "
-                f"without a band; every weekday and weekend hour 0-23 needs exactly one band"
-            )
+    if not s.network.time_bands:
+        raise ConfigError(
+            f"{source}: network.time_bands is empty; define at least one band covering all "
+            f"168 hours (e.g. [network.time_bands.all] with weekday_hours and weekend_hours 0-23)"
+        )
+    bands = s.network.band_of_hour()
+    missing = [b for b, name in enumerate(bands) if not name]
+    if missing:
+        raise ConfigError(
+            f"{source}: network.time_bands leave hour-of-week bin {missing[0]} "
+            f"without a band; every weekday and weekend hour 0-23 needs exactly one band"
+        )
+    for name, band in s.network.time_bands.items():
+        if band.speed_factor <= 0:
+            raise ConfigError(f"{source}: network.time_bands.{name}.speed_factor must be > 0")
+        for h in (*band.weekday_hours, *band.weekend_hours):
+            if not 0 <= h < 24:
+                raise ConfigError(f"{source}: network.time_bands.{name}: hour {h} not 0-23")
+    for day_kind in ("weekday_hours", "weekend_hours"):
+        seen: dict[int, str] = {}
         for name, band in s.network.time_bands.items():
-            if band.speed_factor <= 0:
-                raise ConfigError(f"{source}: network.time_bands.{name}.speed_factor must be > 0")
-            for h in (*band.weekday_hours, *band.weekend_hours):
-                if not 0 <= h < 24:
-                    raise ConfigError(f"{source}: network.time_bands.{name}: hour {h} not 0-23")
-        for day_kind in ("weekday_hours", "weekend_hours"):
-            seen: dict[int, str] = {}
-            for name, band in s.network.time_bands.items():
-                for h in getattr(band, day_kind):
-                    if h in seen:
-                        raise ConfigError(
-                            f"{source}: network.time_bands: {day_kind} hour {h} is in both "
-                            f"{seen[h]!r} and {name!r}; each hour belongs to one band"
-                        )
-                    seen[h] = name
+            for h in getattr(band, day_kind):
+                if h in seen:
+                    raise ConfigError(
+                        f"{source}: network.time_bands: {day_kind} hour {h} is in both "
+                        f"{seen[h]!r} and {name!r}; each hour belongs to one band"
+                    )
+                seen[h] = name

@@ -24,7 +24,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from heart_plan.config import HOURS_PER_WEEK, Scenario
+from heart_plan.config import Scenario
 from heart_plan.demand import Demand, build_demand
 from heart_plan.errors import DataError
 from heart_plan.loaders import DurhamInputs, load_inputs
@@ -37,6 +37,7 @@ from heart_plan.network import (
     load_graph,
     snap_points,
 )
+from heart_plan.staffing.workload import arrivals_by_how_for_area
 
 Progress = Callable[[str], None]
 
@@ -106,12 +107,11 @@ class PlanningContext:
 
     def arrivals_by_hour(self, beats: Iterable[str] | None = None) -> np.ndarray:
         """Annual eligible calls in each of the 168 hour-of-week bins for ``beats``."""
-        cols = list(self.city_beats) if beats is None else [str(b) for b in beats]
-        per_beat = self.demand.beats.set_index("beat_id")["eligible_calls_per_year"]
-        share = self.demand.beat_hour_share.loc[cols].to_numpy(dtype=float)
-        out = (share * per_beat.loc[cols].to_numpy(dtype=float)[:, None]).sum(axis=0)
-        assert out.shape == (HOURS_PER_WEEK,)
-        return out
+        return arrivals_by_how_for_area(
+            self.demand.beats.set_index("beat_id")["eligible_calls_per_year"],
+            self.demand.beat_hour_share,
+            self.city_beats if beats is None else beats,
+        )
 
     def busiest_band(self, beats: Iterable[str] | None = None) -> str:
         """The band holding the most eligible calls for ``beats``."""

@@ -56,14 +56,13 @@ def tract_reached(
     return out
 
 
-def equity_table(
-    calls: pd.DataFrame, tracts: gpd.GeoDataFrame, reached: Mapping[str, pd.Series]
-) -> pd.DataFrame:
+def equity_table(per_tract: pd.DataFrame, tracts: gpd.GeoDataFrame) -> pd.DataFrame:
     """Reached share by tract quartile of each equity variable, for each plan.
 
-    Columns: ``dimension, group, tracts, calls, reached_share__<plan>...``.
+    ``per_tract`` is :func:`tract_reached` output.  Columns: ``dimension, group, tracts,
+    calls, reached_share__<plan>...``.
     """
-    per_tract = tract_reached(calls, tracts, reached)
+    plans = [c.removeprefix("reached_share__") for c in per_tract.columns if c != "calls"]
     rows = []
     for column, label in DIMENSIONS.items():
         if column not in tracts.columns:
@@ -81,7 +80,7 @@ def equity_table(
                 "tracts": int(len(part)),
                 "calls": float(part["calls"].sum()),
             }
-            for name in reached:
+            for name in plans:
                 col = f"reached_share__{name}"
                 weights = part["calls"].to_numpy(dtype=float)
                 row[col] = float(np.average(part[col].to_numpy(), weights=weights))

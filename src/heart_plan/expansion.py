@@ -138,14 +138,14 @@ def citywide_curve(
     ctx: PlanningContext, *, max_teams: int | None = None, progress=None
 ) -> pd.DataFrame:
     """Citywide share covered / expected covered / reached against teams on duty, from one
-    team up to "enough for citywide": the curve stops one team after the reached share first
-    meets ``[budget] target_reached_share`` (or at ``max_teams``).
+    team up to "enough for citywide": the curve stops one team after the expected covered
+    share first meets ``[budget] target_reached_share`` (or at ``max_teams``).
 
     Columns: ``teams, covered_share`` (MCLP, teams never busy), ``expected_covered_share``
-    (MEXCLP: a call is reached when at least one team covering it is free, each busy with
-    the loss-system probability ``q``), ``busy_fraction`` (q), ``served_share`` (Erlang B,
-    ignoring space), ``reached_share`` (= the queue-aware expected covered share, the
-    optimizer's estimate of *reached*); all shares of citywide eligible calls per year.
+    (MEXCLP: a call counts when at least one team covering it is free, each busy with the
+    loss-system probability ``q``; the optimizer's queue-aware estimate of *reached*),
+    ``busy_fraction`` (q), ``served_share`` (Erlang B, ignoring space); all shares of
+    citywide eligible calls per year.
     """
     max_teams = max_teams or ctx.scenario.expansion.max_teams
     city = list(ctx.city_beats)
@@ -169,7 +169,6 @@ def citywide_curve(
                 "expected_covered_share": expected,
                 "busy_fraction": q,
                 "served_share": served,
-                "reached_share": expected,
                 "mean_drive_time_s": mean_drive,
                 "radius_s": radius_s,
             }
@@ -177,16 +176,16 @@ def citywide_curve(
         if progress:
             progress(
                 f"citywide curve: {teams} teams, covered {plain.covered_share:.1%}, "
-                f"reached {rows[-1]['reached_share']:.1%}"
+                f"expected covered (queue-aware) {expected:.1%}"
             )
-        met = [r["teams"] for r in rows if r["reached_share"] >= target]
+        met = [r["teams"] for r in rows if r["expected_covered_share"] >= target]
         if met and teams >= met[0] + 1:
             break
     return pd.DataFrame(rows)
 
 
 def teams_for_target(
-    curve: pd.DataFrame, target: float, column: str = "reached_share"
+    curve: pd.DataFrame, target: float, column: str = "expected_covered_share"
 ) -> int | None:
     """Fewest teams whose ``column`` reaches ``target`` (None when the curve never does)."""
     hit = curve.loc[curve[column] >= target, "teams"]

@@ -34,7 +34,7 @@ from heart_plan.placement import (
     place_teams,
     plan_from_placements,
 )
-from heart_plan.plan import Plan, bands_for_plan
+from heart_plan.plan import Plan, bands_for_plan, window_length_h
 from heart_plan.simulation.pipeline import replay_inputs, simulate_plan
 from heart_plan.staffing.hours import hours_answer
 from heart_plan.staffing.shifts import (
@@ -231,7 +231,7 @@ def run_pipeline(
 def _planning_drive_s(curve: pd.DataFrame, target: float) -> float:
     """Mean post-to-scene drive (s) used for busy times: that of the citywide MCLP
     placement with the teams that meet the target (the last curve row if none does)."""
-    teams = teams_for_target(curve, target, "reached_share") or int(curve["teams"].max())
+    teams = teams_for_target(curve, target) or int(curve["teams"].max())
     return float(curve.set_index("teams").loc[teams, "mean_drive_time_s"])
 
 
@@ -239,14 +239,14 @@ def target_would_take(ctx: PlanningContext, curve: pd.DataFrame, target: float) 
     """Teams on duty for ``target`` of citywide calls, and what staffing them takes: FTE and
     cost for 24/7 and for the baseline's daily hours (same teams every hour)."""
     crt, base = ctx.scenario.crt, ctx.scenario.baseline
-    teams = teams_for_target(curve, target, "reached_share")
+    teams = teams_for_target(curve, target)
     out: dict[str, Any] = {
         "target": target,
         "covered": teams_for_target(curve, target, "covered_share"),
-        "reached_queue_aware": teams,
+        "expected_covered_queue_aware": teams,
     }
     if teams is not None:
-        daily_h = (base.hours_end - base.hours_start) % 24 or 24
+        daily_h = window_length_h(base.hours_start, base.hours_end)
         for label, hours in (("24_7", 24), ("baseline_hours", daily_h)):
             team_hours = teams * hours * 7
             out[f"fte_{label}"] = fte_of_team_hours(team_hours, crt)
@@ -350,8 +350,8 @@ def write_outputs(
             name: reached_by_call(result.simulations[name]["result"])
             for name in ("current", "recommended")
         }
-        equity = equity_table(calls, ctx.inputs.tracts, reached)
         per_tract = tract_reached(calls, ctx.inputs.tracts, reached)
+        equity = equity_table(per_tract, ctx.inputs.tracts)
         tracts = ctx.inputs.tracts.merge(per_tract, left_on="tract_id", right_index=True)
     with timer.step("report page"):
         report = build_report(

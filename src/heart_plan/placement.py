@@ -3,9 +3,9 @@ standard, per time band.
 
 Spatial model: MCLP (Church & ReVelle 1974) on the area's demand nodes x candidate sites,
 maximizing annual eligible calls *covered* (within ``[response] standard_s`` of a post).
-Queue-aware model: MEXCLP (Daskin 1983) with the busy fraction ``q`` of a team estimated
-from the workload (offered load / teams at the area's busiest hour band); it maximizes the
-*expected* covered calls, allowing several teams at one post.
+Queue-aware model: MEXCLP (Daskin 1983) with the busy fraction ``q`` of a team in the
+loss system (:func:`busy_fraction`); it maximizes the *expected* covered calls, allowing
+several teams at one post.
 
 ``busy_time_h`` is the mean time a team is busy per call: turnout + drive to scene +
 on-scene (lognormal mean, an assumption) + drive back to the post.
@@ -88,7 +88,7 @@ def place_teams(
     """Choose posts for ``teams`` teams in the service area ``beats``.
 
     ``band`` defaults to the area's busiest band.  ``queue_aware`` uses MEXCLP with busy
-    fraction ``q`` (default: :func:`busy_fraction` at the standard's half as mean drive).
+    fraction ``q`` (default: :func:`busy_fraction` with ``[units.crt] default_mean_drive_s``).
     """
     beats = [str(b) for b in beats]
     if teams < 1:
@@ -99,7 +99,8 @@ def place_teams(
     radius_s = ctx.scenario.response.standard_s
     options = solve_options(ctx)
     if queue_aware:
-        q = busy_fraction(ctx, beats, teams, mean_drive_s=radius_s / 2) if q is None else q
+        mean_drive_s = ctx.scenario.crt.default_mean_drive_s
+        q = busy_fraction(ctx, beats, teams, mean_drive_s=mean_drive_s) if q is None else q
         model = MEXCLP.from_cost_matrix(
             matrix, weights, radius_s=radius_s, p_sites=teams, busy_fraction=q,
             fixed_sites=tuple(fixed_sites),
@@ -126,6 +127,7 @@ def posts_of(ctx: PlanningContext, result: CoverageResult, band: str) -> tuple[P
                 lat=float(row["lat"]),
                 band=band,
                 teams=int(result.teams_per_site.get(site_id, 1)),
+                access_s=float(row["access_s"]),
             )
         )
     return tuple(posts)
@@ -140,17 +142,6 @@ def place_per_band(
         band: place_teams(ctx, beats, teams, band=band, queue_aware=queue_aware)
         for band in ctx.scenario.network.time_bands
     }
-
-
-def drive_times_to_posts(
-    ctx: PlanningContext, beats: Iterable[str], posts: Iterable[Post], band: str
-) -> pd.Series:
-    """Drive time (s) from the nearest post to every demand node of the area in ``band``."""
-    weights = ctx.weights(beats)
-    site_ids = [p.site_id for p in posts]
-    if not site_ids:
-        return pd.Series(np.inf, index=weights.index)
-    return ctx.matrix(band).loc[weights.index, site_ids].min(axis=1)
 
 
 def plan_from_placements(

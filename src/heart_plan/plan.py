@@ -14,7 +14,7 @@ Schema (``schema_version`` 1)::
     unit_type           str            "crt"
     service_area_beats  [str]          beat ids (strings)
     time_bands          {name: {"speed_factor": float, "bins": [int]}}
-    posts               [{"site_id", "node_id", "lon", "lat", "band", "teams"}]
+    posts               [{"site_id", "node_id", "lon", "lat", "band", "teams", "access_s"}]
                         band "" = the post is used in every band
     teams_on_duty       [int] * 168
     hours               {"daily_start": int, "daily_end": int} or {} when irregular
@@ -38,7 +38,10 @@ SCHEMA_VERSION = 1
 
 @dataclass(frozen=True)
 class Post:
-    """A staging post: a candidate site snapped to a road node, staffed in one band."""
+    """A staging post: a candidate site snapped to a road node, staffed in one band.
+
+    ``access_s`` is the drive between the site and its road node (0 for a road-node site).
+    """
 
     site_id: str
     node_id: int
@@ -46,6 +49,7 @@ class Post:
     lat: float
     band: str = ""
     teams: int = 1
+    access_s: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,8 @@ class Plan:
     @classmethod
     def from_dict(cls, raw: dict[str, Any], *, source: str = "<plan>") -> Plan:
         """Parse the JSON form; raise ``DataError`` naming the field on bad input."""
+        if not isinstance(raw, dict):
+            raise DataError(f"{source}: a plan must be a JSON object; regenerate the plan")
         if raw.get("schema_version") != SCHEMA_VERSION:
             raise DataError(
                 f"{source}: schema_version {raw.get('schema_version')!r} is not supported "
@@ -133,6 +139,7 @@ class Plan:
                         lat=float(p["lat"]),
                         band=str(p.get("band", "")),
                         teams=int(p.get("teams", 1)),
+                        access_s=float(p.get("access_s", 0.0)),
                     )
                     for p in raw.get("posts", [])
                 ),
@@ -148,13 +155,19 @@ class Plan:
             ) from None
 
 
+def window_length_h(start_hour: int, end_hour: int) -> int:
+    """Hours in the daily window [start, end); an end equal to the start modulo 24 (e.g.
+    (0, 24) or (7, 7)) is the whole day, and windows may cross midnight ((19, 7) = 12)."""
+    return (end_hour - start_hour) % 24 or 24
+
+
 def daily_window_on_duty(start_hour: int, end_hour: int, teams: int) -> tuple[int, ...]:
     """Teams on duty per hour of week for the same daily window [start, end) every day.
 
     ``end_hour`` may be < ``start_hour`` for windows crossing midnight; a window whose end
     equals its start modulo 24 (e.g. (0, 24)) is 24 hours a day.
     """
-    length = (end_hour - start_hour) % 24 or 24
+    length = window_length_h(start_hour, end_hour)
     on = [0] * HOURS_PER_WEEK
     for day in range(7):
         for k in range(length):

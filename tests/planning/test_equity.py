@@ -40,7 +40,7 @@ def test_tract_reached_and_income_quartiles_by_hand() -> None:
     assert per_tract["reached_share__current"].to_dict() == pytest.approx(
         {"T1": 0.5, "T2": 1.0, "T3": 0.0, "T4": 0.5}
     )
-    table = equity_table(calls, _tracts(), reached)
+    table = equity_table(per_tract, _tracts())
     income = table[table["dimension"] == "Median household income"].set_index("group")
     assert income.loc["Q1 (lowest)", "calls"] == 2
     assert income.loc["Q1 (lowest)", "reached_share__current"] == pytest.approx(0.5)

@@ -96,9 +96,9 @@ def test_citywide_curve_rises_and_queue_aware_is_below_plain(durham_run: Path) -
     curve = pd.read_csv(durham_run / "citywide_curve.csv")
     assert curve["teams"].tolist() == list(range(1, len(curve) + 1))
     assert curve["covered_share"].is_monotonic_increasing
-    assert curve["reached_share"].is_monotonic_increasing
+    assert curve["expected_covered_share"].is_monotonic_increasing
     assert (curve["expected_covered_share"] <= curve["covered_share"] + 1e-9).all()
-    assert curve["reached_share"].iloc[-1] >= 0.9  # the curve goes until the target is met
+    assert curve["expected_covered_share"].iloc[-1] >= 0.9  # goes until the target is met
 
 
 def test_plans_are_valid_and_recommended_uses_shifts(durham_run: Path) -> None:

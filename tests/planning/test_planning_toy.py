@@ -32,7 +32,7 @@ def test_beat_adjacency_on_a_row_of_three_squares() -> None:
 
 
 def test_teams_for_target_is_the_first_team_count_meeting_it() -> None:
-    curve = pd.DataFrame({"teams": [1, 2, 3, 4], "reached_share": [0.5, 0.85, 0.91, 0.95]})
+    curve = pd.DataFrame({"teams": [1, 2, 3, 4], "expected_covered_share": [0.5, 0.85, 0.91, 0.95]})
     assert teams_for_target(curve, 0.9) == 3
     assert teams_for_target(curve, 0.85) == 2
     assert teams_for_target(curve, 0.99) is None
@@ -91,3 +91,20 @@ def test_plan_with_unknown_schema_version_is_rejected(tmp_path: Path) -> None:
 def test_missing_plan_file_is_a_data_error(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="plan file not found"):
         read_plan(tmp_path / "nope.json")
+
+
+def test_plan_that_is_not_an_object_is_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    path.write_text("[1, 2]")
+    with pytest.raises(DataError, match="a plan must be a JSON object"):
+        read_plan(path)
+
+
+def test_json_outputs_are_strict_json(tmp_path: Path) -> None:
+    import numpy as np
+
+    from heart_plan.atomic import write_json
+
+    path = write_json(tmp_path / "x.json", {"a": float("nan"), "b": [np.float64(np.inf), 1.5]})
+    assert json.loads(path.read_text()) == {"a": None, "b": [None, 1.5]}
+    assert "NaN" not in path.read_text()

@@ -244,3 +244,28 @@ def test_covered_ignores_hours_and_covered_in_hours_needs_a_team_on_duty():
     assert frame["covered"].tolist() == [True, True, False, False]
     assert frame["covered_in_hours"].tolist() == [True, False, False, False]
     assert frame["outcome"].tolist() == ["served", "outside_hours", "served", "outside_area"]
+
+
+def test_access_legs_add_to_the_drive_and_decide_reached() -> None:
+    # one team at post node 0 (site 10 s from its node); two calls at node 1 (road 700 s):
+    # call a is 5 s from the node -> drive 715 s, reached (<= 720);
+    # call b, hours later, is 30 s from the node -> drive 740 s, served but not reached.
+    deployment = Deployment(
+        teams_on_duty=(1,) * 168,
+        band_of_hour=("day",) * 168,
+        post_nodes=(0,),
+        post_access_s=(10,),
+    )
+    travel = MatrixTravel({"day": np.array([[0, 700], [700, 0]])})
+    trace = make_trace([0.0, 7200.0], [1, 1], access_s=[5.0, 30.0])
+    res = simulate(
+        trace,
+        deployment,
+        travel,
+        on_scene=ConstantOnScene(600.0),
+        standard_s=720,
+        replications=1,
+    )
+    assert res.drive_s[0].tolist() == [715, 740]
+    assert res.reached[0].tolist() == [True, False]
+    assert res.covered.tolist() == [True, False]

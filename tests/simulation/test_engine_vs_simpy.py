@@ -2,7 +2,7 @@
 
 Random small instances (hypothesis): random drive-time matrices per band, band-specific
 posts, teams on duty changing by hour (shift starts and ends), calls in and out of the
-area, both return-to-post settings.
+area, access legs at calls and posts, both return-to-post settings.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ def test_engine_matches_simpy(seed: int, return_to_post: bool):
         post_nodes=(0, 1, 2),
         post_bands=("", "day", "night"),
         post_teams=(1, 2, 1),
+        post_access_s=tuple(int(x) for x in rng.integers(0, 90, 3)),
     )
     n_calls = int(rng.integers(5, 120))
     trace = make_trace(
@@ -42,6 +43,7 @@ def test_engine_matches_simpy(seed: int, return_to_post: bool):
         rng.integers(0, n_nodes, n_calls),
         in_area=rng.random(n_calls) < 0.9,
         horizon_hours=hours,
+        access_s=rng.uniform(0, 120, n_calls),
     )
     on_scene = LognormalOnScene(2700.0, 1800.0)
     travel = MatrixTravel(matrices)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from heart_plan.commands._common import mirror_option, out_option, scenario_option
+from heart_plan.commands._common import command_line, mirror_option, out_option, scenario_option
 
 OUTPUT_FILES = (
     "beat_demand.csv",
@@ -34,7 +34,7 @@ def demand(scenario_path: Path | None, out_dir: Path, mirror: Path | None) -> No
     scenario = load_scenario(scenario_path)
     inputs = load_inputs(scenario, mirror)
     result = build_demand(inputs, scenario)
-    write_demand_outputs(result, inputs, scenario, out_dir, command="heart-plan demand")
+    write_demand_outputs(result, inputs, scenario, out_dir, command=command_line())
     click.echo(summary_text(result, out_dir))
 
 

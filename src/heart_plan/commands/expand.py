@@ -53,13 +53,14 @@ def expand(
         "citywide_calls_per_year": ctx.calls_per_year,
         "target_share": target,
         "teams_for_target_covered": teams_for_target(curve, target, "covered_share"),
-        "teams_for_target_reached": teams_for_target(curve, target, "reached_share"),
+        "teams_for_target_expected_covered": teams_for_target(curve, target),
         "roadmap_order": roadmap["beat_added"].iloc[1:].tolist(),
         "teams_citywide_roadmap": int(roadmap["teams"].iloc[-1]),
     }
-    teams = summary["teams_for_target_reached"] or int(curve["teams"].max())
+    teams = summary["teams_for_target_expected_covered"] or int(curve["teams"].max())
     city = list(ctx.city_beats)
-    placement = place_teams(ctx, city, teams, queue_aware=True)
+    row = curve.set_index("teams").loc[teams]
+    placement = place_teams(ctx, city, teams, queue_aware=True, q=float(row["busy_fraction"]))
     plan = plan_from_placements(
         ctx, city, {placement.band: placement},
         hours=(scenario.baseline.hours_start, scenario.baseline.hours_end),
@@ -80,7 +81,7 @@ def expand(
     click.echo(curve.round(3).to_string(index=False))
     click.echo(
         f"teams for {target:.0%} of citywide eligible calls: covered "
-        f"{summary['teams_for_target_covered']}, reached (queue-aware) "
-        f"{summary['teams_for_target_reached']}"
+        f"{summary['teams_for_target_covered']}, expected covered (queue-aware) "
+        f"{summary['teams_for_target_expected_covered']}"
     )
     click.echo(f"outputs: {out_dir}")

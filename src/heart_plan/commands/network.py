@@ -19,7 +19,7 @@ from pathlib import Path
 
 import click
 
-from heart_plan.commands._common import mirror_option, out_option, scenario_option
+from heart_plan.commands._common import command_line, mirror_option, out_option, scenario_option
 
 
 @click.group("network")
@@ -55,7 +55,7 @@ def build(scenario_path: Path | None, out_dir: Path, mirror: Path | None) -> Non
     write_geoparquet(out_dir / "road_nodes.parquet", nodes)
     write_geoparquet(out_dir / "road_edges.parquet", edges)
     data = {"road_graph": net.report.path} if Path(net.report.path).is_file() else {}
-    write_run_info(out_dir, run_info(scenario, command="heart-plan network build", data_files=data))
+    write_run_info(out_dir, run_info(scenario, command=command_line(), data_files=data))
     click.echo(net.report.summary())
     click.echo(f"wrote {out_dir}/graph_summary.json, road_nodes.parquet, road_edges.parquet")
 
@@ -143,7 +143,7 @@ def matrix(
         out_dir,
         run_info(
             scenario,
-            command="heart-plan network matrix",
+            command=command_line(),
             data_files=dict(inputs.paths),
             extra=extra,
         ),  # fmt: skip

@@ -43,7 +43,7 @@ def run(scenario_path: Path | None, out_dir: Path, mirror: Path | None) -> None:
     t = key["teams_for_citywide_target"]
     click.echo(
         f"teams on duty for {t['target']:.0%} of citywide calls: covered {t['covered']}, "
-        f"reached (queue-aware) {t['reached_queue_aware']}"
+        f"expected covered with busy teams (queue-aware) {t['expected_covered_queue_aware']}"
     )
     f = key["fte_24_7"]
     click.echo(

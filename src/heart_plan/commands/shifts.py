@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from heart_plan.commands._common import mirror_option, out_option, scenario_option
+from heart_plan.commands._common import command_line, mirror_option, out_option, scenario_option
 
 OUTPUT_FILES = (
     "schedule.csv",
@@ -105,7 +105,7 @@ def shifts(
     )  # fmt: skip
     answer = hours_answer(arrivals, busy_h, scenario=scenario, fte_curve_method=fte_curve_method)
     tables = _tables(result, arrivals, busy_h)
-    command = f"heart-plan shifts --plan {plan_path} --out {out_dir}"
+    command = command_line()
     new_plan = plan.with_changes(
         command=command,
         shifts=result.shifts,
@@ -175,7 +175,10 @@ def _arrivals(plan, scenario, mirror, arrivals_path):
     from heart_plan.staffing.workload import arrivals_by_how_for_area
 
     if arrivals_path is not None:
-        frame = pd.read_csv(arrivals_path)
+        try:
+            frame = pd.read_csv(arrivals_path)
+        except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise DataError(f"{arrivals_path}: not a readable CSV ({exc})") from None
         if not {"hour_of_week", "calls_per_year"} <= set(frame.columns) or len(frame) != 168:
             raise DataError(
                 f"{arrivals_path}: expected 168 rows with columns hour_of_week, calls_per_year "
@@ -184,7 +187,9 @@ def _arrivals(plan, scenario, mirror, arrivals_path):
         frame = frame.sort_values("hour_of_week")
         if list(frame["hour_of_week"]) != list(range(168)):
             raise DataError(f"{arrivals_path}: hour_of_week must be 0..167, each once")
-        arr = frame["calls_per_year"].to_numpy(dtype=float)
+        arr = pd.to_numeric(frame["calls_per_year"], errors="coerce").to_numpy(dtype=float)
+        if not np.isfinite(arr).all() or (arr < 0).any():
+            raise DataError(f"{arrivals_path}: calls_per_year must be numbers >= 0 in every row")
         return arr, {"arrivals": arrivals_path}, f"file {arrivals_path}"
     from heart_plan.demand import build_demand
     from heart_plan.loaders import load_inputs
@@ -193,7 +198,7 @@ def _arrivals(plan, scenario, mirror, arrivals_path):
         raise DataError("plan has no service_area_beats; the shift plan needs a service area")
     inputs = load_inputs(scenario, mirror)
     demand = build_demand(inputs, scenario)
-    calls = demand.beat_nature.groupby("beat_id")["calls_per_year"].sum()
+    calls = demand.beats.set_index("beat_id")["eligible_calls_per_year"]
     arr = arrivals_by_how_for_area(calls, demand.beat_hour_share, plan.service_area_beats)
     return np.asarray(arr), dict(inputs.paths), f"demand of {len(plan.service_area_beats)} beats"
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from heart_plan.commands._common import mirror_option, out_option, scenario_option
+from heart_plan.commands._common import command_line, mirror_option, out_option, scenario_option
 
 
 @click.command("simulate")
@@ -51,7 +51,6 @@ def simulate(
     observed_only: bool | None,
 ) -> None:
     """Replay calls against PLAN: served, reached, missed by reason, utilization (95% CIs)."""
-    import sys
     import time
 
     from heart_plan.config import load_scenario
@@ -80,7 +79,7 @@ def simulate(
     t2 = time.perf_counter()
     info = run_info(
         scenario,
-        command=" ".join(["heart-plan", *sys.argv[1:]]),
+        command=command_line(),
         data_files={**replay.data_files, "plan": plan_path},
         extra={
             "simulation": {

@@ -29,11 +29,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from heart_plan.config import Scenario
-from heart_plan.demand.calibrate import DAYS_PER_YEAR, calibrate_rates, calibration_check
+from heart_plan.config import HOURS_PER_WEEK, Scenario
+from heart_plan.demand.calibrate import calibrate_rates, calibration_check
 from heart_plan.demand.covariates import beat_blockgroup_pieces, beat_covariates, covariate_weights
 from heart_plan.demand.points import sample_points
-from heart_plan.demand.profile import HOURS_PER_WEEK, pooled_shapes, shape_for
+from heart_plan.demand.profile import pooled_shapes, shape_for
 from heart_plan.demand.validation import leave_beats_out
 from heart_plan.eligibility import filter_eligible
 from heart_plan.errors import ConfigError, DataError
@@ -410,4 +410,4 @@ def _beat_table(
     return out
 
 
-__all__ = ["DAYS_PER_YEAR", "Demand", "build_demand", "observed_window"]
+__all__ = ["Demand", "build_demand", "observed_window"]

@@ -14,7 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-HOURS_PER_WEEK = 168
+from heart_plan.config import HOURS_PER_WEEK
+
 SHAPE_PRIOR_CALLS = 24.0
 
 

@@ -4,9 +4,11 @@
   12 observed beats.
 * ``modeled``: synthesized calls, flagged as such, so that each beat x nature gets its
   calibrated annual count:
-  - observed beat x nature: ``round(r - count)`` more calls in the days of ``year`` outside
-    the observation window (Oct-Dec for Durham), at the beat x nature's own observed
-    locations (resampled) and hour-of-week shape;
+  - observed beat x nature: with growth factor ``g`` and growth-free rate ``r / g``,
+    ``round(r / g - count)`` more calls in the days of ``year`` outside the observation
+    window (Oct-Dec for Durham), plus the growth ``(g - 1) r / g`` spread over the whole
+    year (for ``g < 1`` observed calls are thinned at random instead), at the beat x
+    nature's own observed locations (resampled) and hour-of-week shape;
   - modeled beat x nature: ``round(r)`` calls over the whole year at its modeled demand
     points (weighted by their rate) with its hour-of-week shape.
   Counts are rounded by the largest-remainder method over all cells, so the citywide total
@@ -23,6 +25,7 @@ import pandas as pd
 
 from heart_plan.config import Scenario
 from heart_plan.demand.build import Demand, observed_window
+from heart_plan.errors import ConfigError
 from heart_plan.loaders import DurhamInputs
 
 REPLAY_COLUMNS = (
@@ -71,21 +74,37 @@ def replay_calls(
         return observed.sort_values(["called_at", "call_id"]).reset_index(drop=True)
 
     start, end, _ = observed_window(scenario)
+    if start.year != year or end.year != year:
+        raise ConfigError(
+            f"{scenario.source or 'scenario'}: the calls' observation window {start}..{end} "
+            f"must lie inside the replayed year {year} (demand.calibration_year)"
+        )
+    growth = scenario.demand.growth_factor
+    rng = np.random.default_rng(seed)
+    if growth < 1.0:  # fewer calls than observed: thin the observed calls at random
+        keep = rng.random(len(observed)) < growth
+        observed, obs = observed[keep], obs[keep]
     all_days = pd.date_range(f"{year}-01-01", f"{year}-12-31", freq="D")
     in_window = (all_days.date >= start) & (all_days.date <= end)
     rest_days = all_days[~in_window]
     bn = demand.beat_nature.reset_index(drop=True)
     obs_count = obs.groupby(["beat_id", "nature"]).size()
-    target = np.zeros(len(bn))
+    # two targets per cell: calls on the days outside the window, calls over the whole year
+    rest_target = np.zeros(len(bn))
+    year_target = np.zeros(len(bn))
     for i, r in enumerate(bn.itertuples()):
         if r.basis == "observed":
-            target[i] = max(0.0, r.calls_per_year - obs_count.get((r.beat_id, r.nature), 0))
-            if not len(rest_days):
-                target[i] = 0.0
+            # growth-free rate x share of observed calls kept: what Jan-Dec would have
+            # held without growth; the window's observed calls count towards it
+            expected = r.calls_per_year / growth * min(growth, 1.0)
+            count = obs_count.get((r.beat_id, r.nature), 0)
+            if len(rest_days):
+                rest_target[i] = max(0.0, expected - count)
+            year_target[i] = max(0.0, r.calls_per_year - expected)  # growth, all year
         else:
-            target[i] = r.calls_per_year
-    n_cell = _largest_remainder(target)
-    rng = np.random.default_rng(seed)
+            year_target[i] = r.calls_per_year
+    counts = _largest_remainder(np.concatenate([rest_target, year_target]))
+    n_rest, n_year = counts[: len(bn)], counts[len(bn) :]
     plain = pd.DataFrame(obs[["beat_id", "nature", "lon", "lat"]])
     obs_xy = {k: g[["lon", "lat"]].to_numpy() for k, g in plain.groupby(["beat_id", "nature"])}
     pts = pd.DataFrame(demand.points[["beat_id", "nature", "lon", "lat", "calls_per_year"]])
@@ -95,29 +114,28 @@ def replay_calls(
     }
     frames = []
     for i, r in enumerate(bn.itertuples()):
-        n = int(n_cell[i])
-        if n == 0:
-            continue
-        days = rest_days if r.basis == "observed" else all_days
-        bins = rng.choice(168, size=n, p=demand.shapes[i] / demand.shapes[i].sum())
-        if r.basis == "observed":
-            xy = obs_xy[(r.beat_id, r.nature)]
-            pick = rng.integers(0, len(xy), size=n)
-        else:
-            xy, w = pts_xyw[(r.beat_id, r.nature)]
-            pick = rng.choice(len(xy), size=n, p=w / w.sum())
-        naive = _times(bins, days, rng)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "naive": naive,
-                    "nature": r.nature,
-                    "beat_id": r.beat_id,
-                    "lon": xy[pick, 0],
-                    "lat": xy[pick, 1],
-                }
+        for n, days in ((int(n_rest[i]), rest_days), (int(n_year[i]), all_days)):
+            if n == 0:
+                continue
+            bins = rng.choice(168, size=n, p=demand.shapes[i] / demand.shapes[i].sum())
+            key = (r.beat_id, r.nature)
+            if r.basis == "observed" and key in obs_xy:
+                xy = obs_xy[key]
+                pick = rng.integers(0, len(xy), size=n)
+            else:
+                xy, w = pts_xyw[key]
+                pick = rng.choice(len(xy), size=n, p=w / w.sum())
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "naive": _times(bins, days, rng),
+                        "nature": r.nature,
+                        "beat_id": r.beat_id,
+                        "lon": xy[pick, 0],
+                        "lat": xy[pick, 1],
+                    }
+                )
             )
-        )
     synth = (
         pd.concat(frames, ignore_index=True)
         if frames

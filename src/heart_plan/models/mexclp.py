@@ -182,10 +182,13 @@ class MEXCLP:
         teams[cols] = np.rint(sol.x[:n_c]).astype(np.int64)
         notes: tuple[str, ...] = ()
         short = p - int(teams.sum())
-        if short > 0:  # extra teams add nothing; stack them on the busiest-covering site
+        if short > 0:  # extra teams add nothing; stack them on the busiest-covering sites
             site_weight = w @ cov
-            j = int(np.argmax(np.where(teams > 0, site_weight, -1.0)))
-            teams[j] += min(short, cap - teams[j])
+            # open sites first, each group by covered weight (highest first)
+            for k in np.lexsort((-site_weight, teams == 0)):
+                teams[k] += max(0, min(p - int(teams.sum()), cap - int(teams[k])))
+                if int(teams.sum()) == p:
+                    break
             notes = (f"{short} of {p} teams add no expected coverage",)
         n_cover = cov.astype(np.int64) @ teams
         exact = float((w * (1.0 - q**n_cover)).sum())

@@ -68,8 +68,8 @@ def build_report(
             "Modeled share of that demand": _pct(key["modeled_share"]),
             "Reached today (pilot plan, simulated)": _pct(cur_reached),
             "Reached with the recommended plan": _pct(rec_reached),
-            f"Teams on duty for {target:.0%} reached citywide": str(
-                teams_target["reached_queue_aware"] or f"> {s.expansion.max_teams}"
+            f"Teams on duty for {target:.0%} of citywide calls (queue-aware)": str(
+                teams_target["expected_covered_queue_aware"] or f"> {s.expansion.max_teams}"
             ),
             "Added FTE to go 24/7": f"{h247['added_fte']:.1f}",
         }
@@ -145,11 +145,11 @@ def build_report(
         charts.line_chart(
             curve,
             x="teams",
-            y=["covered_share", "expected_covered_share", "reached_share"],
+            y=["covered_share", "expected_covered_share", "served_share"],
             names=[
-                "covered (MCLP)",
-                "expected covered (MEXCLP, busy teams)",
-                "reached (expected covered x Erlang-B served)",
+                "covered (MCLP, teams never busy)",
+                "expected covered (MEXCLP, busy teams): estimate of reached",
+                "served (Erlang B, ignoring distance)",
             ],
             title="Citywide share of eligible calls against teams on duty",
             x_title="teams on duty",
@@ -161,13 +161,13 @@ def build_report(
     sec.paragraph(
         f"Answer: {target:.0%} of citywide eligible calls are covered by "
         f"{teams_target['covered'] or 'more than ' + str(s.expansion.max_teams)} teams if they "
-        f"were never busy, and reached (queue-aware) with "
-        f"{teams_target['reached_queue_aware'] or 'more than ' + str(s.expansion.max_teams)} "
+        f"were never busy, and reached (queue-aware expected coverage) with "
+        f"{teams_target['expected_covered_queue_aware'] or 'more than ' + str(s.expansion.max_teams)} "
         f"teams on duty at the same time. Durham went citywide in Oct 2023."
     )
     if teams_target.get("fte_24_7") is not None:
         sec.paragraph(
-            f"What the {target:.0%} target would take: {teams_target['reached_queue_aware']} teams "
+            f"What the {target:.0%} target would take: {teams_target['expected_covered_queue_aware']} teams "
             f"on duty every hour = {teams_target['fte_24_7']:.0f} FTE "
             f"(${teams_target['cost_per_year_usd_24_7']:,.0f} a year) around the clock, or "
             f"{teams_target['fte_baseline_hours']:.0f} FTE "
@@ -203,7 +203,7 @@ def build_report(
     )
     sec.paragraph(
         f"The pilot's assumed window {base.hours_start:02d}:00-{base.hours_end:02d}:00 holds "
-        f"{_pct(best12['baseline_share_of_calls'])} of eligible calls; the busiest 12-hour "
+        f"{_pct(best12['baseline_share_of_calls'])} of eligible calls; the busiest {best12['window_h']}-hour "
         f"window in the data is {best12['best_start_hour']:02d}:00-{best12['best_end_hour']:02d}:00 "
         f"with {_pct(best12['best_share_of_calls'])} (+{best12['extra_calls_in_best_per_year']:,.0f} "
         f"calls a year). The recommended schedule comes from a CP-SAT shift model maximizing "
@@ -233,7 +233,10 @@ def build_report(
             hours_curve,
             x="window_h",
             y=["share_of_calls_in_window", "served_share_of_all_calls"],
-            names=["calls inside the best window", "expected served (90% target per hour)"],
+            names=[
+                "calls inside the best window",
+                f"expected served ({s.budget.served_share_target:.0%} target per hour)",
+            ],
             title="Citywide eligible calls against daily operating hours",
             x_title="hours a day (best window)",
             y_title="share of citywide calls",
@@ -320,9 +323,13 @@ def build_report(
                   percent_cols=["reached_share__current", "reached_share__recommended"])  # fmt: skip
 
     sec = r.section("modeled", "What is modeled rather than observed")
+    bn = ctx.demand.beat_nature
+    observed_natures = bn.loc[bn["basis"] == "observed", "nature"].nunique()
     sec.note(
-        f"Call points exist only for {len(ctx.demand.observed_beats)} beats (Jan-Sep 2021) and "
-        f"6 of the 9 natures. Demand elsewhere is modeled: calibrated to the published 2021 "
+        f"Call points exist only for {len(ctx.demand.observed_beats)} beats "
+        f"({s.calls.observed_start} to {s.calls.observed_end}) and {observed_natures} of the "
+        f"{len(s.eligibility.natures)} natures. Demand elsewhere is modeled: calibrated to the "
+        f"published {s.demand.calibration_year} "
         f"totals and spread by the '{s.demand.covariate}' covariate. "
         f"{_pct(key['modeled_share'])} of citywide eligible demand is modeled."
     )

@@ -27,7 +27,10 @@ Calls are the only exogenous events, so the engine is a tight loop over calls in
   last scene node; once back (or, with ``return_to_post = false``, never) it is at its post.
   A free team at its post is at the post of its slot in the *current* band (repositioning at
   band changes is instantaneous: a documented simplification).
-* **Drive times** use the band of the call's hour (dispatch and the return drive alike).
+* **Drive times** use the band of the call's hour (dispatch and the return drive alike):
+  road time between nodes (``travel_s``) plus the access legs at both ends, the call's
+  ``trace.access_s`` (node <-> call point) and the post's ``post_access_s`` (site <-> node),
+  or the previous call's access when leaving a scene, as in the optimizers' matrix.
 * **Nearest**: minimum drive time; ties go to the lowest team slot.
 * **Times**: dispatch at the call time ``t``; arrival ``t + turnout_s + drive_s``; clear at
   arrival + on-scene time; back at post at clear + return drive (when returning to post).
@@ -74,6 +77,7 @@ class Deployment:
     post_bands: tuple[str, ...] = ()
     post_teams: tuple[int, ...] = ()
     site_ids: tuple[str, ...] = ()
+    post_access_s: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         n = len(self.post_nodes)
@@ -83,12 +87,19 @@ class Deployment:
             object.__setattr__(self, "post_teams", (1,) * n)
         if not self.site_ids:
             object.__setattr__(self, "site_ids", tuple(f"post{j}" for j in range(n)))
+        if not self.post_access_s:
+            object.__setattr__(self, "post_access_s", (0,) * n)
         if len(self.teams_on_duty) != HOURS_PER_WEEK or len(self.band_of_hour) != HOURS_PER_WEEK:
             raise ModelError("deployment: teams_on_duty and band_of_hour need 168 values each")
         if any(t < 0 for t in self.teams_on_duty):
             raise ModelError("deployment: teams_on_duty must be >= 0")
-        if not len(self.post_bands) == len(self.post_teams) == len(self.site_ids) == n:
-            raise ModelError("deployment: post_nodes, post_bands, post_teams, site_ids differ")
+        if not (
+            len(self.post_bands) == len(self.post_teams) == len(self.site_ids) == n
+            and len(self.post_access_s) == n
+        ):
+            raise ModelError(
+                "deployment: post_nodes, post_bands, post_teams, site_ids, post_access_s differ"
+            )
         for band in sorted({self.band_of_hour[h] for h in range(168) if self.teams_on_duty[h]}):
             if not any(b in ("", band) for b in self.post_bands):
                 raise ModelError(
@@ -106,6 +117,7 @@ class Deployment:
             post_bands=tuple(p.band for p in plan.posts),
             post_teams=tuple(max(int(p.teams), 1) for p in plan.posts),
             site_ids=tuple(p.site_id for p in plan.posts),
+            post_access_s=tuple(round(p.access_s) for p in plan.posts),
         )
 
     @property
@@ -196,6 +208,8 @@ def simulate(
         else np.zeros((len(bands), 0), np.int64)
     )
     post_nodes = np.asarray(deployment.post_nodes, dtype=np.int64)
+    post_access = np.asarray(deployment.post_access_s, dtype=np.int64)
+    access = trace.access_s  # scene node -> call point, int seconds
 
     how = trace.hour_of_week.astype(np.int64)
     reason = np.full((R, n), SERVED, dtype=np.int8)
@@ -218,13 +232,17 @@ def simulate(
         scope_idx = np.flatnonzero(scope & (call_band == j))
         for p in np.flatnonzero(valid[j]) if area_idx.size else ():
             src = np.full(area_idx.size, post_nodes[p])
-            post_to_call[p, area_idx] = _checked(
-                travel_s(src, trace.scene[area_idx], band), area_idx.size
+            post_to_call[p, area_idx] = (
+                _checked(travel_s(src, trace.scene[area_idx], band), area_idx.size)
+                + post_access[p]
+                + access[area_idx]
             )
             if return_to_post and scope_idx.size:
                 src = np.full(scope_idx.size, post_nodes[p])
-                call_to_post[p, scope_idx] = _checked(
-                    travel_s(trace.scene[scope_idx], src, band), scope_idx.size
+                call_to_post[p, scope_idx] = (
+                    _checked(travel_s(trace.scene[scope_idx], src, band), scope_idx.size)
+                    + access[scope_idx]
+                    + post_access[p]
                 )
 
     # Covered (spatial, deterministic, CONVENTIONS.md): in the area with a post valid in the
@@ -255,6 +273,7 @@ def simulate(
     free_at = np.full((R, K), -np.inf)
     back_at = np.full((R, K), -np.inf)
     last_scene = np.zeros((R, K), dtype=np.int64)
+    last_access = np.zeros((R, K), dtype=np.int64)
     rows = np.arange(R)
 
     idx = np.flatnonzero(scope)
@@ -290,7 +309,8 @@ def simulate(
         if from_scene.any():
             rr, kk = np.nonzero(from_scene)
             dest = np.full(rr.size, scenes[i])
-            drive[rr, kk] = _checked(travel_s(last_scene[rr, kk], dest, bands[b_list[j]]), rr.size)
+            road = _checked(travel_s(last_scene[rr, kk], dest, bands[b_list[j]]), rr.size)
+            drive[rr, kk] = road + last_access[rr, kk] + access[i]
         k = drive.argmin(axis=1)
         d = drive[rows, k]
         ok = d < inf
@@ -305,6 +325,7 @@ def simulate(
         clear = (t + turnout_s) + d + on_scene_s[r_ok, i]
         free_at[r_ok, k_ok] = clear
         last_scene[r_ok, k_ok] = scenes[i]
+        last_access[r_ok, k_ok] = access[i]
         back_at[r_ok, k_ok] = clear + slot_return[j, k_ok] if return_to_post else inf
         team[r_ok, i] = k_ok
         drive_s[r_ok, i] = d

@@ -4,8 +4,9 @@ Data flow: ``load_inputs`` (the calls file of ``--calls`` replaces ``[calls] dat
 ``build_demand`` -> ``replay_calls`` (observed calls plus flagged modeled calls) ->
 ``snap_points`` (scene = nearest road node) -> :func:`trace_from_calls` over the year (or
 the observed window with ``observed_only``).  Drive times are the network engine's
-node-to-node times per band (``DriveTimeEngine.pairs``), the same node-to-node times the
-optimizers' *covered* uses (no access leg from the node to the call point).
+node-to-node times per band (``DriveTimeEngine.pairs``) plus the access legs the
+optimizers' matrix also counts: call point <-> its road node (the call's snap distance at
+``[network] access_speed_kph``) and post site <-> its road node (``Post.access_s``).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class ReplayInputs:
 
     calls: pd.DataFrame
     scene_node: np.ndarray
+    access_s: np.ndarray
     travel_s: TravelFn
     data_files: dict[str, Path] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)
@@ -46,6 +48,7 @@ class ReplayInputs:
             timezone=scenario.calls.timezone,
             start=start,
             end=end,
+            access_s=self.access_s,
         )
 
 
@@ -130,6 +133,7 @@ def replay_inputs(
     return ReplayInputs(
         calls=calls,
         scene_node=snaps["node_id"].to_numpy(dtype=np.int64),
+        access_s=snaps["access_s"].to_numpy(dtype=float),
         travel_s=travel_s,
         data_files=dict(inputs.paths),
         info=info,

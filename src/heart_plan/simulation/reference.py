@@ -25,6 +25,7 @@ class _Team:
     busy: bool = False
     at_post: bool = True
     location: int = -1
+    location_access_s: int = 0
 
 
 def simpy_replication(
@@ -65,16 +66,21 @@ def simpy_replication(
                 crew.generation += 1
                 crew.busy, crew.at_post = False, True
 
-    def serve(k: int, generation: int, i: int, drive: int, post_node: int, band: str):
+    def serve(
+        k: int, generation: int, i: int, drive: int, post_node: int, post_access: int, band: str
+    ):
         crew = teams[k]
         crew.busy, crew.at_post = True, False
         yield env.timeout(turnout_s + drive + on_scene_s[i])
         if crew.generation != generation:
             return
         crew.busy, crew.location = False, int(trace.scene[i])
+        crew.location_access_s = int(trace.access_s[i])
         if not return_to_post:
             return
-        back = int(travel_s(np.array([trace.scene[i]]), np.array([post_node]), band)[0])
+        road = int(travel_s(np.array([trace.scene[i]]), np.array([post_node]), band)[0])
+        back = road + int(trace.access_s[i]) + post_access
+
         yield env.timeout(back)
         if crew.generation == generation:  # not re-dispatched or relieved meanwhile
             crew.at_post = True
@@ -99,13 +105,23 @@ def simpy_replication(
                 deployment.post_nodes[posts[k]] if teams[k].at_post else teams[k].location
                 for k in free
             ]
-            drives = travel_s(np.array(origin), np.full(len(free), trace.scene[i]), band)
+            leave = [
+                deployment.post_access_s[posts[k]]
+                if teams[k].at_post
+                else teams[k].location_access_s
+                for k in free
+            ]
+            road = travel_s(np.array(origin), np.full(len(free), trace.scene[i]), band)
+            drives = road + np.array(leave, dtype=np.int64) + int(trace.access_s[i])
             best = int(np.argmin(drives))
             k = free[best]
             team_of[i], drive_of[i] = k, int(drives[best])
             teams[k].generation += 1  # a new dispatch supersedes any drive back
             post_node = deployment.post_nodes[posts[k]]
-            env.process(serve(k, teams[k].generation, i, int(drives[best]), post_node, band))
+            post_access = int(deployment.post_access_s[posts[k]])
+            env.process(
+                serve(k, teams[k].generation, i, int(drives[best]), post_node, post_access, band)
+            )
 
     env.process(shifts())
     env.process(arrivals())

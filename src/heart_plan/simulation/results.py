@@ -348,6 +348,8 @@ PAIRS: dict[str, tuple[str, bool]] = {
     "covered_calls_per_year": ("covered_calls_per_year", True),
     "expected_covered_share": ("reached_share", False),
     "expected_covered_share_of_area": ("reached_share_of_area", False),
+    "expected_covered_share_of_city": ("reached_share", False),
+    "expected_served_share_of_area": ("served_share_of_area", False),
     "served_share": ("served_share", True),
     "reached_share": ("reached_share", True),
     "mean_drive_time_s": ("drive_time_mean_s", False),

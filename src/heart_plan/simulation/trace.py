@@ -44,6 +44,9 @@ class CallTrace:
     hour_of_week_by_hour : int16 array
         Hour-of-week bin of each absolute hour of the horizon; its length is the horizon in
         hours (on-duty time for utilization is counted over it).
+    access_s : int64 array
+        Seconds from the scene's road node to the call's point (the snap distance at the
+        access speed, as in the optimizers' matrix); default 0.
     """
 
     t_s: np.ndarray
@@ -53,9 +56,14 @@ class CallTrace:
     observed: np.ndarray
     call_id: np.ndarray
     hour_of_week_by_hour: np.ndarray
+    access_s: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = len(self.t_s)
+        access = np.zeros(n) if self.access_s is None else np.asarray(self.access_s, dtype=float)
+        if len(access) != n or not np.all(np.isfinite(access)) or np.any(access < 0):
+            raise DataError("call trace: access_s needs one finite value >= 0 per call")
+        object.__setattr__(self, "access_s", np.rint(access).astype(np.int64))
         for name in ("scene", "hour_of_week", "in_area", "observed", "call_id"):
             if len(getattr(self, name)) != n:
                 raise DataError(
@@ -101,6 +109,7 @@ class CallTrace:
             observed=self.observed[mask],
             call_id=self.call_id[mask],
             hour_of_week_by_hour=self.hour_of_week_by_hour,
+            access_s=self.access_s[mask],
         )
 
 
@@ -113,6 +122,7 @@ def make_trace(
     call_id: Iterable[str] | None = None,
     start_hour_of_week: int = 0,
     horizon_hours: int | None = None,
+    access_s: Iterable[float] | None = None,
 ) -> CallTrace:
     """A trace from plain arrays on a DST-free hour grid starting at ``start_hour_of_week``.
 
@@ -134,6 +144,7 @@ def make_trace(
     grid = ((start_hour_of_week + np.arange(horizon_hours)) % HOURS_PER_WEEK).astype(np.int16)
     order = np.argsort(t, kind="stable")
     how = grid[(t[order] // SECONDS_PER_HOUR).astype(np.int64)] if n else np.zeros(0, np.int16)
+    access = np.zeros(n) if access_s is None else np.asarray(list(access_s), dtype=float)
     return CallTrace(
         t_s=t[order],
         scene=nodes[order],
@@ -142,6 +153,7 @@ def make_trace(
         observed=obs[order],
         call_id=ids[order],
         hour_of_week_by_hour=grid,
+        access_s=access[order],
     )
 
 
@@ -183,6 +195,7 @@ def trace_from_calls(
     timezone: str,
     start: str | pd.Timestamp | None = None,
     end: str | pd.Timestamp | None = None,
+    access_s: np.ndarray | None = None,
 ) -> CallTrace:
     """A trace from replayed calls (``heart_plan.demand.replay_calls`` output).
 
@@ -200,6 +213,8 @@ def trace_from_calls(
     start, end : date-like, optional
         Horizon [start, end) in local time (default: midnight of the first call's day to the
         end of the last call's day).  Calls outside it are an error.
+    access_s : float array, optional
+        Access seconds from each call's scene node to its point (same order as ``calls``).
     """
     missing = {"call_id", "called_at", "beat_id", "basis"} - set(calls.columns)
     if missing:
@@ -247,4 +262,5 @@ def trace_from_calls(
         observed=basis == "observed",
         call_id=calls["call_id"].astype(str).to_numpy(dtype=object)[order],
         hour_of_week_by_hour=grid,
+        access_s=None if access_s is None else np.asarray(access_s, dtype=float)[order],
     )

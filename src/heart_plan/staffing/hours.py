@@ -25,6 +25,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from heart_plan.config import HOURS_PER_WEEK, Scenario, SolverConfig, UnitConfig
 from heart_plan.errors import ModelError
+from heart_plan.plan import window_length_h
 from heart_plan.staffing.erlang import erlang_b_array, served_increments, teams_needed_array
 from heart_plan.staffing.shifts import (
     ShiftRules,
@@ -361,7 +362,7 @@ def baseline_to_247(
     min_teams_open: int = 1,
 ) -> TwentyFourSeven:
     """FTE and cost of the baseline daily window vs 24/7 at the same served-share target."""
-    length = (baseline_end - baseline_start) % 24 or 24
+    length = window_length_h(baseline_start, baseline_end)
     kw = {
         "served_share_target": served_share_target,
         "unit": unit,
@@ -411,7 +412,7 @@ def hours_answer(
     unit = scenario.crt
     target = scenario.budget.served_share_target
     base = scenario.baseline
-    base_len = (base.hours_end - base.hours_start) % 24 or 24
+    base_len = window_length_h(base.hours_start, base.hours_end)
     curves = []
     methods = ("greedy", "planner") if fte_curve_method == "both" else (fte_curve_method,)
     for method in methods:

@@ -24,7 +24,7 @@ from numpy.typing import ArrayLike, NDArray
 from heart_plan.config import HOURS_PER_WEEK
 from heart_plan.errors import DataError, ModelError
 
-#: Weeks per year (365 / 7), the same factor as ``Plan.fte``.
+#: Weeks per year (365 / 7), the same factor as ``shifts.fte_of_team_hours``.
 WEEKS_PER_YEAR = 52.143
 
 
