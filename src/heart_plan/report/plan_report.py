@@ -289,6 +289,20 @@ def build_report(
     )
     sec.table(simulation_table(result), caption="Simulated measures, mean [95% CI]")
     for name in ("current", "recommended"):
+        served = _sim(result, name, "served_share")
+        reached = _sim(result, name, "reached_share")
+        busy = _sim(result, name, "missed_all_busy_share")
+        drive = _sim(result, name, "drive_time_mean_s")
+        predicted = result.simulations[name]["comparison"].set_index("predicted_measure")
+        nearest = float(predicted.loc["mean_drive_time_s", "predicted_value"])
+        sec.paragraph(
+            f"{name.capitalize()} plan: {_pct(served)} of citywide eligible calls are served "
+            f"and {_pct(reached)} reached within {minutes:.0f} minutes; {_pct(busy)} find every "
+            f"team busy. Dispatched teams drive {drive / 60:.1f} minutes on average, against "
+            f"{nearest / 60:.1f} minutes from the nearest post in the optimizer, because the "
+            f"nearest team is often busy or off duty and the next one is farther away."
+        )
+    for name in ("current", "recommended"):
         sec.table(
             result.simulations[name]["comparison"], decimals=3,
             caption=f"{name.capitalize()} plan: optimizer prediction vs simulation "
