@@ -185,6 +185,7 @@ class ExpansionConfig:
 
     contiguous: bool = True
     max_teams: int = 12
+    recommend_every_steps: int = 6
 
 
 @dataclass(frozen=True)
@@ -380,6 +381,8 @@ def _validate(s: Scenario, source: str) -> None:
         raise ConfigError(f"{source}: budget.target_reached_share must be in (0, 1]")
     if not 1 <= s.solver.workers <= 64:
         raise ConfigError(f"{source}: solver.workers must be between 1 and 64")
+    if s.expansion.recommend_every_steps < 1:
+        raise ConfigError(f"{source}: expansion.recommend_every_steps must be >= 1")
     if s.demand.growth_factor <= 0:
         raise ConfigError(f"{source}: demand.growth_factor must be > 0")
     for name, unit in s.units.items():

@@ -5,13 +5,14 @@ Plans built here (CONVENTIONS.md "Baseline, budget, recommendation"):
 
 * **current** (the baseline pilot): the 12 FAQ pilot beats, the baseline's daily hours
   (07:00-19:00 every day, an assumed window) and teams, posts chosen by MCLP per band;
-* **recommended**: the plan that maximizes eligible calls reached within the FTE budget.
-  Reached calls can only grow when beats are added (a call outside the area is never
-  reached), so the area is citywide; the CP-SAT shift planner chooses the hours and teams
-  on duty that maximize expected calls served within ``[budget] crt_fte``; posts are chosen
-  by MCLP per band for the largest number of teams on duty, ordered so that the first
-  ``k`` posts are the best ``k`` (greedy order), because hours with fewer teams on duty
-  staff the first posts.
+* **recommended**: the plan that maximizes eligible calls *reached* within the FTE budget.
+  Candidate areas are prefixes of the expansion roadmap (the pilot, every
+  ``[expansion] recommend_every_steps`` steps, and citywide).  For each, the CP-SAT shift
+  planner chooses the hours and teams on duty that maximize expected calls served within
+  ``[budget] crt_fte``, and posts are chosen by MCLP per band for the largest number of teams
+  on duty, ordered so that the first ``k`` posts are the best ``k`` (greedy order), because
+  hours with fewer teams on duty staff the first posts.  Each candidate is replayed in the
+  simulation; the one reaching the most calls (ties: the larger area) is recommended.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from heart_plan.placement import (
     plan_from_placements,
 )
 from heart_plan.plan import Plan, bands_for_plan, window_length_h
-from heart_plan.simulation.pipeline import replay_inputs, simulate_plan
+from heart_plan.simulation.pipeline import ReplayInputs, replay_inputs, simulate_plan
 from heart_plan.staffing.hours import hours_answer
 from heart_plan.staffing.shifts import (
     ShiftPlanResult,
@@ -47,6 +48,9 @@ from heart_plan.staffing.shifts import (
 )
 
 Progress = Callable[[str], None]
+#: Replications per candidate area when choosing the recommended plan (the chosen plan is
+#: then simulated with ``[simulation] replications``).
+RECOMMEND_REPLICATIONS = 5
 
 
 @dataclass
@@ -86,6 +90,7 @@ class PipelineResult:
     recommended_placements: dict[str, Placement]
     shift_plan: ShiftPlanResult
     roadmap: pd.DataFrame
+    candidates: pd.DataFrame
     curve: pd.DataFrame
     hours: dict[str, Any]
     simulations: dict[str, Any]
@@ -126,12 +131,11 @@ def plan_current(ctx: PlanningContext) -> tuple[Plan, dict[str, Placement]]:
     return plan, placements
 
 
-def plan_recommended(
-    ctx: PlanningContext, busy_time_h: float
+def plan_for_area(
+    ctx: PlanningContext, area: list[str], busy_time_h: float
 ) -> tuple[Plan, dict[str, Placement], ShiftPlanResult]:
-    """Citywide area, CP-SAT shifts within the FTE budget, MCLP posts per band."""
+    """CP-SAT shifts within the FTE budget for ``area``, MCLP posts per band."""
     s = ctx.scenario
-    area = list(ctx.city_beats)
     shift = plan_shifts(
         ctx.arrivals_by_hour(area), busy_time_h,
         rules=ShiftRules.from_scenario(s), unit=s.crt, solver=solver_config_for_shifts(s),
@@ -148,7 +152,7 @@ def plan_recommended(
     plan = Plan(
         scenario_name=s.name,
         scenario_sha256=s.sha256,
-        command="heart-plan run (recommended plan)",
+        command="heart-plan run (candidate plan)",
         service_area_beats=tuple(area),
         teams_on_duty=tuple(shift.teams_on_duty),
         posts=tuple(p for pl in placements.values() for p in pl.posts),
@@ -158,6 +162,49 @@ def plan_recommended(
         predicted=predicted,
     )
     return plan, placements, shift
+
+
+def plan_recommended(
+    ctx: PlanningContext,
+    busy_time_h: float,
+    roadmap: pd.DataFrame,
+    replay: ReplayInputs,
+    progress: Progress | None = None,
+) -> tuple[Plan, dict[str, Placement], ShiftPlanResult, pd.DataFrame]:
+    """The candidate area plan that reaches the most calls in the simulation.
+
+    Returns the plan, its placements and shift plan, and the candidates table
+    (``beats, teams_max, fte, expected_served_share_of_area, served_share, reached_share``,
+    simulated shares of citywide eligible calls; ``recommended`` flags the choice).
+    """
+    s = ctx.scenario
+    order = [*s.baseline.service_area_beats, *roadmap["beat_added"].iloc[1:]]
+    start, every = len(s.baseline.service_area_beats), s.expansion.recommend_every_steps
+    sizes = sorted({*range(start, len(order), every), len(order)})
+    reps = min(s.simulation.replications, RECOMMEND_REPLICATIONS)
+    rows, plans = [], []
+    for n in sizes:
+        plan, placements, shift = plan_for_area(ctx, list(order[:n]), busy_time_h)
+        sim = simulate_plan(plan, s, replay, replications=reps, seed=s.simulation.seed)
+        measures = sim.summary().set_index("measure")["mean"]
+        rows.append(
+            {
+                "beats": n,
+                "last_beat_added": order[n - 1] if n > start else "",
+                "teams_max": max(plan.teams_on_duty),
+                "fte": shift.fte,
+                "expected_served_share_of_area": shift.served_share,
+                "served_share": float(measures["served_share"]),
+                "reached_share": float(measures["reached_share"]),
+            }
+        )
+        plans.append((plan, placements, shift))
+        if progress:
+            progress(f"candidate area {n} beats: reached {rows[-1]['reached_share']:.1%}")
+    table = pd.DataFrame(rows)
+    best = int(np.lexsort((table["beats"], table["reached_share"]))[-1])
+    table["recommended"] = table.index == best
+    return (*plans[best], table)
 
 
 def _predicted(
@@ -195,10 +242,20 @@ def run_pipeline(
     busy_h = mean_busy_time_h(ctx, _planning_drive_s(curve, scenario.budget.target_reached_share))
     with timer.step("hours and the 24/7 answer"):
         hours = citywide_hours(ctx, busy_h)
-    with timer.step("recommended plan (shifts + posts)"):
-        rec_plan, rec_placements, shift = plan_recommended(ctx, busy_h)
+    with timer.step("replayed calls"):
+        s = scenario.simulation
+        replay = replay_inputs(
+            scenario, ctx.inputs, ctx.demand, ctx.engine, seed=s.seed, observed_only=s.observed_only
+        )
+    with timer.step("recommended plan (areas x shifts x posts, simulated)"):
+        rec_plan, rec_placements, shift, candidates = plan_recommended(
+            ctx, busy_h, roadmap, replay, progress=timer.progress
+        )
+        rec_plan = rec_plan.with_changes(command="heart-plan run (recommended plan)")
     with timer.step("simulation of both plans"):
-        simulations = simulate_plans(ctx, {"current": current_plan, "recommended": rec_plan})
+        simulations = simulate_plans(
+            ctx, {"current": current_plan, "recommended": rec_plan}, replay
+        )
     target = scenario.budget.target_reached_share
     key = {
         "eligible_calls_per_year": ctx.calls_per_year,
@@ -206,6 +263,7 @@ def run_pipeline(
         "current_plan": _plan_key(current_plan, simulations["current"], scenario),
         "recommended_plan": _plan_key(rec_plan, simulations["recommended"], scenario),
         "expansion_steps": roadmap.to_dict(orient="records"),
+        "recommendation_candidates": candidates.to_dict(orient="records"),
         "teams_for_citywide_target": target_would_take(ctx, curve, target),
         "teams_curve": curve.to_dict(orient="records"),
         "hours_curve": hours["curve"].to_dict(orient="records"),
@@ -220,6 +278,7 @@ def run_pipeline(
         recommended_placements=rec_placements,
         shift_plan=shift,
         roadmap=roadmap,
+        candidates=candidates,
         curve=curve,
         hours=hours,
         simulations=simulations,
@@ -275,7 +334,9 @@ def citywide_hours(ctx: PlanningContext, busy_time_h: float) -> dict[str, Any]:
     return hours_answer(ctx.arrivals_by_hour(ctx.city_beats), busy_time_h, scenario=ctx.scenario)
 
 
-def simulate_plans(ctx: PlanningContext, plans: dict[str, Plan]) -> dict[str, Any]:
+def simulate_plans(
+    ctx: PlanningContext, plans: dict[str, Plan], replay: ReplayInputs
+) -> dict[str, Any]:
     """Replay the year's eligible calls (observed + modeled) against each plan.
 
     Every plan sees the same calls and the same on-scene draws (same seed), so differences
@@ -283,10 +344,6 @@ def simulate_plans(ctx: PlanningContext, plans: dict[str, Plan]) -> dict[str, An
     optimizer-vs-simulation comparison.
     """
     s = ctx.scenario
-    replay = replay_inputs(
-        s, ctx.inputs, ctx.demand, ctx.engine,
-        seed=s.simulation.seed, observed_only=s.simulation.observed_only,
-    )  # fmt: skip
     out: dict[str, Any] = {"replay_info": replay.info, "replay_calls": replay.calls}
     for name, plan in plans.items():
         result = simulate_plan(
@@ -373,6 +430,7 @@ def write_outputs(
         write_csv(out / "posts_current.csv", placement_table(result.current_placements))
         write_csv(out / "posts_recommended.csv", placement_table(result.recommended_placements))
         write_csv(out / "roadmap.csv", result.roadmap)
+        write_csv(out / "recommendation_candidates.csv", result.candidates)
         write_csv(out / "citywide_curve.csv", result.curve)
         for name in ("curve", "fte_curve", "overnight"):
             write_csv(out / f"hours_{name}.csv", result.hours[name])

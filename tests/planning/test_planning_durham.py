@@ -106,7 +106,11 @@ def test_plans_are_valid_and_recommended_uses_shifts(durham_run: Path) -> None:
     rec = read_plan(durham_run / "plan_recommended.json")
     assert current.hours == {"daily_start": 7, "daily_end": 19}
     assert np.count_nonzero(current.teams_on_duty) == 12 * 7
-    assert len(rec.service_area_beats) == 35
+    candidates = pd.read_csv(durham_run / "recommendation_candidates.csv")
+    chosen = candidates.loc[candidates["recommended"]]
+    assert len(chosen) == 1
+    assert len(rec.service_area_beats) == int(chosen["beats"].iloc[0])
+    assert set(current.service_area_beats) <= set(rec.service_area_beats)  # roadmap prefix
     assert rec.shifts
     assert {p.band for p in rec.posts} == set(rec.time_bands)
     # teams on duty never exceed the posts available in any band
@@ -132,3 +136,14 @@ def test_existing_posts_can_be_kept_fixed(durham_context) -> None:
     assert station in [p.site_id for p in kept.posts]
     assert len(kept.posts) == 2
     assert kept.covered_share <= free.covered_share + 1e-12  # a constraint never helps
+
+
+def test_recommended_area_reaches_the_most_calls_among_candidates(durham_run: Path) -> None:
+    candidates = pd.read_csv(durham_run / "recommendation_candidates.csv")
+    assert candidates["beats"].iloc[0] == 12 and candidates["beats"].iloc[-1] == 35
+    best = candidates.loc[candidates["recommended"]].iloc[0]
+    assert best["reached_share"] == candidates["reached_share"].max()
+    assert (candidates["fte"] <= 30.0 + 1e-6).all()  # every candidate within the budget
+    assert candidates["served_share"].is_monotonic_increasing  # bigger area, more served
+    info = json.loads((durham_run / "run.json").read_text())
+    assert len(info["key_results"]["recommendation_candidates"]) == len(candidates)

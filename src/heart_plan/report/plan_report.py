@@ -81,8 +81,8 @@ def build_report(
         f"The pilot plan ({len(cur.service_area_beats)} beats, {base.hours_start:02d}:00-"
         f"{base.hours_end:02d}:00, {base.teams} teams) reaches {_pct(cur_reached)} of them "
         f"within {minutes:.0f} minutes' drive. Within the budget of {s.budget.crt_fte:.0f} CRT "
-        f"FTE, the recommended plan (citywide, {max(rec.teams_on_duty)} teams at the busiest "
-        f"hour, shifts chosen by the optimizer) reaches {_pct(rec_reached)}."
+        f"FTE, the recommended plan ({_area_text(rec, ctx)}, {max(rec.teams_on_duty)} teams at "
+        f"the busiest hour, shifts chosen by the optimizer) reaches {_pct(rec_reached)}."
     )
     sec.note(
         "Reached = served by a HEART team within the response standard, measured by replaying "
@@ -93,8 +93,8 @@ def build_report(
     sec = r.section("where", "Where do these units operate?")
     sec.paragraph(
         f"Today: the {len(cur.service_area_beats)} pilot beats "
-        f"({', '.join(cur.service_area_beats)}). Recommended: all {len(ctx.city_beats)} city "
-        f"beats. Posts are chosen by the maximal covering location model (MCLP) among "
+        f"({', '.join(cur.service_area_beats)}). Recommended: {_area_text(rec, ctx)}. "
+        f"Posts are chosen by the maximal covering location model (MCLP) among "
         f"{len(ctx.sites):,} candidate sites (fire stations and road intersections); real post "
         f"locations are not public, so the current plan's posts are also optimized."
     )
@@ -175,10 +175,39 @@ def build_report(
             f"{base.hours_start:02d}:00-{base.hours_end:02d}:00 only, against a budget of "
             f"{s.budget.crt_fte:.0f} FTE."
         )
+    cands = result.candidates
+    best = cands.loc[cands["recommended"]].iloc[0]
+    sec.paragraph(
+        f"Within the budget of {s.budget.crt_fte:.0f} FTE, a larger area always serves more "
+        f"calls, but not always more calls within {minutes:.0f} minutes: the same teams spread "
+        f"over more beats are busier and farther away. Each candidate area below was given its "
+        f"best shifts and posts and replayed against a year of calls; "
+        f"{int(best['beats'])} beats reach the most ({_pct(best['reached_share'])} of citywide "
+        f"calls, against {_pct(cands['reached_share'].iloc[-1])} citywide)."
+    )
+    sec.figure(
+        charts.line_chart(
+            cands,
+            x="beats",
+            y=["served_share", "reached_share"],
+            names=["served (simulated)", "reached within the standard (simulated)"],
+            title=f"Same budget ({s.budget.crt_fte:.0f} FTE), growing service area",
+            x_title="beats in the service area (roadmap order)",
+            y_title="share of citywide calls",
+            percent=True,
+        )  # fmt: skip
+    )
+    sec.table(
+        cands, caption="Candidate areas for the recommended plan (simulated shares)",
+        percent_cols=["expected_served_share_of_area", "served_share", "reached_share"],
+    )  # fmt: skip
     sec.table(
         roadmap[["step", "beat_added", "district", "calls_added_per_year", "cumulative_share",
-                 "teams_spatial", "teams_workload", "teams", "marginal_calls_per_added_team"]],
-        caption="Expansion roadmap (step 0 = the pilot area)", percent_cols=["cumulative_share"],
+                 "teams_spatial", "teams_workload", "teams", "marginal_calls_per_added_team"]]
+        .rename(columns={"marginal_calls_per_added_team": "calls per added team",
+                         "calls_added_per_year": "calls added / yr",
+                         "cumulative_share": "cumulative share"}),
+        caption="Expansion roadmap (step 0 = the pilot area)", percent_cols=["cumulative share"],
     )  # fmt: skip
 
     sec = r.section("area-selection", "How was the service area selected and why use police beats?")
@@ -379,6 +408,12 @@ def simulation_table(result: PipelineResult) -> pd.DataFrame:
             row[name] = f"{fmt.format(m)} [{fmt.format(lo)}, {fmt.format(hi)}]"
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _area_text(plan, ctx) -> str:
+    """ "citywide (35 beats)" or "N of the 35 city beats"."""
+    n, total = len(plan.service_area_beats), len(ctx.city_beats)
+    return f"citywide ({total} beats)" if n == total else f"{n} of the {total} city beats"
 
 
 def _assumptions(result: PipelineResult) -> list[tuple[str, Any]]:
