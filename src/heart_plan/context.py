@@ -35,7 +35,7 @@ from heart_plan.network import (
     candidate_sites,
     drive_time_matrix,
     load_graph,
-    snap_points,
+    snap_table,
 )
 from heart_plan.staffing.workload import arrivals_by_how_for_area
 
@@ -142,14 +142,8 @@ def build_context(
     engine = DriveTimeEngine.from_scenario(network, scenario)
     say("snapping demand points and candidate sites")
     points = demand.points
-    snaps = snap_points(
-        engine,
-        points["lon"].to_numpy(),
-        points["lat"].to_numpy(),
-        points["point_id"].to_numpy(),
-        access_speed_kph=scenario.network.access_speed_kph,
-        snap_warn_m=scenario.network.snap_warn_m,
-        on_outside=on_outside,
+    snaps = snap_table(
+        engine, points, id_col="point_id", network=scenario.network, on_outside=on_outside
     )
     demand_nodes = aggregate_demand(points, snaps)
     node_of_point = pd.Series(snaps["node_id"].to_numpy(), index=snaps["id"].to_numpy())

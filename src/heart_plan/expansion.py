@@ -152,13 +152,14 @@ def citywide_curve(
     band = ctx.busiest_band(city)
     radius_s = ctx.scenario.response.standard_s
     target = ctx.scenario.budget.target_reached_share
+    arrivals = ctx.arrivals_by_hour(city)
     rows: list[dict] = []
+    first_met: int | None = None
     for teams in range(1, max_teams + 1):
         plain = place_teams(ctx, city, teams, band=band)
         mean_drive = plain.result.mean_drive_time_s
         q = busy_fraction(ctx, city, teams, mean_drive_s=mean_drive)
         queued = place_teams(ctx, city, teams, band=band, queue_aware=True, q=q)
-        arrivals = ctx.arrivals_by_hour(city)
         load = offered_load_by_hour(arrivals, mean_busy_time_h(ctx, mean_drive))
         served = float((arrivals * served_share(teams, load)).sum() / arrivals.sum())
         expected = float(queued.result.expected_covered_share or 0.0)
@@ -178,8 +179,9 @@ def citywide_curve(
                 f"citywide curve: {teams} teams, covered {plain.covered_share:.1%}, "
                 f"expected covered (queue-aware) {expected:.1%}"
             )
-        met = [r["teams"] for r in rows if r["expected_covered_share"] >= target]
-        if met and teams >= met[0] + 1:
+        if first_met is None and expected >= target:
+            first_met = teams
+        if first_met is not None and teams >= first_met + 1:
             break
     return pd.DataFrame(rows)
 

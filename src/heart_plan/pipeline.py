@@ -18,7 +18,8 @@ Plans built here (CONVENTIONS.md "Baseline, budget, recommendation"):
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,8 +33,10 @@ from heart_plan.expansion import citywide_curve, expansion_roadmap, teams_for_ta
 from heart_plan.placement import (
     Placement,
     mean_busy_time_h,
+    ordered_placement,
     place_teams,
     plan_from_placements,
+    predicted_measures,
 )
 from heart_plan.plan import Plan, bands_for_plan, window_length_h
 from heart_plan.simulation.pipeline import ReplayInputs, replay_inputs, simulate_plan
@@ -60,23 +63,15 @@ class Timer:
     progress: Progress
     timings_s: dict[str, float] = field(default_factory=dict)
 
-    def step(self, name: str) -> _Step:
-        return _Step(self, name)
-
-
-class _Step:
-    def __init__(self, timer: Timer, name: str) -> None:
-        self.timer, self.name = timer, name
-
-    def __enter__(self) -> None:
-        self.t0 = time.perf_counter()
-        self.timer.progress(f"{self.name} ...")
-
-    def __exit__(self, *exc: object) -> None:
-        dt = time.perf_counter() - self.t0
-        self.timer.timings_s[self.name] = round(dt, 2)
-        if exc[0] is None:
-            self.timer.progress(f"{self.name} done in {dt:.1f} s")
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        """Time the ``with`` block as step ``name``, reporting its start and end."""
+        self.progress(f"{name} ...")
+        t0 = time.perf_counter()
+        yield
+        dt = time.perf_counter() - t0
+        self.timings_s[name] = round(dt, 2)
+        self.progress(f"{name} done in {dt:.1f} s")
 
 
 @dataclass(frozen=True, eq=False)
@@ -98,23 +93,6 @@ class PipelineResult:
     timings_s: dict[str, float]
 
 
-def ordered_placement(ctx: PlanningContext, placement: Placement, beats: list[str]) -> Placement:
-    """Reorder posts greedily: each next post adds the most covered calls."""
-    weights = ctx.weights(beats)
-    covered = ctx.matrix(placement.band).loc[weights.index] <= ctx.scenario.response.standard_s
-    remaining = list(placement.posts)
-    order = []
-    done = pd.Series(False, index=weights.index)
-    while remaining:
-        gains = [float(weights[covered[p.site_id] & ~done].sum()) for p in remaining]
-        best = remaining.pop(int(np.argmax(gains)))
-        order.append(best)
-        done |= covered[best.site_id]
-    return Placement(
-        placement.band, placement.teams, placement.queue_aware, placement.result, tuple(order)
-    )
-
-
 def plan_current(ctx: PlanningContext) -> tuple[Plan, dict[str, Placement]]:
     """The baseline pilot plan, posts per band."""
     base = ctx.scenario.baseline
@@ -126,7 +104,7 @@ def plan_current(ctx: PlanningContext) -> tuple[Plan, dict[str, Placement]]:
     plan = plan_from_placements(
         ctx, area, placements, hours=(base.hours_start, base.hours_end),
         command="heart-plan run (current plan)",
-        predicted=_predicted(ctx, area, placements),
+        predicted=predicted_measures(ctx, area, placements[ctx.busiest_band(area)]),
     )  # fmt: skip
     return plan, placements
 
@@ -146,7 +124,7 @@ def plan_for_area(
         band: ordered_placement(ctx, place_teams(ctx, area, teams, band=band), area)
         for band in s.network.time_bands
     }
-    predicted = _predicted(ctx, area, placements)
+    predicted = predicted_measures(ctx, area, placements[ctx.busiest_band(area)])
     predicted["expected_served_share_of_area"] = shift.served_share
     predicted["fte"] = shift.fte
     plan = Plan(
@@ -207,22 +185,6 @@ def plan_recommended(
     return (*plans[best], table)
 
 
-def _predicted(
-    ctx: PlanningContext, area: list[str], placements: dict[str, Placement]
-) -> dict[str, float]:
-    """Optimizer measures (covered) of a plan's busiest-band placement."""
-    band = ctx.busiest_band(area)
-    main = placements[band]
-    covered = float(main.result.covered_weight or 0.0)
-    return {
-        "covered_share_of_area": main.covered_share,
-        "covered_calls_per_year": covered,
-        "covered_share_of_city": covered / ctx.calls_per_year,
-        "area_calls_per_year": float(ctx.weights(area).sum()),
-        "mean_drive_time_s": float(main.result.mean_drive_time_s),
-    }
-
-
 def run_pipeline(
     scenario: Scenario,
     *,
@@ -244,9 +206,7 @@ def run_pipeline(
         hours = citywide_hours(ctx, busy_h)
     with timer.step("replayed calls"):
         s = scenario.simulation
-        replay = replay_inputs(
-            scenario, ctx.inputs, ctx.demand, ctx.engine, seed=s.seed, observed_only=s.observed_only
-        )
+        replay = replay_inputs(ctx, seed=s.seed, observed_only=s.observed_only)
     with timer.step("recommended plan (areas x shifts x posts, simulated)"):
         rec_plan, rec_placements, shift, candidates = plan_recommended(
             ctx, busy_h, roadmap, replay, progress=timer.progress

@@ -113,6 +113,42 @@ def place_teams(
     return Placement(band, teams, queue_aware, result, posts_of(ctx, result, band))
 
 
+def ordered_placement(ctx: PlanningContext, placement: Placement, beats: list[str]) -> Placement:
+    """Reorder posts greedily: each next post adds the most covered calls."""
+    weights = ctx.weights(beats)
+    covered = ctx.matrix(placement.band).loc[weights.index] <= ctx.scenario.response.standard_s
+    remaining = list(placement.posts)
+    order = []
+    done = pd.Series(False, index=weights.index)
+    while remaining:
+        gains = [float(weights[covered[p.site_id] & ~done].sum()) for p in remaining]
+        best = remaining.pop(int(np.argmax(gains)))
+        order.append(best)
+        done |= covered[best.site_id]
+    return Placement(
+        placement.band, placement.teams, placement.queue_aware, placement.result, tuple(order)
+    )
+
+
+def predicted_measures(
+    ctx: PlanningContext, area: Iterable[str], placement: Placement
+) -> dict[str, float]:
+    """Optimizer measures of a placement for a plan's ``predicted`` (measure names of
+    CONVENTIONS.md: covered; expected covered for the queue-aware model)."""
+    area = [str(b) for b in area]
+    covered = float(placement.result.covered_weight or 0.0)
+    out = {
+        "covered_share_of_area": placement.covered_share,
+        "covered_calls_per_year": covered,
+        "covered_share_of_city": covered / ctx.calls_per_year,
+        "area_calls_per_year": float(ctx.weights(area).sum()),
+        "mean_drive_time_s": float(placement.result.mean_drive_time_s),
+    }
+    if placement.result.expected_covered_share is not None:
+        out["expected_covered_share_of_area"] = float(placement.result.expected_covered_share)
+    return out
+
+
 def posts_of(ctx: PlanningContext, result: CoverageResult, band: str) -> tuple[Post, ...]:
     """Plan posts (site, node, lon/lat, teams) for a model result in ``band``."""
     sites = ctx.sites.set_index("site_id")

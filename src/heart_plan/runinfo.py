@@ -4,6 +4,7 @@ reproduced and audited."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import platform
 import sys
@@ -57,7 +58,7 @@ def run_info(
             "sha256": scenario.sha256,
             "resolved": scenario.to_dict(),
         },
-        "solver": scenario.solver.__dict__ | {},
+        "solver": dataclasses.asdict(scenario.solver),
         "data_checksums": {
             key: {"path": str(p), "sha256": sha256_file(p)} for key, p in (data_files or {}).items()
         },

@@ -36,7 +36,7 @@ def expand(
     from heart_plan.config import load_scenario
     from heart_plan.context import build_context
     from heart_plan.expansion import citywide_curve, expansion_roadmap, teams_for_target
-    from heart_plan.placement import place_teams, plan_from_placements
+    from heart_plan.placement import place_teams, plan_from_placements, predicted_measures
     from heart_plan.plan import write_plan
     from heart_plan.runinfo import run_info, write_run_info
 
@@ -65,11 +65,7 @@ def expand(
         ctx, city, {placement.band: placement},
         hours=(scenario.baseline.hours_start, scenario.baseline.hours_end),
         command=command_line(),
-        predicted={
-            "covered_share_of_city": placement.covered_share,
-            "expected_covered_share_of_city": float(placement.result.expected_covered_share or 0),
-            "mean_drive_time_s": placement.result.mean_drive_time_s,
-        },
+        predicted=predicted_measures(ctx, city, placement),
     )  # fmt: skip
     info = run_info(scenario, command=command_line(), data_files=ctx.inputs.paths, extra=summary)
     write_csv(out_dir / "roadmap.csv", roadmap)

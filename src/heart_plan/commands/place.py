@@ -41,7 +41,12 @@ def place(
     from heart_plan.atomic import write_csv
     from heart_plan.config import load_scenario
     from heart_plan.context import build_context
-    from heart_plan.placement import place_teams, placement_table, plan_from_placements
+    from heart_plan.placement import (
+        place_teams,
+        placement_table,
+        plan_from_placements,
+        predicted_measures,
+    )
     from heart_plan.plan import write_plan
     from heart_plan.runinfo import run_info, write_run_info
 
@@ -64,14 +69,7 @@ def place(
         )
     busiest = band or ctx.busiest_band(area)
     main = placements.get(busiest, next(iter(placements.values())))
-    predicted = {
-        "covered_share_of_area": main.covered_share,
-        "covered_calls_per_year": float(main.result.covered_weight or 0.0),
-        "covered_share_of_city": float(main.result.covered_weight or 0.0) / ctx.calls_per_year,
-        "mean_drive_time_s": main.result.mean_drive_time_s,
-    }
-    if main.result.expected_covered_share is not None:
-        predicted["expected_covered_share_of_area"] = main.result.expected_covered_share
+    predicted = predicted_measures(ctx, area, main)
     hours = (scenario.baseline.hours_start, scenario.baseline.hours_end)
     command = command_line()
     plan = plan_from_placements(

@@ -60,7 +60,9 @@ class MEXCLP:
     objective equals :math:`\sum_i w_i (1 - q^{n_i})`, with :math:`n_i` the teams within
     reach of :math:`i`.  ``p_sites`` is the number of *teams*; ``selected_sites`` are the
     distinct sites used and ``teams_per_site`` the count at each.  Estimate ``q`` with
-    :func:`busy_fraction` (total workload in erlangs / number of teams).
+    :func:`busy_fraction` (total workload in erlangs / number of teams, Daskin's estimate)
+    or, for a loss system where calls finding every team busy are lost, with
+    :func:`heart_plan.placement.busy_fraction` (carried load ``a (1 - B(c, a)) / c``).
 
     When ``max_teams_per_site`` >= ``p_sites`` (default), identical and dominated site
     columns are dropped exactly (moving a team to a site covering a superset never hurts).

@@ -25,7 +25,13 @@ from heart_plan.network.graph import (
 )
 from heart_plan.network.isochrones import isochrones
 from heart_plan.network.matrix import candidate_sites, drive_time_matrix
-from heart_plan.network.snap import SnapReport, aggregate_demand, snap_points, snap_report
+from heart_plan.network.snap import (
+    SnapReport,
+    aggregate_demand,
+    snap_points,
+    snap_report,
+    snap_table,
+)
 
 __all__ = [
     "UNREACHABLE_S",
@@ -47,4 +53,5 @@ __all__ = [
     "load_graph",
     "snap_points",
     "snap_report",
+    "snap_table",
 ]

@@ -22,6 +22,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from heart_plan.config import NetworkConfig
 from heart_plan.errors import DataError, NetworkError
 from heart_plan.network.engine import DriveTimeEngine
 
@@ -119,6 +120,27 @@ def snap_points(
             "beyond_warn": dist > snap_warn_m,
             "outside_extent": outside,
         }
+    )
+
+
+def snap_table(
+    engine: DriveTimeEngine,
+    frame: pd.DataFrame,
+    *,
+    id_col: str,
+    network: NetworkConfig,
+    on_outside: Literal["raise", "flag"] = "raise",
+) -> pd.DataFrame:
+    """:func:`snap_points` for a table with ``lon``/``lat`` columns, using the scenario's
+    ``[network]`` access speed and snap warning distance."""
+    return snap_points(
+        engine,
+        frame["lon"].to_numpy(),
+        frame["lat"].to_numpy(),
+        frame[id_col].to_numpy(),
+        access_speed_kph=network.access_speed_kph,
+        snap_warn_m=network.snap_warn_m,
+        on_outside=on_outside,
     )
 
 

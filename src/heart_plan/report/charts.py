@@ -65,6 +65,15 @@ def hour_of_week_heatmap(
     return fig
 
 
+def _series(y: str | Sequence[str], names: Sequence[str] | None) -> tuple[list[str], list[str]]:
+    """The y column(s) and their legend names (default: the column names)."""
+    ys = [y] if isinstance(y, str) else list(y)
+    names = ys if names is None else list(names)
+    if len(names) != len(ys):
+        raise ValueError(f"names: got {len(names)} for {len(ys)} series")
+    return ys, names
+
+
 def line_chart(
     frame: pd.DataFrame,
     *,
@@ -83,10 +92,7 @@ def line_chart(
     ``percent`` formats the y axis and hover as percentages of fractions in [0, 1];
     ``hlines`` adds dashed reference lines ``(value, label)`` (e.g. the 90% target).
     """
-    ys = [y] if isinstance(y, str) else list(y)
-    names = ys if names is None else list(names)
-    if len(names) != len(ys):
-        raise ValueError(f"names: got {len(names)} for {len(ys)} series")
+    ys, names = _series(y, names)
     fig = go.Figure()
     fmt = ".1%" if percent else ",.1f"
     for col, name in zip(ys, names, strict=True):
@@ -129,10 +135,7 @@ def bar_chart(
 ) -> go.Figure:
     """Grouped bars of ``y`` column(s) by category ``x`` (e.g. reached share by income group,
     current vs recommended plan).  Category labels are escaped."""
-    ys = [y] if isinstance(y, str) else list(y)
-    names = ys if names is None else list(names)
-    if len(names) != len(ys):
-        raise ValueError(f"names: got {len(names)} for {len(ys)} series")
+    ys, names = _series(y, names)
     categories = [escape_text(v) for v in frame[x]]
     fmt = ".1%" if percent else ",.1f"
     fig = go.Figure(

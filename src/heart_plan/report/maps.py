@@ -333,12 +333,30 @@ def add_choropleth_layer(
             style.update(escaped_styles.get(props.get(style_by), {}))
         return style
 
+    return _geojson_group(
+        m, frame, name=name, show=show, style_function=style_function,
+        tooltip=_tooltip(tooltip_fields, aliases),
+        highlight_function=lambda _f: {"weight": 3, "color": "#000000"},
+    )  # fmt: skip
+
+
+def _geojson_group(
+    m: folium.Map | folium.FeatureGroup,
+    frame: gpd.GeoDataFrame,
+    *,
+    name: str,
+    show: bool,
+    style_function: Any,
+    tooltip: Any,
+    highlight_function: Any = None,
+) -> folium.FeatureGroup:
+    """``frame`` as one GeoJson layer in its own named FeatureGroup added to ``m``."""
     group = folium.FeatureGroup(name=escape_text(name), show=show)
     folium.GeoJson(
         frame.to_json(na="null", drop_id=True),
         style_function=style_function,
-        highlight_function=lambda _f: {"weight": 3, "color": "#000000"},
-        tooltip=_tooltip(tooltip_fields, aliases),
+        highlight_function=highlight_function,
+        tooltip=tooltip,
         zoom_on_click=False,
     ).add_to(group)
     group.add_to(m)
@@ -368,15 +386,10 @@ def add_outline_layer(
         "fillColor": _color(color),
         "fillOpacity": fill_opacity,
     }
-    group = folium.FeatureGroup(name=escape_text(name), show=show)
-    folium.GeoJson(
-        frame.to_json(na="null", drop_id=True),
-        style_function=lambda _f: style,
+    return _geojson_group(
+        m, frame, name=name, show=show, style_function=lambda _f: style,
         tooltip=_tooltip(tooltip_fields, aliases),
-        zoom_on_click=False,
-    ).add_to(group)
-    group.add_to(m)
-    return group
+    )  # fmt: skip
 
 
 def add_isochrones(

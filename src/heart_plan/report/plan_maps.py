@@ -25,7 +25,7 @@ import pandas as pd
 import shapely
 from scipy.sparse import csgraph
 
-from heart_plan.report import maps
+from heart_plan.report import charts, maps
 from heart_plan.report.escape import escape_text
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ COORD_DECIMALS = 5
 #: Fill colour of areas within the standard / within the shorter isochrone.
 REACH_COLOR = "#1b7837"
 REACH_NEAR_COLOR = "#00441b"
-DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+DAY_NAMES = tuple(day[:3] for day in charts.DAY_NAMES)
 
 
 def compact(

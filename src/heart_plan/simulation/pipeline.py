@@ -1,8 +1,8 @@
 """Wiring the simulator to Durham data: replayed calls -> snapped trace -> drive times.
 
-Data flow: ``load_inputs`` (the calls file of ``--calls`` replaces ``[calls] dataset``) ->
-``build_demand`` -> ``replay_calls`` (observed calls plus flagged modeled calls) ->
-``snap_points`` (scene = nearest road node) -> :func:`trace_from_calls` over the year (or
+Data flow: ``context.build_context`` (the calls file of ``--calls`` replaces ``[calls]
+dataset``) -> ``replay_calls`` (observed calls plus flagged modeled calls) ->
+``snap_table`` (scene = nearest road node) -> :func:`trace_from_calls` over the year (or
 the observed window with ``observed_only``).  Drive times are the network engine's
 node-to-node times per band (``DriveTimeEngine.pairs``) plus the access legs the
 optimizers' matrix also counts: call point <-> its road node (the call's snap distance at
@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from heart_plan.config import Scenario
+from heart_plan.context import PlanningContext, build_context
 from heart_plan.plan import Plan
 from heart_plan.simulation.engine import Deployment, TravelFn, simulate
 from heart_plan.simulation.onscene import on_scene_from_unit
@@ -69,53 +70,30 @@ def load_replay(
     seed: int = 0,
     observed_only: bool = False,
 ) -> ReplayInputs:
-    """Load, replay and snap the calls; build the network engine's travel function."""
-    from heart_plan.demand import build_demand
-    from heart_plan.loaders import load_inputs
-    from heart_plan.network.engine import DriveTimeEngine
-    from heart_plan.network.graph import load_graph
-    from heart_plan.paths import resolve_mirror
-
+    """Build the planning context (``calls_file`` replaces ``[calls] dataset``) and replay."""
     if calls_file is not None:
         calls_cfg = dataclasses.replace(scenario.calls, dataset=str(Path(calls_file).resolve()))
         scenario = dataclasses.replace(scenario, calls=calls_cfg)
-    inputs = load_inputs(scenario, mirror)
-    demand = build_demand(inputs, scenario)
-    network = load_graph(scenario, resolve_mirror(mirror, scenario.data.mirror))
-    engine = DriveTimeEngine.from_scenario(network, scenario)
-    return replay_inputs(scenario, inputs, demand, engine, seed=seed, observed_only=observed_only)
+    return replay_inputs(build_context(scenario, mirror), seed=seed, observed_only=observed_only)
 
 
 def replay_inputs(
-    scenario: Scenario,
-    inputs: Any,
-    demand: Any,
-    engine: Any,
-    *,
-    seed: int = 0,
-    observed_only: bool = False,
+    ctx: PlanningContext, *, seed: int = 0, observed_only: bool = False
 ) -> ReplayInputs:
-    """Replay and snap the calls with already-built inputs, demand and drive-time engine."""
+    """Replay and snap the calls of a planning context (inputs, demand, drive-time engine)."""
     from heart_plan.demand import replay_calls
-    from heart_plan.network.snap import snap_points
+    from heart_plan.network.snap import snap_table
 
+    scenario, engine = ctx.scenario, ctx.engine
     calls = replay_calls(
-        demand,
-        inputs,
+        ctx.demand,
+        ctx.inputs,
         scenario,
         year=scenario.demand.calibration_year,
         seed=seed,
         observed_only=observed_only,
     )
-    snaps = snap_points(
-        engine,
-        calls["lon"].to_numpy(),
-        calls["lat"].to_numpy(),
-        calls["call_id"].to_numpy(),
-        access_speed_kph=scenario.network.access_speed_kph,
-        snap_warn_m=scenario.network.snap_warn_m,
-        on_outside="flag",
-    )
+    snaps = snap_table(engine, calls, id_col="call_id", network=scenario.network, on_outside="flag")
 
     def travel_s(from_nodes: np.ndarray, to_nodes: np.ndarray, band: str) -> np.ndarray:
         return engine.pairs(from_nodes, to_nodes, band=band)
@@ -135,7 +113,7 @@ def replay_inputs(
         scene_node=snaps["node_id"].to_numpy(dtype=np.int64),
         access_s=snaps["access_s"].to_numpy(dtype=float),
         travel_s=travel_s,
-        data_files=dict(inputs.paths),
+        data_files=dict(ctx.inputs.paths),
         info=info,
     )
 

@@ -177,10 +177,6 @@ class SimulationResult:
             )
         return pd.DataFrame(out)
 
-    def estimate(self, measure: str) -> Estimate:
-        """The :class:`Estimate` of one measure of :meth:`summary`."""
-        return mean_ci(self.measures_by_replication()[measure].to_numpy())
-
     def missed_by_reason(self) -> pd.DataFrame:
         """Calls per reason (including ``served``): mean count, share and 95% CI."""
         n = len(self.trace)
@@ -348,7 +344,6 @@ PAIRS: dict[str, tuple[str, bool]] = {
     "covered_calls_per_year": ("covered_calls_per_year", True),
     "expected_covered_share": ("reached_share", False),
     "expected_covered_share_of_area": ("reached_share_of_area", False),
-    "expected_covered_share_of_city": ("reached_share", False),
     "expected_served_share_of_area": ("served_share_of_area", False),
     "served_share": ("served_share", True),
     "reached_share": ("reached_share", True),

@@ -43,6 +43,7 @@ more than one worker, a ``max_deterministic_time`` limit (never wall time).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
@@ -450,6 +451,20 @@ def _diagnose(
 # ----------------------------------------------------------------------------- solve
 
 
+def _check_status(
+    status: int, infeasible: Callable[[], InfeasibleError], solver: SolverConfig
+) -> None:
+    """Raise the diagnosed ``InfeasibleError``, or ``SolverLimitError`` when the
+    deterministic limit ended without a schedule."""
+    if status == cp_model.INFEASIBLE:
+        raise infeasible()
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        raise SolverLimitError(
+            f"CP-SAT found no schedule within solver.max_deterministic_time = "
+            f"{solver.max_deterministic_time:g}; raise it"
+        )
+
+
 def plan_shifts(
     arrivals_per_year_by_how: ArrayLike,
     busy_time_h: float,
@@ -533,13 +548,7 @@ def plan_shifts(
         m1.model.add(m1.served_int >= served_floor_int)
         m1.model.minimize(m1.team_hours)
         s1, st1, _ = _solve(m1, solver)
-        if st1 == cp_model.INFEASIBLE:
-            raise infeasible()
-        if st1 not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            raise SolverLimitError(
-                f"CP-SAT found no schedule within solver.max_deterministic_time = "
-                f"{solver.max_deterministic_time:g}; raise it"
-            )
+        _check_status(st1, infeasible, solver)
         statuses.append(st1)
         gap_stage1 = _gap(s1)
         fixed_team_hours = int(round(s1.objective_value))
@@ -550,13 +559,7 @@ def plan_shifts(
         m.model.add(m.served_int >= served_floor_int)
     m.model.maximize(m.served_int - _penalty_expr(m))
     cp_solver, status, params = _solve(m, solver)
-    if status == cp_model.INFEASIBLE:
-        raise infeasible()
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        raise SolverLimitError(
-            f"CP-SAT found no schedule within solver.max_deterministic_time = "
-            f"{solver.max_deterministic_time:g}; raise it"
-        )
+    _check_status(status, infeasible, solver)
     statuses.append(status)
     gap = max(gap_stage1, _gap(cp_solver))
     proven = all(st == cp_model.OPTIMAL for st in statuses) and gap <= 1e-9
