@@ -9,7 +9,7 @@ Usage::
 
 Default instance: the real Durham drive-time matrix of the busiest band, every demand node
 with eligible calls (citywide) x every candidate site (869 x 4,250 on the mirror data,
-integer seconds; built by ``heart_plan.context.build_context`` and cached on disk after the
+integer seconds; built by ``heart_plan.planning.context.build_context`` and cached on disk after the
 first build), weights = annual eligible calls, radius 720 s, MCLP for p = 2, 3, 4.
 ``--synthetic``: a seeded synthetic instance — demand points (a mix of 8 dense clusters
 and a uniform background, like calls around downtown) and candidate sites (uniform, like
@@ -29,7 +29,8 @@ import time
 import numpy as np
 import pandas as pd
 
-from heart_plan.models import LSCP, MCLP, PCenter, PMedian, SolveOptions
+from heart_plan.config import SolverConfig
+from heart_plan.models import LSCP, MCLP, PCenter, PMedian
 
 
 def synthetic(n_demand: int, n_sites: int, seed: int = 0) -> tuple[pd.DataFrame, pd.Series]:
@@ -80,7 +81,7 @@ def _spopt(kind: str, times: pd.DataFrame, weights: pd.Series, **kw) -> tuple[fl
 def run(kind: str, times: pd.DataFrame, weights: pd.Series, **kw) -> dict:
     cls = {"LSCP": LSCP, "MCLP": MCLP, "PMedian": PMedian, "PCenter": PCenter}[kind]
     t0 = time.perf_counter()
-    res = cls.from_cost_matrix(times, weights, **kw).solve(SolveOptions(seed=0, workers=2))
+    res = cls.from_cost_matrix(times, weights, **kw).solve(SolverConfig(seed=0, workers=2))
     ours_s = time.perf_counter() - t0
     sp_s, sp_obj, sp_status = _spopt(kind, times, weights, **kw)
     same = abs(sp_obj - res.objective) <= 1e-6 * max(1.0, abs(res.objective))
@@ -120,10 +121,10 @@ def main() -> None:
         print(f"instance: Durham mirror matrix {args.matrix} {times.shape}")
     elif not args.synthetic:
         from heart_plan.config import load_scenario
-        from heart_plan.context import build_context
+        from heart_plan.planning.context import build_context
 
         ctx = build_context(load_scenario())
-        band = ctx.busiest_band()
+        band = ctx.area().busiest_band
         weights = ctx.weights()
         times = ctx.matrix(band).loc[weights.index]
         print(

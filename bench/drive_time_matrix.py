@@ -29,12 +29,12 @@ import numpy as np
 import pandas as pd
 
 from heart_plan.config import load_scenario
-from heart_plan.context import build_context
 from heart_plan.network import (
     DriveTimeEngine,
     bands_from_scenario,
     drive_time_matrix,
 )
+from heart_plan.planning.context import build_context
 
 PANDANA_UNREACHABLE = 1e6  # pandana returns ~4.29e6 (float32 max-ish) when no path exists
 

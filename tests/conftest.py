@@ -59,7 +59,7 @@ def durham_demand(durham_inputs, scenario: Scenario):
 @pytest.fixture(scope="session")
 def durham_context(mirror: Path, scenario: Scenario):
     """The Durham planning context (inputs, demand, road network, sites)."""
-    from heart_plan.context import build_context
+    from heart_plan.planning.context import build_context
 
     return build_context(scenario, mirror)
 

@@ -190,7 +190,11 @@ class ExpansionConfig:
 
 @dataclass(frozen=True)
 class ShiftsConfig:
-    """Shift templates and rest rules for the CP-SAT shift planner."""
+    """Shift templates, hard limits and soft-rule penalties of the CP-SAT shift planner
+    (``[shifts]``; the one copy: :func:`heart_plan.staffing.shifts.plan_shifts` reads it).
+
+    Penalties are in expected calls served per year per unit (team start at an unsocial
+    hour, or day-to-day change of a template's starts)."""
 
     lengths_h: tuple[int, ...] = (8, 10, 12)
     start_hours: tuple[int, ...] = (0, 6, 7, 8, 10, 12, 14, 16, 18, 20, 22)
@@ -207,6 +211,18 @@ class ShiftsConfig:
     # FTE budgets of the calls-served-vs-FTE curve.
     fte_curve_budgets: tuple[float, ...] = (10.0, 15.0, 20.0, 25.0, 30.0, 35.0, 44.0, 50.0, 60.0)
 
+    def __post_init__(self) -> None:
+        if not self.lengths_h or any(not 1 <= length <= 24 for length in self.lengths_h):
+            raise ConfigError("shifts.lengths_h must list shift lengths between 1 and 24 hours")
+        if not self.start_hours or any(not 0 <= s < 24 for s in self.start_hours):
+            raise ConfigError("shifts.start_hours must list hours of day 0-23")
+        if self.max_teams_per_hour < 1:
+            raise ConfigError("shifts.max_teams_per_hour must be >= 1")
+        if self.min_rest_h < 0:
+            raise ConfigError("shifts.min_rest_h must be >= 0")
+        if self.unsocial_start_penalty_calls < 0 or self.stability_penalty_calls < 0:
+            raise ConfigError("shifts penalties must be >= 0 calls per year")
+
 
 @dataclass(frozen=True)
 class SimulationConfig:
@@ -219,12 +235,29 @@ class SimulationConfig:
 
 @dataclass(frozen=True)
 class SolverConfig:
-    """Solver determinism: fixed seed and workers, deterministic time limit."""
+    """The one solver configuration (``[solver]``): every MIP (SCIP/HiGHS) and CP-SAT
+    solve reads it.  Fixed ``seed`` and ``workers`` (threads, <= 2 here); stop within
+    ``relative_gap_limit`` (0 proves optimality); ``max_deterministic_time`` is CP-SAT's
+    deterministic limit (MIP solves run to the gap, with a wall-clock safety net)."""
 
     seed: int = 0
     workers: int = 2
     max_deterministic_time: float = 30.0
     relative_gap_limit: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not 1 <= int(self.workers) <= 64:
+            raise ConfigError(f"solver.workers: got {self.workers}; expected 1..64 (use 2)")
+        if not 0.0 <= float(self.relative_gap_limit) < 1.0:
+            raise ConfigError(
+                f"solver.relative_gap_limit: got {self.relative_gap_limit}; "
+                "expected 0 <= gap < 1 (0 proves optimality)"
+            )
+        if not float(self.max_deterministic_time) > 0:
+            raise ConfigError(
+                f"solver.max_deterministic_time: got {self.max_deterministic_time}; "
+                "expected a positive number"
+            )
 
 
 @dataclass(frozen=True)

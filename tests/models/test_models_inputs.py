@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from heart_plan.errors import InfeasibleError, ModelError
-from heart_plan.models import LSCP, MCLP, MEXCLP, PCenter, PMedian, SolveOptions
+from heart_plan.config import SolverConfig
+from heart_plan.errors import ConfigError, InfeasibleError, ModelError
+from heart_plan.models import LSCP, MCLP, MEXCLP, PCenter, PMedian
 
 TIMES = pd.DataFrame(
     [[100, 500, 900], [300, 200, 800], [700, 300, 400], [900, 800, 100]],
@@ -112,7 +113,7 @@ def test_bad_matrix_shapes_and_types():
 
 
 def test_bad_solve_options():
-    with pytest.raises(ModelError, match="SolveOptions.solver"):
-        SolveOptions(solver="cbc")
-    with pytest.raises(ModelError, match="SolveOptions.relative_gap_limit"):
-        SolveOptions(relative_gap_limit=2.0)
+    with pytest.raises(ModelError, match="solver backend"):
+        MCLP.from_cost_matrix(TIMES, WEIGHTS, radius_s=450, p_sites=1).solve(backend="cbc")
+    with pytest.raises(ConfigError, match="solver.relative_gap_limit"):
+        SolverConfig(relative_gap_limit=2.0)

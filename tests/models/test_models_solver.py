@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from heart_plan.models import MCLP, MEXCLP, SolveOptions
+from heart_plan.models import MCLP, MEXCLP
 
 
 def _instance(seed: int = 3) -> tuple[pd.DataFrame, pd.Series]:
@@ -25,8 +25,8 @@ def test_scip_without_presolve_matches_highs(model):
     cls = MCLP if model == "MCLP" else MEXCLP
     if model == "MEXCLP":
         kw["busy_fraction"] = 0.3
-    scip = cls.from_cost_matrix(times, weights, **kw).solve(SolveOptions(solver="scip"))
-    highs = cls.from_cost_matrix(times, weights, **kw).solve(SolveOptions(solver="highs"))
+    scip = cls.from_cost_matrix(times, weights, **kw).solve(backend="scip")
+    highs = cls.from_cost_matrix(times, weights, **kw).solve(backend="highs")
     assert scip.solver_params["solver_specific"]["presolving/maxrounds"] == 0
     assert "presolving/maxrounds" not in highs.solver_params["solver_specific"]
     assert scip.is_optimal() and highs.is_optimal()

@@ -18,7 +18,8 @@ import json
 import pandas as pd
 import pytest
 
-from heart_plan.models import LSCP, MCLP, MEXCLP, PCenter, PMedian, SolveOptions, busy_fraction
+from heart_plan.config import SolverConfig
+from heart_plan.models import LSCP, MCLP, MEXCLP, PCenter, PMedian, daskin_busy_fraction
 
 TIMES = pd.DataFrame(
     [[100, 500, 900], [300, 200, 800], [700, 300, 400], [900, 800, 100]],
@@ -109,7 +110,7 @@ def test_mexclp_toy_stacks_teams():
 
 def test_busy_fraction_is_workload_over_teams():
     # 1.5 erlangs (e.g. 2 calls/h x 45 min) over 3 teams -> each busy half the time.
-    assert busy_fraction(1.5, 3) == 0.5
+    assert daskin_busy_fraction(1.5, 3) == 0.5
 
 
 @pytest.mark.parametrize(
@@ -124,8 +125,8 @@ def test_busy_fraction_is_workload_over_teams():
 )
 @pytest.mark.parametrize("solver", ["auto", "scip", "highs"])
 def test_result_is_deterministic_and_serializable(build, solver):
-    options = SolveOptions(solver=solver, seed=0, workers=2)
-    a, b = build().solve(options), build().solve(options)
+    options = SolverConfig(seed=0, workers=2)
+    a, b = build().solve(options, backend=solver), build().solve(options, backend=solver)
     da, db = a.to_dict(), b.to_dict()
     da.pop("wall_time_s"), db.pop("wall_time_s")
     assert da == db

@@ -98,8 +98,8 @@ def test_demand_snapping_and_full_candidate_matrix(
 def test_isochrones_around_a_fire_station(durham_network, durham_engine, scenario):
     stations = pd.DataFrame({"site_id": ["FS01"], "lon": [-78.897998], "lat": [35.996845]})
     site = candidate_sites(durham_engine, stations, sources=("fire_stations",))
-    iso = isochrones(durham_engine, durham_network.graph, int(site.node_id[0]),
-                     scenario.network.isochrone_minutes, band="midday")  # fmt: skip
+    iso = isochrones(durham_engine, int(site.node_id[0]), scenario.network.isochrone_minutes,
+                     band="midday")  # fmt: skip
     area_km2 = iso.to_crs(durham_engine.utm_crs).area.to_numpy() / 1e6
     assert iso["minutes"].tolist() == [8.0, 12.0, 15.0]
     assert 5 < area_km2[0] < area_km2[1] < area_km2[2] < 1500

@@ -129,7 +129,10 @@ def test_snap_aggregate_and_candidates(toy):
 
 def test_isochrones_grow_with_minutes(toy):
     network, engine = toy
-    iso = isochrones(engine, network.graph, 1, minutes=(1, 2), band="free")
+    iso = isochrones(
+        engine, 1, minutes=(1, 2), band="free", grow_m=40, shrink_m=20, min_part_m2=0,
+        simplify_m=0,
+    )  # fmt: skip
     assert iso["minutes"].tolist() == [1.0, 2.0]
     assert iso.crs.to_epsg() == 4326
     area = iso.to_crs(engine.utm_crs).area.to_numpy()

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from heart_plan.equity import equity_table, tract_reached
+from heart_plan.planning.equity import equity_table, tract_reached
 
 
 def _tracts() -> gpd.GeoDataFrame:

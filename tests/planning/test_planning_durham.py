@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from heart_plan.placement import busy_fraction, place_teams
 from heart_plan.plan import read_plan
+from heart_plan.planning.placement import place
+from heart_plan.staffing.workload import loss_busy_fraction, unit_busy_time_h
 
 pytestmark = pytest.mark.durham
 
@@ -29,9 +30,10 @@ def test_context_demand_nodes_carry_every_city_beat(durham_context) -> None:
 
 def test_pilot_placement_covers_the_pilot_area_and_is_deterministic(durham_context) -> None:
     ctx = durham_context
-    pilot = list(ctx.scenario.baseline.service_area_beats)
-    first = place_teams(ctx, pilot, 2, band="midday")
-    again = place_teams(ctx, pilot, 2, band="midday")
+    pilot = ctx.area(ctx.scenario.baseline.service_area_beats)
+    solver = ctx.scenario.solver
+    first = place(pilot, 2, solver=solver, band="midday")
+    again = place(pilot, 2, solver=solver, band="midday")
     assert first.result.is_optimal()
     assert len(first.posts) == 2
     assert first.covered_share > 0.95  # the pilot beats are compact
@@ -40,8 +42,9 @@ def test_pilot_placement_covers_the_pilot_area_and_is_deterministic(durham_conte
 
 def test_loss_system_busy_fraction_falls_with_teams(durham_context) -> None:
     ctx = durham_context
-    city = list(ctx.city_beats)
-    q = [busy_fraction(ctx, city, c, mean_drive_s=300) for c in (1, 2, 4, 8)]
+    arrivals = ctx.area().arrivals_by_hour
+    busy_h = unit_busy_time_h(ctx.scenario.crt, 300)
+    q = [loss_busy_fraction(arrivals, c, busy_h) for c in (1, 2, 4, 8)]
     assert all(0 < x < 1 for x in q)
     assert q == sorted(q, reverse=True)
 
@@ -129,10 +132,11 @@ def test_hours_answer_is_monotone_and_247_costs_more(durham_run: Path) -> None:
 
 def test_existing_posts_can_be_kept_fixed(durham_context) -> None:
     ctx = durham_context
-    pilot = list(ctx.scenario.baseline.service_area_beats)
+    pilot = ctx.area(ctx.scenario.baseline.service_area_beats)
+    solver = ctx.scenario.solver
     station = ctx.sites.loc[ctx.sites["kind"] == "fire_station", "site_id"].iloc[0]
-    free = place_teams(ctx, pilot, 2, band="midday")
-    kept = place_teams(ctx, pilot, 2, band="midday", fixed_sites=[station])
+    free = place(pilot, 2, solver=solver, band="midday")
+    kept = place(pilot, 2, solver=solver, band="midday", fixed_sites=[station])
     assert station in [p.site_id for p in kept.posts]
     assert len(kept.posts) == 2
     assert kept.covered_share <= free.covered_share + 1e-12  # a constraint never helps

@@ -11,8 +11,8 @@ import pytest
 from shapely.geometry import box
 
 from heart_plan.errors import DataError
-from heart_plan.expansion import beat_adjacency, teams_for_target
 from heart_plan.plan import Plan, Post, daily_window_on_duty, read_plan, write_plan
+from heart_plan.planning.expansion import beat_adjacency, teams_for_target
 
 
 def test_beat_adjacency_on_a_row_of_three_squares() -> None:

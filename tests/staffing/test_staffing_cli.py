@@ -98,12 +98,12 @@ def test_durham_citywide_hours_answer(mirror, tmp_path):
     assert arr.sum() == pytest.approx(14745.0, rel=1e-6)  # published 2021 city total
     busy = busy_time_h(480.0, 45.0, 60, True)
     answer = hours_answer(arr, busy, scenario=scenario)
-    curve = answer["curve"]
+    curve = answer.curve
     assert curve["calls_in_window_per_year"].is_monotonic_increasing
-    full = answer["fte_24_7"]
-    assert full["full_24_7"]["fte"] > full["baseline"]["fte"] > 0
-    best = answer["best_12h"]
-    assert best["best_calls_per_year"] >= best["baseline_calls_per_year"]
+    full = answer.to_24_7
+    assert full.full.fte > full.baseline.fte > 0
+    best = answer.best_window
+    assert best.best_calls_per_year >= best.baseline_calls_per_year
     # CLI on the citywide plan (demand built from the mirror), small budget to stay fast.
     plan_path = tmp_path / "plan.json"
     write_plan(plan_path, toy_plan(beats))

@@ -144,11 +144,13 @@ def test_compare_best_window_to_baseline():
     arr = week_profile()
     cmp = compare_best_window(arr, 12, baseline_start=7)
     # Profile peaks 11:00-17:00; best 12-h window is 8:00-20:00 (9 hours over 10 calls).
-    assert (cmp["best_start_hour"], cmp["best_end_hour"]) == (8, 20)
-    assert cmp["extra_calls_in_best_per_year"] >= 0
+    assert (cmp.best_start_hour, cmp.best_end_hour) == (8, 20)
+    assert cmp.extra_calls_in_best_per_year >= 0
+    assert cmp.to_dict()["extra_calls_in_best_per_year"] == cmp.extra_calls_in_best_per_year
 
 
 def test_hours_answer_keys(scenario):
     answer = hours_answer(week_profile(), 1.0, scenario=scenario)
-    assert set(answer) == {"curve", "fte_curve", "overnight", "fte_24_7", "best_12h"}
-    assert list(answer["curve"]["window_h"]) == list(scenario.shifts.daily_windows_h)
+    assert list(answer.curve["window_h"]) == list(scenario.shifts.daily_windows_h)
+    assert answer.to_24_7.full.length_h == 24
+    assert answer.best_window.window_h == 12

@@ -7,14 +7,14 @@ import dataclasses
 import numpy as np
 import pytest
 
-from heart_plan.config import SolverConfig, UnitConfig
+from heart_plan.config import ShiftsConfig, SolverConfig, UnitConfig
 from heart_plan.errors import InfeasibleError
 from heart_plan.plan import Shift
 from heart_plan.staffing.hours import greedy_allocation
 from heart_plan.staffing.shifts import (
-    ShiftRules,
+    ShiftPlanResult,
+    ShiftProblem,
     max_team_hours_per_week,
-    plan_shifts,
     solver_config_for_shifts,
     teams_on_duty_of,
 )
@@ -37,9 +37,51 @@ def toy_week() -> np.ndarray:
     return arrivals
 
 
-def toy_rules(**kw) -> ShiftRules:
+@dataclasses.dataclass(frozen=True)
+class Rules:
+    """A ``[shifts]`` config (no soft penalties unless given) and the problem's window."""
+
+    config: ShiftsConfig
+    allowed_hours_of_day: tuple[int, ...] | None = None
+    min_teams_by_how: tuple[int, ...] | None = None
+
+    @property
+    def max_teams_per_hour(self) -> int:
+        return self.config.max_teams_per_hour
+
+
+def shift_rules(allowed_hours_of_day=None, min_teams_by_how=None, **config) -> Rules:
+    penalties = {"unsocial_start_penalty_calls": 0.0, "stability_penalty_calls": 0.0}
+    return Rules(ShiftsConfig(**(penalties | config)), allowed_hours_of_day, min_teams_by_how)
+
+
+def toy_rules(**kw) -> Rules:
     base = {"lengths_h": (2,), "start_hours": (6, 8), "max_teams_per_hour": 3, "min_rest_h": 0}
-    return ShiftRules(**(base | kw))
+    return shift_rules(**(base | kw))
+
+
+def plan_shifts(
+    arrivals,
+    busy_h,
+    *,
+    rules: Rules,
+    unit,
+    solver,
+    budget_fte,
+    linearization="increments",
+    **problem,
+) -> ShiftPlanResult:
+    """The shift planner on one problem (arrivals, busy time, budget, window)."""
+    from heart_plan.staffing.shifts import plan_shifts as planner
+
+    window = {
+        "allowed_hours_of_day": rules.allowed_hours_of_day,
+        "min_teams_by_how": rules.min_teams_by_how,
+    }
+    spec = ShiftProblem(tuple(arrivals), busy_h, budget_fte=budget_fte, **window, **problem)
+    return planner(
+        spec, config=rules.config, unit=unit, solver=solver, linearization=linearization
+    )  # fmt: skip
 
 
 # Hand values.  a = 1: B(1) = 1/2, B(2) = 1/5, B(3) = 1/16, so a 1000-call hour serves
@@ -106,7 +148,7 @@ def test_toy_min_fte_for_target():
 def test_sunday_night_shift_wraps_into_monday():
     arrivals = np.zeros(168)
     arrivals[1] = 800.0  # Monday 01:00
-    rules = ShiftRules(lengths_h=(8,), start_hours=(20,), max_teams_per_hour=2, min_rest_h=0)
+    rules = shift_rules(lengths_h=(8,), start_hours=(20,), max_teams_per_hour=2, min_rest_h=0)
     res = plan_shifts(arrivals, BUSY_H, rules=rules, unit=TOY_UNIT, solver=SOLVER, budget_fte=8.0)
     assert res.shifts == (Shift(day=6, start_hour=20, length_h=8, teams=1),)
     on = teams_on_duty_of(res.shifts)
@@ -117,7 +159,7 @@ def test_sunday_night_shift_wraps_into_monday():
 def test_infeasible_budget_names_the_rule():
     # At least one team 07:00-19:00 every day needs 7 x 12 = 84 team-hours; 50 are allowed.
     mins = tuple(1 if 7 <= b % 24 < 19 else 0 for b in range(168))
-    rules = ShiftRules(
+    rules = shift_rules(
         lengths_h=(12,), start_hours=(7,), max_teams_per_hour=2, min_rest_h=0, min_teams_by_how=mins
     )
     with pytest.raises(
@@ -151,7 +193,7 @@ def test_infeasible_cap_and_target_name_their_rules():
 def test_operating_window_and_rest_rule():
     # Window 09:00-17:00 only: Monday 08:00 calls cannot be served; 12-h shifts would be
     # dropped anyway by a 14-h rest rule (12 + 14 > 24).
-    rules = ShiftRules(
+    rules = shift_rules(
         lengths_h=(2, 12), start_hours=(8, 9), max_teams_per_hour=3, min_rest_h=14,
         allowed_hours_of_day=tuple(range(9, 17)),
     )  # fmt: skip
@@ -176,7 +218,7 @@ def test_planner_agrees_with_greedy_when_no_shift_rule_binds():
     # 1-hour shifts at every hour: any hourly pattern is a schedule, so the planner's optimum
     # equals the greedy allocation (exact for concave per-hour returns under a team-hour cap).
     arrivals = week_profile()
-    rules = ShiftRules(
+    rules = shift_rules(
         lengths_h=(1,), start_hours=tuple(range(24)), max_teams_per_hour=4, min_rest_h=0
     )
     res = plan_shifts(arrivals, 1.0, rules=rules, unit=TOY_UNIT, solver=SOLVER, budget_fte=150.0)
@@ -196,7 +238,7 @@ def test_planner_agrees_with_greedy_when_no_shift_rule_binds():
 
 def test_default_templates_are_deterministic_and_report_gap(scenario):
     arrivals = week_profile(8000.0)
-    rules = ShiftRules.from_scenario(scenario)
+    rules = Rules(scenario.shifts)
     solver = dataclasses.replace(solver_config_for_shifts(scenario), max_deterministic_time=5.0)
     runs = [
         plan_shifts(arrivals, 1.2, rules=rules, unit=scenario.crt, solver=solver, budget_fte=20.0)

@@ -34,10 +34,10 @@ def expand(
     """Write roadmap.csv, citywide_curve.csv, expansion.json and a citywide plan.json."""
     from heart_plan.atomic import write_csv, write_json
     from heart_plan.config import load_scenario
-    from heart_plan.context import build_context
-    from heart_plan.expansion import citywide_curve, expansion_roadmap, teams_for_target
-    from heart_plan.placement import place_teams, plan_from_placements, predicted_measures
     from heart_plan.plan import write_plan
+    from heart_plan.planning.context import build_context
+    from heart_plan.planning.expansion import citywide_curve, expansion_roadmap, teams_for_target
+    from heart_plan.planning.placement import place, plan_from_placements, predicted_measures
     from heart_plan.runinfo import run_info, write_run_info
 
     scenario = load_scenario(scenario_path)
@@ -58,14 +58,15 @@ def expand(
         "teams_citywide_roadmap": int(roadmap["teams"].iloc[-1]),
     }
     teams = summary["teams_for_target_expected_covered"] or int(curve["teams"].max())
-    city = list(ctx.city_beats)
+    city = ctx.area()
     row = curve.set_index("teams").loc[teams]
-    placement = place_teams(ctx, city, teams, queue_aware=True, q=float(row["busy_fraction"]))
+    q = float(row["busy_fraction"])
+    placement = place(city, teams, solver=scenario.solver, busy_fraction=q)
     plan = plan_from_placements(
-        ctx, city, {placement.band: placement},
+        scenario, city.beats, {placement.band: placement},
         hours=(scenario.baseline.hours_start, scenario.baseline.hours_end),
         command=command_line(),
-        predicted=predicted_measures(ctx, city, placement),
+        predicted=predicted_measures(city, placement),
     )  # fmt: skip
     info = run_info(scenario, command=command_line(), data_files=ctx.inputs.paths, extra=summary)
     write_csv(out_dir / "roadmap.csv", roadmap)

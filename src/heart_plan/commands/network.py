@@ -80,9 +80,9 @@ def matrix(
 
     from heart_plan.atomic import write_csv
     from heart_plan.config import load_scenario
-    from heart_plan.context import build_context
     from heart_plan.network import bands_from_scenario, snap_report
     from heart_plan.network.matrix import write_drive_time_matrix
+    from heart_plan.planning.context import build_context
     from heart_plan.runinfo import run_info, write_run_info
 
     scenario = load_scenario(scenario_path)

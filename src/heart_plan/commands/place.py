@@ -40,15 +40,16 @@ def place(
     """Choose posts (MCLP, or MEXCLP with --queue-aware) and write plan.json + posts.csv."""
     from heart_plan.atomic import write_csv
     from heart_plan.config import load_scenario
-    from heart_plan.context import build_context
-    from heart_plan.placement import (
-        place_teams,
+    from heart_plan.plan import write_plan
+    from heart_plan.planning.context import build_context
+    from heart_plan.planning.placement import (
+        place_per_band,
         placement_table,
         plan_from_placements,
         predicted_measures,
     )
-    from heart_plan.plan import write_plan
     from heart_plan.runinfo import run_info, write_run_info
+    from heart_plan.staffing.workload import loss_busy_fraction, unit_busy_time_h
 
     scenario = load_scenario(scenario_path)
     if band and band not in scenario.network.time_bands:
@@ -57,23 +58,27 @@ def place(
             param_hint="--band",
         )
     ctx = build_context(scenario, mirror, progress=lambda m: click.echo(f"[place] {m}", err=True))
-    area = _area(beats, scenario.baseline.service_area_beats, ctx.city_beats)
+    area = ctx.area(_area(beats, scenario.baseline.service_area_beats, ctx.city_beats))
     teams = teams or scenario.baseline.teams
     fixed = tuple(s for s in fixed_sites.split(",") if s)
     bands = [band] if band else list(scenario.network.time_bands)
-    placements = {}
-    for b in bands:
-        click.echo(f"[place] band {b}: {teams} teams over {len(area)} beats", err=True)
-        placements[b] = place_teams(
-            ctx, area, teams, band=b, queue_aware=queue_aware, fixed_sites=fixed
-        )
-    busiest = band or ctx.busiest_band(area)
+    q = None
+    if queue_aware:
+        busy_h = unit_busy_time_h(scenario.crt, scenario.crt.default_mean_drive_s)
+        q = loss_busy_fraction(area.arrivals_by_hour, teams, busy_h)
+    click.echo(
+        f"[place] bands {', '.join(bands)}: {teams} teams over {len(area.beats)} beats", err=True
+    )
+    placements = place_per_band(
+        area, teams, solver=scenario.solver, bands=bands, busy_fraction=q, fixed_sites=fixed
+    )
+    busiest = band or area.busiest_band
     main = placements.get(busiest, next(iter(placements.values())))
-    predicted = predicted_measures(ctx, area, main)
+    predicted = predicted_measures(area, main)
     hours = (scenario.baseline.hours_start, scenario.baseline.hours_end)
     command = command_line()
     plan = plan_from_placements(
-        ctx, area, placements, hours=hours, command=command, predicted=predicted
+        scenario, area.beats, placements, hours=hours, command=command, predicted=predicted
     )
     table = placement_table(placements)
     info = run_info(

@@ -18,7 +18,8 @@ def run(scenario_path: Path | None, out_dir: Path, mirror: Path | None) -> None:
     """Data -> demand -> network -> placement and expansion -> shifts -> simulation ->
     maps -> report, writing run.json with the key results."""
     from heart_plan.config import load_scenario
-    from heart_plan.pipeline import run_pipeline, write_outputs
+    from heart_plan.planning.run import run_plan
+    from heart_plan.writer import write_run
 
     t0 = time.perf_counter()
 
@@ -26,28 +27,27 @@ def run(scenario_path: Path | None, out_dir: Path, mirror: Path | None) -> None:
         click.echo(f"[run {time.perf_counter() - t0:6.1f} s] {msg}", err=True)
 
     scenario = load_scenario(scenario_path)
-    result = run_pipeline(scenario, mirror=mirror, progress=say)
-    info = write_outputs(result, out_dir, command=command_line(), progress=say)
-    key = info["key_results"]
+    result = run_plan(scenario, mirror=mirror, progress=say)
+    write_run(result, out_dir, command=command_line(), progress=say)
     click.echo(
-        f"eligible calls per year: {key['eligible_calls_per_year']:,.0f} "
-        f"({key['modeled_share']:.1%} modeled)"
+        f"eligible calls per year: {result.calls_per_year:,.0f} "
+        f"({result.modeled_share:.1%} modeled)"
     )
-    for name in ("current_plan", "recommended_plan"):
-        reached = key[name]["simulated"]["reached_share"]["mean"]
+    for outcome in result.plans.values():
+        plan = outcome.plan
         click.echo(
-            f"{name.replace('_', ' ')}: {key[name]['beats']} beats, up to "
-            f"{key[name]['max_teams_on_duty']} teams, {key[name]['fte']:.1f} FTE, "
-            f"reached {reached:.1%} of citywide eligible calls (simulated)"
+            f"{outcome.name} plan: {len(plan.service_area_beats)} beats, up to "
+            f"{max(plan.teams_on_duty)} teams, {outcome.fte:.1f} FTE, "
+            f"reached {outcome.reached_share:.1%} of citywide eligible calls (simulated)"
         )
-    t = key["teams_for_citywide_target"]
+    t = result.target
     click.echo(
-        f"teams on duty for {t['target']:.0%} of citywide calls: covered {t['covered']}, "
-        f"expected covered with busy teams (queue-aware) {t['expected_covered_queue_aware']}"
+        f"teams on duty for {t.target:.0%} of citywide calls: covered {t.teams_covered}, "
+        f"expected covered with busy teams (queue-aware) {t.teams_expected_covered}"
     )
-    f = key["fte_24_7"]
+    f = result.hours.to_24_7
     click.echo(
-        f"24/7 citywide: {f['full_24_7']['fte']:.1f} FTE vs {f['baseline']['fte']:.1f} for the "
-        f"baseline hours (+{f['added_fte']:.1f} FTE, +${f['added_cost_per_year_usd']:,.0f}/yr)"
+        f"24/7 citywide: {f.full.fte:.1f} FTE vs {f.baseline.fte:.1f} for the "
+        f"baseline hours (+{f.added_fte:.1f} FTE, +${f.added_cost_per_year_usd:,.0f}/yr)"
     )
     click.echo(f"outputs: {out_dir} (report.html, map_citywide.html, map_hours.html, run.json)")

@@ -81,8 +81,14 @@ def shifts(
     from heart_plan.plan import read_plan, write_plan
     from heart_plan.runinfo import run_info, write_run_info
     from heart_plan.staffing.hours import hours_answer
-    from heart_plan.staffing.shifts import ShiftRules, plan_shifts, solver_config_for_shifts
-    from heart_plan.staffing.workload import busy_time_h
+    from heart_plan.staffing.plan_inputs import (
+        daily_hours,
+        plan_arrivals,
+        plan_mean_drive,
+        schedule_tables,
+    )
+    from heart_plan.staffing.shifts import ShiftProblem, plan_shifts, solver_config_for_shifts
+    from heart_plan.staffing.workload import unit_busy_time_h
 
     out_plan = Path(out_dir) / "plan.json"
     if out_plan.resolve() == plan_path.resolve():
@@ -93,24 +99,28 @@ def shifts(
     plan = read_plan(plan_path)
     if fte_budget is not None and fte_budget < 0:
         raise click.BadParameter("must be >= 0", param_hint="--fte-budget")
-    arrivals, data_files, arrivals_source = _arrivals(plan, scenario, mirror, arrivals_path)
-    drive_s, drive_source = _mean_drive(plan, scenario, mean_drive_s)
+    if mean_drive_s is not None and mean_drive_s < 0:
+        raise click.BadParameter("must be >= 0 seconds", param_hint="--mean-drive-s")
+    arrivals, data_files, arrivals_source = plan_arrivals(plan, scenario, mirror, arrivals_path)
+    drive_s, drive_source = plan_mean_drive(plan, scenario, mean_drive_s)
     crt = scenario.crt
-    busy_h = busy_time_h(drive_s, crt.on_scene_mean_min, crt.turnout_s, crt.return_to_post)
+    busy_h = unit_busy_time_h(crt, drive_s)
     budget = scenario.budget.crt_fte if fte_budget is None else fte_budget
-    result = plan_shifts(
-        arrivals, busy_h, rules=ShiftRules.from_scenario(scenario), unit=crt,
-        solver=solver_config_for_shifts(scenario), budget_fte=budget,
-        objective=objective, served_share_target=scenario.budget.served_share_target,
+    problem = ShiftProblem(
+        tuple(arrivals), busy_h, budget_fte=budget, objective=objective,  # type: ignore[arg-type]
+        served_share_target=scenario.budget.served_share_target,
     )  # fmt: skip
+    result = plan_shifts(
+        problem, config=scenario.shifts, unit=crt, solver=solver_config_for_shifts(scenario)
+    )
     answer = hours_answer(arrivals, busy_h, scenario=scenario, fte_curve_method=fte_curve_method)
-    tables = _tables(result, arrivals, busy_h)
+    tables = schedule_tables(result, arrivals, busy_h)
     command = command_line()
     new_plan = plan.with_changes(
         command=command,
         shifts=result.shifts,
         teams_on_duty=result.teams_on_duty,
-        hours=_daily_hours(result.teams_on_duty),
+        hours=daily_hours(result.teams_on_duty),
         predicted=dict(plan.predicted)
         | {
             "expected_served_per_year": result.expected_served_per_year,
@@ -140,142 +150,31 @@ def shifts(
     out_dir = Path(out_dir)
     write_csv(out_dir / "schedule.csv", tables["schedule"])
     write_csv(out_dir / "teams_on_duty.csv", tables["teams_on_duty"])
-    write_csv(out_dir / "hours_curve.csv", answer["curve"])
-    write_csv(out_dir / "fte_curve.csv", answer["fte_curve"])
-    write_csv(out_dir / "overnight_marginal.csv", answer["overnight"])
+    write_csv(out_dir / "hours_curve.csv", answer.curve)
+    write_csv(out_dir / "fte_curve.csv", answer.fte_curve)
+    write_csv(out_dir / "overnight_marginal.csv", answer.overnight)
     write_json(
         out_dir / "hours_answer.json",
-        {"fte_24_7": answer["fte_24_7"], "best_12h": answer["best_12h"], "busy_time_h": busy_h},
+        {
+            "fte_24_7": answer.to_24_7.to_dict(),
+            "best_12h": answer.best_window.to_dict(),
+            "busy_time_h": busy_h,
+        },
     )
     write_plan(out_plan, new_plan)
     write_run_info(out_dir, info)
     click.echo(result.summary())
-    full = answer["fte_24_7"]
+    full = answer.to_24_7
     click.echo(
-        f"24/7 at {full['served_share_target']:.0%} served per hour: "
-        f"{full['full_24_7']['fte']:.1f} FTE vs {full['baseline']['fte']:.1f} FTE for the "
-        f"baseline window (+{full['added_fte']:.1f} FTE, +${full['added_cost_per_year_usd']:,.0f}/yr)"
+        f"24/7 at {full.served_share_target:.0%} served per hour: "
+        f"{full.full.fte:.1f} FTE vs {full.baseline.fte:.1f} FTE for the "
+        f"baseline window (+{full.added_fte:.1f} FTE, +${full.added_cost_per_year_usd:,.0f}/yr)"
     )
-    best = answer["best_12h"]
+    best = answer.best_window
     click.echo(
-        f"best {best['window_h']}-h window {best['best_start_hour']:02d}:00-"
-        f"{best['best_end_hour']:02d}:00: {best['best_calls_per_year']:,.0f} calls/yr vs "
-        f"{best['baseline_calls_per_year']:,.0f} for {best['baseline_start_hour']:02d}:00-"
-        f"{best['baseline_end_hour']:02d}:00"
+        f"best {best.window_h}-h window {best.best_start_hour:02d}:00-"
+        f"{best.best_end_hour:02d}:00: {best.best_calls_per_year:,.0f} calls/yr vs "
+        f"{best.baseline_calls_per_year:,.0f} for {best.baseline_start_hour:02d}:00-"
+        f"{best.baseline_end_hour:02d}:00"
     )
     click.echo(f"outputs: {out_dir}")
-
-
-def _arrivals(plan, scenario, mirror, arrivals_path):
-    """Annual eligible calls per hour-of-week bin, the data files used, and the source."""
-    import numpy as np
-    import pandas as pd
-
-    from heart_plan.errors import DataError
-    from heart_plan.staffing.workload import arrivals_by_how_for_area
-
-    if arrivals_path is not None:
-        try:
-            frame = pd.read_csv(arrivals_path)
-        except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            raise DataError(f"{arrivals_path}: not a readable CSV ({exc})") from None
-        if not {"hour_of_week", "calls_per_year"} <= set(frame.columns) or len(frame) != 168:
-            raise DataError(
-                f"{arrivals_path}: expected 168 rows with columns hour_of_week, calls_per_year "
-                f"(e.g. hour_of_week.csv of heart-plan demand)"
-            )
-        frame = frame.sort_values("hour_of_week")
-        if list(frame["hour_of_week"]) != list(range(168)):
-            raise DataError(f"{arrivals_path}: hour_of_week must be 0..167, each once")
-        arr = pd.to_numeric(frame["calls_per_year"], errors="coerce").to_numpy(dtype=float)
-        if not np.isfinite(arr).all() or (arr < 0).any():
-            raise DataError(f"{arrivals_path}: calls_per_year must be numbers >= 0 in every row")
-        return arr, {"arrivals": arrivals_path}, f"file {arrivals_path}"
-    from heart_plan.demand import build_demand
-    from heart_plan.loaders import load_inputs
-
-    if not plan.service_area_beats:
-        raise DataError("plan has no service_area_beats; the shift plan needs a service area")
-    inputs = load_inputs(scenario, mirror)
-    demand = build_demand(inputs, scenario)
-    calls = demand.beats.set_index("beat_id")["eligible_calls_per_year"]
-    arr = arrivals_by_how_for_area(calls, demand.beat_hour_share, plan.service_area_beats)
-    return np.asarray(arr), dict(inputs.paths), f"demand of {len(plan.service_area_beats)} beats"
-
-
-def _mean_drive(plan, scenario, mean_drive_s):
-    if mean_drive_s is not None:
-        if mean_drive_s < 0:
-            raise click.BadParameter("must be >= 0 seconds", param_hint="--mean-drive-s")
-        return float(mean_drive_s), "--mean-drive-s"
-    value = plan.predicted.get("mean_drive_time_s")
-    if value is not None:
-        return float(value), "plan predicted.mean_drive_time_s"
-    return float(scenario.crt.default_mean_drive_s), "[units.crt] default_mean_drive_s"
-
-
-def _tables(result, arrivals, busy_h):
-    import numpy as np
-    import pandas as pd
-
-    from heart_plan.staffing.erlang import served_share
-    from heart_plan.staffing.shifts import DAY_NAMES
-    from heart_plan.staffing.workload import offered_load_by_hour
-
-    schedule = pd.DataFrame(
-        [
-            {
-                "day": s.day,
-                "day_name": DAY_NAMES[s.day],
-                "start_hour": s.start_hour,
-                "end_hour": (s.start_hour + s.length_h) % 24,
-                "length_h": s.length_h,
-                "teams": s.teams,
-                "crosses_midnight": s.start_hour + s.length_h > 24,
-            }
-            for s in result.shifts
-        ],
-        columns=[
-            "day",
-            "day_name",
-            "start_hour",
-            "end_hour",
-            "length_h",
-            "teams",
-            "crosses_midnight",
-        ],
-    )
-    load = offered_load_by_hour(arrivals, busy_h)
-    teams = np.asarray(result.teams_on_duty)
-    how = np.arange(168)
-    on_duty = pd.DataFrame(
-        {
-            "hour_of_week": how,
-            "day": how // 24,
-            "hour": how % 24,
-            "teams": teams,
-            "arrivals_per_year": arrivals,
-            "offered_load_erlangs": load,
-            "served_share": served_share(teams, load),
-            "expected_served_per_year": np.asarray(result.expected_served_per_hour),
-        }
-    )
-    return {"schedule": schedule, "teams_on_duty": on_duty}
-
-
-def _daily_hours(teams_on_duty) -> dict[str, int]:
-    """``{"daily_start", "daily_end"}`` when every day is staffed in the same single window."""
-    from heart_plan.staffing.hours import window_mask
-
-    on = [t > 0 for t in teams_on_duty]
-    if all(on):
-        return {"daily_start": 0, "daily_end": 24}
-    day0 = {h for h in range(24) if on[h]}
-    if not day0:
-        return {}
-    for start in range(24):
-        for length in range(1, 24):
-            mask = window_mask(start, length)
-            if list(mask) == on:
-                return {"daily_start": start, "daily_end": (start + length) % 24 or 24}
-    return {}

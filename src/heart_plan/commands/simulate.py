@@ -55,9 +55,9 @@ def simulate(
 
     from heart_plan.config import load_scenario
     from heart_plan.plan import read_plan
+    from heart_plan.planning.replay import load_replay, simulate_plan
     from heart_plan.runinfo import run_info
     from heart_plan.simulation.outputs import write_simulation_outputs
-    from heart_plan.simulation.pipeline import load_replay, simulate_plan
 
     scenario = load_scenario(scenario_path)
     plan = read_plan(plan_path)
@@ -73,9 +73,7 @@ def simulate(
         scenario, mirror=mirror, calls_file=calls_path, seed=seed, observed_only=observed_only
     )
     t1 = time.perf_counter()
-    result = simulate_plan(
-        plan, scenario, replay, replications=replications, seed=seed, observed_only=observed_only
-    )
+    result = simulate_plan(plan, scenario, replay, replications=replications, seed=seed)
     t2 = time.perf_counter()
     info = run_info(
         scenario,
@@ -90,7 +88,7 @@ def simulate(
                 "on_scene_is_assumption": True,
                 "load_seconds": round(t1 - t0, 2),
                 "simulate_seconds": round(t2 - t1, 2),
-                **replay.info,
+                **replay.info.to_dict(),
             }
         },
     )

@@ -16,74 +16,37 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from heart_plan.config import SolverConfig
 from heart_plan.errors import ModelError
 
-__all__ = ["CoverageResult", "SolveOptions"]
+__all__ = ["CoverageResult", "SolverConfig"]
 
 SOLVERS = ("auto", "scip", "highs")
 
 
-@dataclass(frozen=True, kw_only=True)
-class SolveOptions:
-    """How to run the MIP solver; identical options and inputs give identical results.
+#: Wall-clock safety net of a MIP solve (s).  A solve stopped by it is *not* reproducible;
+#: the result says so (``status == "FEASIBLE"`` and ``solver_params["stopped_by"]``).
+MIP_TIME_LIMIT_S = 600.0
 
-    Parameters
-    ----------
-    seed
-        Random seed passed to the solver (SCIP ``randomization/randomseedshift``, HiGHS
-        ``random_seed``).
-    workers
-        Maximum solver threads (<= 2 on this project's machines).  SCIP runs single-threaded
-        whatever this says; HiGHS gets ``threads = workers``.  Both are deterministic.
-    solver
-        ``"auto"`` (default: the backend measured fastest for each model — HiGHS for
-        set covering (LSCP, p-center checks) and p-median, SCIP for MCLP and MEXCLP),
-        ``"scip"`` or ``"highs"``.
-    relative_gap_limit
-        Stop when ``|objective - bound| / |objective|`` is at most this (0 = prove optimality).
-    max_nodes
-        Deterministic limit: branch-and-bound nodes (``None`` = no limit).  Results reached
-        under this limit are reproducible on any machine load.
-    time_limit_s
-        Wall-clock safety net in seconds.  A solve stopped by it is *not* reproducible; the
-        result says so (``status == "FEASIBLE"`` and ``solver_params["stopped_by"]``).
-    """
 
-    seed: int = 0
-    workers: int = 2
-    solver: str = "auto"
-    relative_gap_limit: float = 0.0
-    max_nodes: int | None = None
-    time_limit_s: float = 600.0
+def check_backend(backend: str) -> str:
+    """The MIP backend name, validated: ``"auto"`` (the backend measured fastest for each
+    model: HiGHS for set covering and p-median, SCIP for MCLP and MEXCLP), ``"scip"`` or
+    ``"highs"``."""
+    if backend not in SOLVERS:
+        raise ModelError(f"solver backend: got {backend!r}; expected one of {SOLVERS}")
+    return backend
 
-    def __post_init__(self) -> None:
-        if self.solver not in SOLVERS:
-            raise ModelError(f"SolveOptions.solver: got {self.solver!r}; expected one of {SOLVERS}")
-        if not 1 <= int(self.workers) <= 64:
-            raise ModelError(f"SolveOptions.workers: got {self.workers}; expected 1..64 (use 2)")
-        if not 0.0 <= float(self.relative_gap_limit) < 1.0:
-            raise ModelError(
-                f"SolveOptions.relative_gap_limit: got {self.relative_gap_limit}; "
-                "expected 0 <= gap < 1 (0 proves optimality)"
-            )
-        if self.max_nodes is not None and int(self.max_nodes) < 1:
-            raise ModelError(
-                f"SolveOptions.max_nodes: got {self.max_nodes}; expected a positive count or None"
-            )
-        if not float(self.time_limit_s) > 0:
-            raise ModelError(
-                f"SolveOptions.time_limit_s: got {self.time_limit_s}; expected seconds > 0"
-            )
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "seed": int(self.seed),
-            "workers": int(self.workers),
-            "solver": self.solver,
-            "relative_gap_limit": float(self.relative_gap_limit),
-            "max_nodes": None if self.max_nodes is None else int(self.max_nodes),
-            "time_limit_s": float(self.time_limit_s),
-        }
+def solver_record(solver: SolverConfig, backend: str) -> dict[str, Any]:
+    """The solver settings a result records (seed, workers, gap, backend, wall limit)."""
+    return {
+        "seed": int(solver.seed),
+        "workers": int(solver.workers),
+        "solver": backend,
+        "relative_gap_limit": float(solver.relative_gap_limit),
+        "time_limit_s": MIP_TIME_LIMIT_S,
+    }
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)

@@ -15,9 +15,10 @@ import numpy as np
 import scipy.sparse as sp
 from ortools.linear_solver.python import model_builder_helper as mbh
 
+from heart_plan.config import SolverConfig
 from heart_plan.errors import InfeasibleError, SolverLimitError
 
-from ._base import SolveOptions
+from ._base import MIP_TIME_LIMIT_S, check_backend, solver_record
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,7 +47,7 @@ class MipSolution:
 
 
 def solver_params(
-    options: SolveOptions, backend: str, *, presolve: bool = True
+    options: SolverConfig, backend: str, *, presolve: bool = True
 ) -> tuple[str, dict[str, Any]]:
     """The solver-specific parameter string and the dict recorded in results.
 
@@ -62,8 +63,6 @@ def solver_params(
         }
         if not presolve:
             p["presolving/maxrounds"] = 0
-        if options.max_nodes is not None:
-            p["limits/totalnodes"] = int(options.max_nodes)
         text = "\n".join(f"{k} = {v}" for k, v in p.items())
     else:
         p = {
@@ -72,22 +71,22 @@ def solver_params(
             "threads": int(options.workers),
             "mip_rel_gap": float(options.relative_gap_limit),
         }
-        if options.max_nodes is not None:
-            p["mip_max_nodes"] = int(options.max_nodes)
         text = "\n".join(f"{k}={v}" for k, v in p.items())
     return text, p
 
 
 def solve_mip(
     spec: MipSpec,
-    options: SolveOptions,
+    options: SolverConfig,
     *,
     model: str,
+    backend: str = "auto",
     default_solver: str = "scip",
     presolve: bool = True,
 ) -> MipSolution:
     """Solve; raise ``InfeasibleError`` / ``SolverLimitError`` with a hint when no solution.
 
+    ``backend`` is ``"auto"`` (``default_solver``), ``"scip"`` or ``"highs"``;
     ``presolve`` applies to SCIP only (see :func:`solver_params`).
     """
     t0 = time.perf_counter()
@@ -104,17 +103,16 @@ def solve_mip(
         helper.set_var_integrality(int(j), True)
     helper.set_maximize(bool(spec.maximize))
     helper.set_objective_offset(float(spec.offset))
-    backend = default_solver if options.solver == "auto" else options.solver
+    backend = default_solver if check_backend(backend) == "auto" else backend
     text, params = solver_params(options, backend, presolve=presolve)
     solver = mbh.ModelSolverHelper(backend)
     solver.set_solver_specific_parameters(text)
-    solver.set_time_limit_in_seconds(float(options.time_limit_s))
+    solver.set_time_limit_in_seconds(MIP_TIME_LIMIT_S)
     solver.solve(helper)
     wall = time.perf_counter() - t0
     status = solver.status()
     record = {
-        **options.to_dict(),
-        "solver": backend,
+        **solver_record(options, backend),
         "solver_specific": params,
         "n_variables": int(len(spec.lb)),
         "n_integer": int(np.count_nonzero(spec.integer)),
@@ -126,8 +124,7 @@ def solve_mip(
     if not solver.has_solution():
         raise SolverLimitError(
             f"{model}: no feasible solution within the solver limits (status {status.name}, "
-            f"{wall:.1f} s); raise SolveOptions.time_limit_s / max_nodes, set "
-            "relative_gap_limit > 0, or shrink the instance (fewer candidate sites)"
+            f"{wall:.1f} s); set [solver] relative_gap_limit > 0, or shrink the instance (fewer candidate sites)"
         )
     obj = float(solver.objective_value())
     bound = float(solver.best_objective_bound())
@@ -136,7 +133,7 @@ def solve_mip(
     proven = status == mbh.SolveStatus.OPTIMAL and abs(obj - bound) <= 1e-6 * max(1.0, abs(obj))
     if status != mbh.SolveStatus.OPTIMAL:
         record["stopped_by"] = (
-            "time_limit_s (non-deterministic)" if wall >= 0.99 * options.time_limit_s else "limit"
+            "time_limit_s (non-deterministic)" if wall >= 0.99 * MIP_TIME_LIMIT_S else "limit"
         )
     return MipSolution(
         status="OPTIMAL" if proven else "FEASIBLE",

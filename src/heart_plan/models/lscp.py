@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from heart_plan.config import SolverConfig
 from heart_plan.errors import InfeasibleError
 
-from ._base import CoverageResult, Instance, SolveOptions, check_radius, evaluate, validate_instance
+from ._base import CoverageResult, Instance, check_radius, evaluate, validate_instance
 from ._mip import MipSpec, solve_mip
 from ._reduce import dominated, reduce_columns, unique_rows
 
@@ -74,9 +75,11 @@ class LSCP:
         )
         return cls(inst, radius_s=check_radius(radius_s), ignore_uncoverable=ignore_uncoverable)
 
-    def solve(self, options: SolveOptions | None = None) -> CoverageResult:
-        """Solve to proven optimality (or the limits in ``options``)."""
-        options = options or SolveOptions()
+    def solve(
+        self, options: SolverConfig | None = None, *, backend: str = "auto"
+    ) -> CoverageResult:
+        """Solve to proven optimality (or the gap in ``options``; ``backend``: auto, scip, highs)."""
+        options = options or SolverConfig()
         t0 = time.perf_counter()
         inst = self.instance
         cov = inst.drive_time_s <= self.radius_s
@@ -91,7 +94,7 @@ class LSCP:
                 "those points, or pass ignore_uncoverable=True"
             )
         count, chosen, bound, status, params = min_cover(
-            cov[must & ~uncoverable], inst.fixed, options, model=self.name
+            cov[must & ~uncoverable], inst.fixed, options, model=self.name, backend=backend
         )
         teams = np.zeros(inst.n_sites, dtype=np.int64)
         teams[chosen] = 1
@@ -112,9 +115,10 @@ class LSCP:
 def min_cover(
     cov: np.ndarray,
     fixed: np.ndarray,
-    options: SolveOptions,
+    options: SolverConfig,
     *,
     model: str = "LSCP",
+    backend: str = "auto",
 ) -> tuple[int, np.ndarray, float, str, dict]:
     """Minimum set cover of all rows of ``cov`` with ``fixed`` columns forced open.
 
@@ -156,7 +160,7 @@ def min_cover(
         maximize=False,
         offset=float(n_fixed),
     )
-    sol = solve_mip(spec, options, model=model, default_solver="highs")
+    sol = solve_mip(spec, options, backend=backend, model=model, default_solver="highs")
     params.update(sol.params)
     pick = free[cols[sol.x > 0.5]]
     chosen = np.sort(np.concatenate([fixed, pick]))

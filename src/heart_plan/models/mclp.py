@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from heart_plan.config import SolverConfig
 from heart_plan.errors import InfeasibleError
 
 from ._base import (
     CoverageResult,
     Instance,
-    SolveOptions,
     check_p_sites,
     check_radius,
     evaluate,
@@ -73,9 +73,11 @@ class MCLP:
         inst = validate_instance(drive_time_s, weights, fixed_sites=fixed_sites)
         return cls(inst, radius_s=check_radius(radius_s), p_sites=check_p_sites(p_sites, inst))
 
-    def solve(self, options: SolveOptions | None = None) -> CoverageResult:
-        """Solve to proven optimality (or the limits in ``options``)."""
-        options = options or SolveOptions()
+    def solve(
+        self, options: SolverConfig | None = None, *, backend: str = "auto"
+    ) -> CoverageResult:
+        """Solve to proven optimality (or the gap in ``options``; ``backend``: auto, scip, highs)."""
+        options = options or SolverConfig()
         t0 = time.perf_counter()
         inst, p = self.instance, self.p_sites
         cov = inst.drive_time_s <= self.radius_s
@@ -133,7 +135,7 @@ class MCLP:
                 maximize=True,
                 offset=constant,
             )
-            sol = solve_mip(spec, options, model=self.name, presolve=False)
+            sol = solve_mip(spec, options, backend=backend, model=self.name, presolve=False)
             params.update(sol.params)
             pick = free[cols[sol.x[:n_c] > 0.5]]
             objective, bound, status = sol.objective, sol.best_bound, sol.status

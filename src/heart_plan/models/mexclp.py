@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from heart_plan.config import SolverConfig
 from heart_plan.errors import InfeasibleError, ModelError
 
 from ._base import (
     CoverageResult,
     Instance,
-    SolveOptions,
     check_radius,
     evaluate,
     validate_instance,
@@ -23,7 +23,7 @@ from ._mip import MipSpec, solve_mip
 from ._reduce import reduce_columns, unique_rows
 
 
-def busy_fraction(workload_team_hours_per_hour: float, n_teams: int) -> float:
+def daskin_busy_fraction(workload_team_hours_per_hour: float, n_teams: int) -> float:
     """Estimate the busy fraction ``q`` for :class:`MEXCLP`: total workload / teams.
 
     ``workload_team_hours_per_hour`` is the offered load in erlangs — calls per hour times
@@ -60,9 +60,9 @@ class MEXCLP:
     objective equals :math:`\sum_i w_i (1 - q^{n_i})`, with :math:`n_i` the teams within
     reach of :math:`i`.  ``p_sites`` is the number of *teams*; ``selected_sites`` are the
     distinct sites used and ``teams_per_site`` the count at each.  Estimate ``q`` with
-    :func:`busy_fraction` (total workload in erlangs / number of teams, Daskin's estimate)
+    :func:`daskin_busy_fraction` (total workload in erlangs / number of teams, Daskin's estimate)
     or, for a loss system where calls finding every team busy are lost, with
-    :func:`heart_plan.placement.busy_fraction` (carried load ``a (1 - B(c, a)) / c``).
+    :func:`heart_plan.staffing.workload.loss_busy_fraction` (carried load ``a (1 - B(c, a)) / c``).
 
     When ``max_teams_per_site`` >= ``p_sites`` (default), identical and dominated site
     columns are dropped exactly (moving a team to a site covering a superset never hurts).
@@ -124,13 +124,15 @@ class MEXCLP:
         if not 0.0 <= q < 1.0:
             raise ModelError(
                 f"busy_fraction: got {busy_fraction!r}; expected 0 <= q < 1 (workload in "
-                "erlangs / teams; see heart_plan.models.mexclp.busy_fraction)"
+                "erlangs / teams; see heart_plan.models.mexclp.daskin_busy_fraction)"
             )
         return cls(inst, radius_s=radius, p_sites=p, busy_fraction=q, max_teams_per_site=cap)
 
-    def solve(self, options: SolveOptions | None = None) -> CoverageResult:
-        """Solve to proven optimality (or the limits in ``options``)."""
-        options = options or SolveOptions()
+    def solve(
+        self, options: SolverConfig | None = None, *, backend: str = "auto"
+    ) -> CoverageResult:
+        """Solve to proven optimality (or the gap in ``options``; ``backend``: auto, scip, highs)."""
+        options = options or SolverConfig()
         t0 = time.perf_counter()
         inst, p, q, cap = self.instance, self.p_sites, self.busy_fraction, self.max_teams_per_site
         cov = inst.drive_time_s <= self.radius_s
@@ -179,7 +181,7 @@ class MEXCLP:
             row_ub=np.concatenate([np.zeros(n_r), [float(p)]]),
             maximize=True,
         )
-        sol = solve_mip(spec, options, model=self.name, presolve=False)
+        sol = solve_mip(spec, options, backend=backend, model=self.name, presolve=False)
         teams = np.zeros(inst.n_sites, dtype=np.int64)
         teams[cols] = np.rint(sol.x[:n_c]).astype(np.int64)
         notes: tuple[str, ...] = ()

@@ -8,13 +8,15 @@ from collections.abc import Hashable, Iterable
 import numpy as np
 import pandas as pd
 
+from heart_plan.config import SolverConfig
+
 from ._base import (
     CoverageResult,
     Instance,
-    SolveOptions,
     check_p_sites,
     check_radius,
     evaluate,
+    solver_record,
     validate_instance,
 )
 from .lscp import min_cover
@@ -65,9 +67,11 @@ class PCenter:
         r = None if radius_s is None else check_radius(radius_s)
         return cls(inst, p_sites=check_p_sites(p_sites, inst), radius_s=r)
 
-    def solve(self, options: SolveOptions | None = None) -> CoverageResult:
+    def solve(
+        self, options: SolverConfig | None = None, *, backend: str = "auto"
+    ) -> CoverageResult:
         """Binary search; every check is an exact set cover (OPTIMAL unless a limit hit)."""
-        options = options or SolveOptions()
+        options = options or SolverConfig()
         t0 = time.perf_counter()
         inst, p = self.instance, self.p_sites
         t = inst.drive_time_s[inst.weights > 0]
@@ -83,7 +87,7 @@ class PCenter:
             mid = (lo + hi) // 2
             r = int(cand[mid])
             count, chosen, bound, status, _ = min_cover(
-                t <= r, inst.fixed, options, model=self.name
+                t <= r, inst.fixed, options, model=self.name, backend=backend
             )
             checks.append({"radius_s": r, "sites_needed": count, "status": status})
             if count <= p:
@@ -107,7 +111,7 @@ class PCenter:
             status="OPTIMAL" if proven else "FEASIBLE",
             wall_time_s=time.perf_counter() - t0,
             solver_params={
-                **options.to_dict(),
+                **solver_record(options, backend),
                 "method": "binary search over set-covering checks",
                 "lower_bound_s": lower,
                 "greedy_upper_bound_s": upper,

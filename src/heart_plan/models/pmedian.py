@@ -9,10 +9,11 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from heart_plan.config import SolverConfig
+
 from ._base import (
     CoverageResult,
     Instance,
-    SolveOptions,
     check_p_sites,
     check_radius,
     evaluate,
@@ -72,9 +73,11 @@ class PMedian:
         r = None if radius_s is None else check_radius(radius_s)
         return cls(inst, p_sites=check_p_sites(p_sites, inst), radius_s=r)
 
-    def solve(self, options: SolveOptions | None = None) -> CoverageResult:
-        """Solve to proven optimality (or the limits in ``options``)."""
-        options = options or SolveOptions()
+    def solve(
+        self, options: SolverConfig | None = None, *, backend: str = "auto"
+    ) -> CoverageResult:
+        """Solve to proven optimality (or the gap in ``options``; ``backend``: auto, scip, highs)."""
+        options = options or SolverConfig()
         t0 = time.perf_counter()
         inst, p = self.instance, self.p_sites
         rows = np.flatnonzero(inst.weights > 0)
@@ -113,7 +116,7 @@ class PMedian:
             row_ub=np.concatenate([np.ones(n), np.zeros(k), [float(p)]]),
             maximize=False,
         )
-        sol = solve_mip(spec, options, model=self.name, default_solver="highs")
+        sol = solve_mip(spec, options, backend=backend, model=self.name, default_solver="highs")
         teams = (sol.x[:m] > 0.5).astype(np.int64)
         exact = float((inst.weights * inst.drive_time_s[:, teams > 0].min(axis=1)).sum())
         objective = exact

@@ -1,15 +1,12 @@
 """The two leadership maps of a run: ``map_citywide.html`` and ``map_hours.html``.
 
-Built from a ``pipeline.PipelineResult`` with the offline building blocks of
+Built from a ``planning.results.RunResult`` with the offline building blocks of
 :mod:`heart_plan.report.maps` (every data string is escaped there).
 
-Drive-time areas are drawn as readable filled polygons, not as buffered road segments:
-the road nodes a multi-source Dijkstra reaches within ``limit_s`` (band speeds) are
-buffered by ``REACH_GROW_M`` in the network's UTM CRS, unioned, shrunk by
-``REACH_SHRINK_M`` (a morphological closing that fills the gaps between nearby roads),
-holes filled, specks under ``MIN_PART_M2`` dropped and the outline simplified.  Polygons
-are simplified in metres and their coordinates rounded to ``COORD_DECIMALS`` (about 1 m)
-so the pages stay small.
+Drive-time areas come from :func:`heart_plan.network.isochrones.reach_area` (readable
+filled polygons around the road nodes reached within the limit).  Polygons are simplified
+in metres and their coordinates rounded to ``COORD_DECIMALS`` (about 1 m) so the pages
+stay small.
 """
 
 from __future__ import annotations
@@ -23,14 +20,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from scipy.sparse import csgraph
 
+from heart_plan.network.isochrones import reach_area
 from heart_plan.report import charts, maps
 from heart_plan.report.escape import escape_text
 
 if TYPE_CHECKING:
-    from heart_plan.context import PlanningContext
-    from heart_plan.pipeline import PipelineResult
+    from heart_plan.config import Scenario
+    from heart_plan.planning.results import RunResult
 
 CITYWIDE_LAYERS = (
     "Eligible calls per year",
@@ -47,13 +44,6 @@ SIMPLIFY_M = 25.0
 #: Coarser outlines for the 24 hourly copies of the beats in ``map_hours.html`` (m, places).
 HOURS_SIMPLIFY_M = 60.0
 HOURS_COORD_DECIMALS = 4
-#: Simplification tolerance of drive-time areas (m).
-REACH_SIMPLIFY_M = 80.0
-#: Buffer around each reached road node (m), then shrink (m): a closing of the node cloud.
-REACH_GROW_M = 400.0
-REACH_SHRINK_M = 250.0
-#: Parts of a drive-time area smaller than this (m^2) are dropped.
-MIN_PART_M2 = 150_000.0
 #: Decimal places kept in WGS84 coordinates (1e-5 deg ~ 1.1 m).
 COORD_DECIMALS = 5
 #: Fill colour of areas within the standard / within the shorter isochrone.
@@ -74,35 +64,11 @@ def compact(
     return out.set_crs(4326, allow_override=True)
 
 
-def reach_area(
-    ctx: PlanningContext, node_ids: list[int], band: str, limit_s: float
-) -> shapely.Geometry:
-    """Area (UTM polygon) within ``limit_s`` of the nearest of ``node_ids`` in ``band``.
-
-    Road nodes with a band drive time ``<= limit_s`` (free-flow seconds / speed factor)
-    from the nearest source, closed by buffering ``REACH_GROW_M`` out and
-    ``REACH_SHRINK_M`` back in; holes filled, parts under ``MIN_PART_M2`` dropped.
-    """
-    engine = ctx.engine
-    factor = engine.speed_factor(band)
-    idx = engine.index_of(np.asarray(node_ids, dtype=np.int64))
-    drive_s = csgraph.dijkstra(engine.csr, indices=idx, limit=limit_s * factor, min_only=True)
-    pts = shapely.points(engine.node_xy_m[drive_s / factor <= limit_s])
-    if len(pts) == 0:
-        return shapely.Polygon()
-    grown = shapely.union_all(shapely.buffer(pts, REACH_GROW_M, quad_segs=4))
-    closed = shapely.buffer(grown, -REACH_SHRINK_M, quad_segs=4)
-    parts = [
-        shapely.Polygon(p.exterior) for p in shapely.get_parts(closed) if p.area >= MIN_PART_M2
-    ]
-    return shapely.simplify(shapely.MultiPolygon(parts), REACH_SIMPLIFY_M)
-
-
 def _reach_frame(
-    ctx: PlanningContext, geoms: list, *, decimals: int = COORD_DECIMALS, **columns
+    utm_crs: object, geoms: list, *, decimals: int = COORD_DECIMALS, **columns
 ) -> gpd.GeoDataFrame:
     """UTM areas from ``reach_area`` as a WGS84 frame with rounded coordinates."""
-    frame = gpd.GeoDataFrame(columns, geometry=geoms, crs=ctx.engine.utm_crs).to_crs(4326)
+    frame = gpd.GeoDataFrame(columns, geometry=geoms, crs=utm_crs).to_crs(4326)
     frame["geometry"] = shapely.transform(
         frame.geometry.to_numpy(), lambda xy: np.round(xy, decimals)
     )
@@ -136,7 +102,7 @@ def add_reach_areas(
 
 
 def beat_layer(
-    result: PipelineResult,
+    result: RunResult,
     *,
     tolerance_m: float = SIMPLIFY_M,
     decimals: int = COORD_DECIMALS,
@@ -167,10 +133,10 @@ def service_area(beats: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return compact(gpd.GeoDataFrame(geometry=[merged], crs=proj.crs).to_crs(4326))
 
 
-def unreachable_demand(result: PipelineResult, band: str) -> gpd.GeoDataFrame:
+def unreachable_demand(result: RunResult, band: str) -> gpd.GeoDataFrame:
     """City demand nodes farther than the standard from every recommended post."""
     ctx = result.ctx
-    site_ids = [p.site_id for p in result.recommended_placements[band].posts]
+    site_ids = [p.site_id for p in result.recommended.placements[band].posts]
     nearest = ctx.matrix(band)[site_ids].min(axis=1)
     nodes = ctx.demand_nodes.set_index("demand_id")
     far = nodes.loc[nearest[nearest > ctx.scenario.response.standard_s].index]
@@ -191,10 +157,10 @@ def _fit(m: folium.Map, frame: gpd.GeoDataFrame) -> None:
     m.fit_bounds([[south, west], [north, east]])
 
 
-def _minutes(ctx: PlanningContext) -> tuple[float, float | None]:
+def _minutes(scenario: Scenario) -> tuple[float, float | None]:
     """The standard's minutes and the shortest shorter isochrone minute (or None)."""
-    standard_min = ctx.scenario.response.standard_s / 60
-    shorter = [m for m in ctx.scenario.network.isochrone_minutes if m < standard_min]
+    standard_min = scenario.response.standard_s / 60
+    shorter = [m for m in scenario.network.isochrone_minutes if m < standard_min]
     return standard_min, (min(shorter) if shorter else None)
 
 
@@ -202,7 +168,7 @@ def _fmt_min(minutes: float) -> str:
     return f"{minutes:g} min"
 
 
-def citywide_map(result: PipelineResult, path: str | Path, *, equity_tracts=None) -> Path:
+def citywide_map(result: RunResult, path: str | Path) -> Path:
     """Beats by eligible calls, service area, expansion order, posts, isochrones, gaps.
 
     Drawing order (bottom to top): beats, drive-time areas (non-interactive), the current
@@ -223,9 +189,9 @@ def citywide_map(result: PipelineResult, path: str | Path, *, equity_tracts=None
                  "In current service area", "Expansion step (0 = pilot)"],
         colormap=scale, style_by="basis",
     )  # fmt: skip
-    band = ctx.busiest_band()
-    rec_posts = result.recommended_placements[band].posts
-    standard_min, near_min = _minutes(ctx)
+    band = result.city_busiest_band
+    rec_posts = result.recommended.placements[band].posts
+    standard_min, near_min = _minutes(ctx.scenario)
     # one area per level: within the minutes of the nearest recommended post (union)
     levels = [(standard_min, REACH_COLOR, 0.10, None)]
     if near_min is not None:
@@ -233,14 +199,15 @@ def citywide_map(result: PipelineResult, path: str | Path, *, equity_tracts=None
     nodes = [p.node_id for p in rec_posts]
     group = folium.FeatureGroup(name=escape_text(CITYWIDE_LAYERS[1]))
     for minutes, color, opacity, dash in levels:
-        area = _reach_frame(ctx, [reach_area(ctx, nodes, band, 60 * minutes)], minutes=[minutes])
+        geom = reach_area(ctx.engine, nodes, band, 60 * minutes)
+        area = _reach_frame(ctx.engine.utm_crs, [geom], minutes=[minutes])
         add_reach_areas(group, area, color=color, fill_opacity=opacity, dash_array=dash, weight=1.5)
     group.add_to(m)
     maps.add_outline_layer(m, service_area(beats), name=CITYWIDE_LAYERS[2], color="#1f4e9c",
                            weight=4)  # fmt: skip
-    if equity_tracts is not None:
+    if result.equity_tracts is not None:
         maps.add_choropleth_layer(
-            m, compact(equity_tracts), "reached_share__recommended", name=CITYWIDE_LAYERS[3],
+            m, compact(result.equity_tracts), "reached_share__recommended", name=CITYWIDE_LAYERS[3],
             tooltip_fields=["tract_id", "calls", "reached_share__current",
                             "reached_share__recommended", "median_income_usd"],
             aliases=["Tract", "Calls replayed", "Reached (current)", "Reached (recommended)",
@@ -272,8 +239,7 @@ def citywide_map(result: PipelineResult, path: str | Path, *, equity_tracts=None
             for r in steps.itertuples()
         ],
     )  # fmt: skip
-    cur_band = ctx.busiest_band(ctx.scenario.baseline.service_area_beats)
-    cur_posts = result.current_placements[cur_band].posts
+    cur_posts = result.current.placements[result.current.busiest_band].posts
     for name, posts, color, label in (
         (CITYWIDE_LAYERS[6], cur_posts, "#2166ac", "Current post"),
         (CITYWIDE_LAYERS[7], rec_posts, REACH_COLOR, "Recommended post"),
@@ -309,20 +275,20 @@ def citywide_map(result: PipelineResult, path: str | Path, *, equity_tracts=None
     return maps.save_map(m, path)
 
 
-def staffed_posts_by_hour(result: PipelineResult) -> list[dict]:
+def staffed_posts_by_hour(result: RunResult) -> list[dict]:
     """Per hour of day: the band (most common over the week), the recommended posts staffed
     on at least one day, the days each is staffed, and the posts staffed on most days.
 
     Hours with ``k`` teams on duty staff the first ``k`` posts of the band's greedy order.
     """
-    ctx = result.ctx
-    on_duty = np.asarray(result.recommended_plan.teams_on_duty).reshape(7, 24)
+    band_of_hour = result.ctx.scenario.network.band_of_hour()
+    on_duty = np.asarray(result.recommended.plan.teams_on_duty).reshape(7, 24)
     rows = []
     for hour in range(24):
-        bands = [ctx.band_of_hour[d * 24 + hour] for d in range(7)]
+        bands = [band_of_hour[d * 24 + hour] for d in range(7)]
         band = Counter(bands).most_common(1)[0][0]
         teams = on_duty[:, hour]
-        posts = result.recommended_placements[band].posts[: int(teams.max())]
+        posts = result.recommended.placements[band].posts[: int(teams.max())]
         days = [[DAY_NAMES[d] for d in range(7) if teams[d] > i] for i in range(len(posts))]
         rows.append(
             {
@@ -336,7 +302,7 @@ def staffed_posts_by_hour(result: PipelineResult) -> list[dict]:
     return rows
 
 
-def hours_map(result: PipelineResult, path: str | Path) -> Path:
+def hours_map(result: RunResult, path: str | Path) -> Path:
     """Eligible calls by hour of day per beat, the posts the recommended plan staffs each
     hour and the area within the standard of the posts staffed on most days.
 
@@ -356,7 +322,7 @@ def hours_map(result: PipelineResult, path: str | Path) -> Path:
     m = maps.new_map((center.y, center.x), 11)
     _fit(m, beats)
     groups = maps.add_hour_selector(m, title="Hour of day (local)", initial=12)
-    standard_min, _ = _minutes(ctx)
+    standard_min, _ = _minutes(ctx.scenario)
     areas: dict[tuple, gpd.GeoDataFrame] = {}
     for hour, (group, staffed) in enumerate(
         zip(groups, staffed_posts_by_hour(result), strict=True)
@@ -377,9 +343,14 @@ def hours_map(result: PipelineResult, path: str | Path) -> Path:
         key = (staffed["band"], tuple(p.node_id for p in staffed["most_days"]))
         if key[1]:
             if key not in areas:
-                geom = reach_area(ctx, list(key[1]), key[0], ctx.scenario.response.standard_s)
+                geom = reach_area(
+                    ctx.engine, list(key[1]), key[0], ctx.scenario.response.standard_s
+                )
                 areas[key] = _reach_frame(
-                    ctx, [geom], decimals=HOURS_COORD_DECIMALS, minutes=[standard_min]
+                    ctx.engine.utm_crs,
+                    [geom],
+                    decimals=HOURS_COORD_DECIMALS,
+                    minutes=[standard_min],
                 )
             add_reach_areas(group, areas[key], color=REACH_COLOR, fill_opacity=0.12)
         posts = staffed["posts"]

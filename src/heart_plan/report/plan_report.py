@@ -1,8 +1,9 @@
 """``report.html``: plain-language answers to the department's FAQ questions, with the
 figures, charts, tables, assumptions, data provenance and what is modeled.
 
-Every number comes from a ``pipeline.PipelineResult``; measure names follow
+Every number comes from the typed ``planning.results.RunResult``; measure names follow
 CONVENTIONS.md (*covered* = optimizer, *served* / *reached* = loss model and simulation).
+One function per FAQ section.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from heart_plan.report import charts
 from heart_plan.report.html import ReportBuilder
 
 if TYPE_CHECKING:
-    from heart_plan.pipeline import PipelineResult
+    from heart_plan.planning.results import RunResult
 
 SECTIONS = (
     "summary", "where", "why-not-citywide", "area-selection", "hours", "why-not-24-7",
@@ -27,32 +28,14 @@ def _pct(x: float) -> str:
     return f"{x:.1%}"
 
 
-def _sim(result: PipelineResult, plan: str, measure: str) -> float:
-    summary = result.simulations[plan]["summary"].set_index("measure")
-    return float(summary.loc[measure, "mean"])
+def _sim(result: RunResult, plan: str, measure: str) -> float:
+    return result.plans[plan].simulated(measure).mean
 
 
-def build_report(
-    result: PipelineResult,
-    *,
-    equity: pd.DataFrame,
-    provenance: pd.DataFrame,
-    run_label: str,
-) -> ReportBuilder:
-    """The report page (save with ``.save(path)``)."""
-    ctx, s = result.ctx, result.ctx.scenario
-    key = result.key_results
-    total = ctx.calls_per_year
-    cur, rec = result.current_plan, result.recommended_plan
-    cur_reached = _sim(result, "current", "reached_share")
-    rec_reached = _sim(result, "recommended", "reached_share")
-    target = s.budget.target_reached_share
-    teams_target = key["teams_for_citywide_target"]
-    h247 = key["fte_24_7"]
-    best12 = key["best_12h_window"]
-    base = s.baseline
-    minutes = s.response.standard_s / 60
-
+def build_report(result: RunResult, *, provenance: pd.DataFrame, run_label: str) -> ReportBuilder:
+    """The report page (save with ``.save(path)``): one section per FAQ question, then
+    the assumptions and the data provenance."""
+    s = result.ctx.scenario
     r = ReportBuilder(
         "HEART Community Response Teams: where, when and how many",
         subtitle=(
@@ -61,17 +44,41 @@ def build_report(
         ),
         footer=run_label,
     )
+    for section in (
+        _summary, _where, _why_not_citywide, _area_selection, _hours, _why_not_24_7,
+        _verification, _equity, _modeled,
+    ):  # fmt: skip
+        section(r, result)
+    r.assumptions(_assumptions(result), intro="These are assumptions, not data.")
+    r.provenance(provenance)
+    return r
+
+
+def _summary(r: ReportBuilder, result: RunResult) -> None:
+    """Section 'summary': Summary"""
+    ctx = result.ctx
+    s = result.ctx.scenario
+    total = result.calls_per_year
+    cur = result.current.plan
+    rec = result.recommended.plan
+    cur_reached = result.current.reached_share
+    rec_reached = result.recommended.reached_share
+    target = s.budget.target_reached_share
+    teams_target = result.target
+    h247 = result.hours.to_24_7
+    base = s.baseline
+    minutes = s.response.standard_s / 60
     sec = r.section("summary", "Summary")
     sec.key_figures(
         {
             "Eligible calls per year (citywide)": f"{total:,.0f}",
-            "Modeled share of that demand": _pct(key["modeled_share"]),
+            "Modeled share of that demand": _pct(result.modeled_share),
             "Reached today (pilot plan, simulated)": _pct(cur_reached),
             "Reached with the recommended plan": _pct(rec_reached),
             f"Teams on duty for {target:.0%} of citywide calls (queue-aware)": str(
-                teams_target["expected_covered_queue_aware"] or f"> {s.expansion.max_teams}"
+                teams_target.teams_expected_covered or f"> {s.expansion.max_teams}"
             ),
-            "Added FTE to go 24/7": f"{h247['added_fte']:.1f}",
+            "Added FTE to go 24/7": f"{h247.added_fte:.1f}",
         }
     )
     sec.paragraph(
@@ -90,6 +97,12 @@ def build_report(
         "(optimizer, ignores busy teams). The two are labelled wherever they appear."
     )
 
+
+def _where(r: ReportBuilder, result: RunResult) -> None:
+    """Section 'where': Where do these units operate?"""
+    ctx = result.ctx
+    cur = result.current.plan
+    rec = result.recommended.plan
     sec = r.section("where", "Where do these units operate?")
     sec.paragraph(
         f"Today: the {len(cur.service_area_beats)} pilot beats "
@@ -100,14 +113,10 @@ def build_report(
     )
     posts = pd.DataFrame(
         [
-            {"plan": name, "order": i + 1, "band": band, "site": p.site_id,
+            {"plan": name, "order": i + 1, "band": outcome.busiest_band, "site": p.site_id,
              "lat": f"{p.lat:.5f}", "lon": f"{p.lon:.5f}"}
-            for name, plan, placements in (
-                ("current", cur, result.current_placements),
-                ("recommended", rec, result.recommended_placements),
-            )
-            for band in [ctx.busiest_band(plan.service_area_beats)]
-            for i, p in enumerate(placements[band].posts)
+            for name, outcome in result.plans.items()
+            for i, p in enumerate(outcome.placements[outcome.busiest_band].posts)
         ]
     )  # fmt: skip
     sec.table(posts, caption="Posts in the busiest time band (teams fill posts in this order)")
@@ -119,6 +128,14 @@ def build_report(
         ]
     )  # fmt: skip
 
+
+def _why_not_citywide(r: ReportBuilder, result: RunResult) -> None:
+    """Section 'why-not-citywide': Why don't all units operate citywide - will they ever?"""
+    s = result.ctx.scenario
+    target = s.budget.target_reached_share
+    teams_target = result.target
+    base = s.baseline
+    minutes = s.response.standard_s / 60
     sec = r.section("why-not-citywide", "Why don't all units operate citywide - will they ever?")
     roadmap = result.roadmap
     sec.paragraph(
@@ -160,18 +177,18 @@ def build_report(
     )
     sec.paragraph(
         f"Answer: {target:.0%} of citywide eligible calls are covered by "
-        f"{teams_target['covered'] or 'more than ' + str(s.expansion.max_teams)} teams if they "
+        f"{teams_target.teams_covered or 'more than ' + str(s.expansion.max_teams)} teams if they "
         f"were never busy, and reached (queue-aware expected coverage) with "
-        f"{teams_target['expected_covered_queue_aware'] or 'more than ' + str(s.expansion.max_teams)} "
+        f"{teams_target.teams_expected_covered or 'more than ' + str(s.expansion.max_teams)} "
         f"teams on duty at the same time. Durham went citywide in Oct 2023."
     )
-    if teams_target.get("fte_24_7") is not None:
+    if teams_target.fte_24_7 is not None:
         sec.paragraph(
-            f"What the {target:.0%} target would take: {teams_target['expected_covered_queue_aware']} teams "
-            f"on duty every hour = {teams_target['fte_24_7']:.0f} FTE "
-            f"(${teams_target['cost_per_year_usd_24_7']:,.0f} a year) around the clock, or "
-            f"{teams_target['fte_baseline_hours']:.0f} FTE "
-            f"(${teams_target['cost_per_year_usd_baseline_hours']:,.0f}) for "
+            f"What the {target:.0%} target would take: {teams_target.teams_expected_covered} teams "
+            f"on duty every hour = {teams_target.fte_24_7:.0f} FTE "
+            f"(${teams_target.cost_per_year_usd_24_7:,.0f} a year) around the clock, or "
+            f"{teams_target.fte_baseline_hours:.0f} FTE "
+            f"(${teams_target.cost_per_year_usd_baseline_hours:,.0f}) for "
             f"{base.hours_start:02d}:00-{base.hours_end:02d}:00 only, against a budget of "
             f"{s.budget.crt_fte:.0f} FTE."
         )
@@ -210,6 +227,10 @@ def build_report(
         caption="Expansion roadmap (step 0 = the pilot area)", percent_cols=["cumulative share"],
     )  # fmt: skip
 
+
+def _area_selection(r: ReportBuilder, result: RunResult) -> None:
+    """Section 'area-selection': How was the service area selected and why use police beats?"""
+    ctx = result.ctx
     sec = r.section("area-selection", "How was the service area selected and why use police beats?")
     sec.paragraph(
         "911 calls are recorded by police beat, so beats are the unit in which demand is "
@@ -223,6 +244,14 @@ def build_report(
         top, caption="Busiest beats by eligible calls per year", percent_cols=["modeled_share"]
     )
 
+
+def _hours(r: ReportBuilder, result: RunResult) -> None:
+    """Section 'hours': What are the hours of operation, and how were they selected?"""
+    ctx = result.ctx
+    s = result.ctx.scenario
+    rec = result.recommended.plan
+    best12 = result.hours.best_window
+    base = s.baseline
     sec = r.section("hours", "What are the hours of operation, and how were they selected?")
     sec.figure(
         charts.hour_of_week_heatmap(
@@ -232,9 +261,9 @@ def build_report(
     )
     sec.paragraph(
         f"The pilot's assumed window {base.hours_start:02d}:00-{base.hours_end:02d}:00 holds "
-        f"{_pct(best12['baseline_share_of_calls'])} of eligible calls; the busiest {best12['window_h']}-hour "
-        f"window in the data is {best12['best_start_hour']:02d}:00-{best12['best_end_hour']:02d}:00 "
-        f"with {_pct(best12['best_share_of_calls'])} (+{best12['extra_calls_in_best_per_year']:,.0f} "
+        f"{_pct(best12.baseline_share_of_calls)} of eligible calls; the busiest {best12.window_h}-hour "
+        f"window in the data is {best12.best_start_hour:02d}:00-{best12.best_end_hour:02d}:00 "
+        f"with {_pct(best12.best_share_of_calls)} (+{best12.extra_calls_in_best_per_year:,.0f} "
         f"calls a year). The recommended schedule comes from a CP-SAT shift model maximizing "
         f"expected calls served (Erlang B loss model) within {s.budget.crt_fte:.0f} FTE."
     )
@@ -255,8 +284,14 @@ def build_report(
         shifts = shifts[["day", "start_hour", "end_hour", "length_h", "teams"]]
     sec.table(shifts, caption="Recommended shifts (local hours)")
 
+
+def _why_not_24_7(r: ReportBuilder, result: RunResult) -> None:
+    """Section 'why-not-24-7': Why don't units operate 24/7 - will they ever?"""
+    s = result.ctx.scenario
+    h247 = result.hours.to_24_7
+    base = s.baseline
     sec = r.section("why-not-24-7", "Why don't units operate 24/7 - will they ever?")
-    hours_curve = result.hours["curve"]
+    hours_curve = result.hours.curve
     sec.figure(
         charts.line_chart(
             hours_curve,
@@ -274,7 +309,7 @@ def build_report(
     )
     sec.figure(
         charts.line_chart(
-            result.hours["fte_curve"],
+            result.hours.fte_curve,
             x="budget_fte",
             y=["served_share"],
             names=["expected served share"],
@@ -284,7 +319,7 @@ def build_report(
             percent=True,
         )  # fmt: skip
     )
-    overnight = result.hours["overnight"]
+    overnight = result.hours.overnight
     sec.figure(
         charts.bar_chart(
             overnight,
@@ -298,21 +333,26 @@ def build_report(
     )
     sec.paragraph(
         f"Going from {base.hours_start:02d}:00-{base.hours_end:02d}:00 to 24/7 citywide at the "
-        f"same {h247['served_share_target']:.0%} served target takes "
-        f"{h247['full_24_7']['fte']:.1f} FTE instead of {h247['baseline']['fte']:.1f} "
-        f"(+{h247['added_fte']:.1f} FTE, +${h247['added_cost_per_year_usd']:,.0f} a year) and "
-        f"serves {h247['added_served_per_year']:,.0f} more eligible calls a year. Overnight hours "
+        f"same {h247.served_share_target:.0%} served target takes "
+        f"{h247.full.fte:.1f} FTE instead of {h247.baseline.fte:.1f} "
+        f"(+{h247.added_fte:.1f} FTE, +${h247.added_cost_per_year_usd:,.0f} a year) and "
+        f"serves {h247.added_served_per_year:,.0f} more eligible calls a year. Overnight hours "
         f"hold few calls, so each added FTE serves fewer calls than daytime FTE: the curve "
         f"flattens. Peers (Denver STAR, San Francisco, Albuquerque) added overnight last."
     )
     sec.table(hours_curve, caption="Best daily window of each length (citywide)",
               percent_cols=["share_of_calls_in_window", "served_share_of_all_calls"])  # fmt: skip
 
+
+def _verification(r: ReportBuilder, result: RunResult) -> None:
+    """Section 'verification': Does the plan deliver? Replaying a year of calls"""
+    s = result.ctx.scenario
+    minutes = s.response.standard_s / 60
     sec = r.section("verification", "Does the plan deliver? Replaying a year of calls")
-    info = result.simulations["replay_info"]
+    info = result.replay.info
     sec.paragraph(
-        f"{info['replayed_calls']:,} eligible calls ({info['observed_calls']:,} observed, "
-        f"{info['modeled_calls']:,} modeled and flagged) were replayed "
+        f"{info.replayed_calls:,} eligible calls ({info.observed_calls:,} observed, "
+        f"{info.modeled_calls:,} modeled and flagged) were replayed "
         f"{s.simulation.replications} times with random on-scene times; the nearest free team "
         f"is dispatched; a call with no free team goes to police (loss system)."
     )
@@ -322,7 +362,7 @@ def build_report(
         reached = _sim(result, name, "reached_share")
         busy = _sim(result, name, "missed_all_busy_share")
         drive = _sim(result, name, "drive_time_mean_s")
-        predicted = result.simulations[name]["comparison"].set_index("predicted_measure")
+        predicted = result.plans[name].comparison.set_index("predicted_measure")
         nearest = float(predicted.loc["mean_drive_time_s", "predicted_value"])
         sec.paragraph(
             f"{name.capitalize()} plan: {_pct(served)} of citywide eligible calls are served "
@@ -333,7 +373,7 @@ def build_report(
         )
     for name in ("current", "recommended"):
         sec.table(
-            result.simulations[name]["comparison"], decimals=3,
+            result.plans[name].comparison, decimals=3,
             caption=f"{name.capitalize()} plan: optimizer prediction vs simulation "
             f"(same_measure says whether the two numbers measure the same thing)",
         )  # fmt: skip
@@ -342,6 +382,10 @@ def build_report(
         "calls; year-to-year variation in calls is wider."
     )
 
+
+def _equity(r: ReportBuilder, result: RunResult) -> None:
+    """Section 'equity': Who is reached? Equity across census tracts"""
+    equity = result.equity
     sec = r.section("equity", "Who is reached? Equity across census tracts")
     sec.paragraph(
         "Share of eligible calls reached (simulated) in census tracts grouped into quartiles of "
@@ -365,6 +409,11 @@ def build_report(
         sec.table(equity, caption="Reached share by tract quartile",
                   percent_cols=["reached_share__current", "reached_share__recommended"])  # fmt: skip
 
+
+def _modeled(r: ReportBuilder, result: RunResult) -> None:
+    """Section 'modeled': What is modeled rather than observed"""
+    ctx = result.ctx
+    s = result.ctx.scenario
     sec = r.section("modeled", "What is modeled rather than observed")
     bn = ctx.demand.beat_nature
     observed_natures = bn.loc[bn["basis"] == "observed", "nature"].nunique()
@@ -374,17 +423,13 @@ def build_report(
         f"{len(s.eligibility.natures)} natures. Demand elsewhere is modeled: calibrated to the "
         f"published {s.demand.calibration_year} "
         f"totals and spread by the '{s.demand.covariate}' covariate. "
-        f"{_pct(key['modeled_share'])} of citywide eligible demand is modeled."
+        f"{_pct(result.modeled_share)} of citywide eligible demand is modeled."
     )
     sec.table(ctx.demand.validation, caption="Leave-one-beat-out validation of the covariate model",
               decimals=3)  # fmt: skip
     sec.table(
         ctx.demand.calibration, caption="Calibration against published 2021 totals", decimals=3
     )
-
-    r.assumptions(_assumptions(result), intro="These are assumptions, not data.")
-    r.provenance(provenance)
-    return r
 
 
 KEY_MEASURES = (
@@ -394,12 +439,10 @@ KEY_MEASURES = (
 )  # fmt: skip
 
 
-def simulation_table(result: PipelineResult) -> pd.DataFrame:
+def simulation_table(result: RunResult) -> pd.DataFrame:
     """Key simulated measures of both plans side by side, mean [95% CI]."""
     rows = []
-    tables = {
-        n: result.simulations[n]["summary"].set_index("measure") for n in ("current", "recommended")
-    }
+    tables = {name: o.summary.set_index("measure") for name, o in result.plans.items()}
     for measure in KEY_MEASURES:
         row = {"measure": measure, "meaning": tables["current"].loc[measure, "description"]}
         for name, table in tables.items():
@@ -416,7 +459,7 @@ def _area_text(plan, ctx) -> str:
     return f"citywide ({total} beats)" if n == total else f"{n} of the {total} city beats"
 
 
-def _assumptions(result: PipelineResult) -> list[tuple[str, Any]]:
+def _assumptions(result: RunResult) -> list[tuple[str, Any]]:
     s = result.ctx.scenario
     crt = s.crt
     bands = ", ".join(f"{n} x{b.speed_factor}" for n, b in s.network.time_bands.items())

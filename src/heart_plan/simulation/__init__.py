@@ -1,10 +1,11 @@
 """Trace-driven simulation: replay eligible calls against a plan (issue 7).
 
-``trace`` builds the call trace, ``onscene`` the on-scene samplers, ``engine`` the pure
-event loop, ``results`` the frozen results with 95% confidence intervals.
+``trace`` builds the call trace, ``onscene`` the on-scene samplers, ``deployment`` what a
+plan puts on the road, ``engine`` the pure event loop, ``results`` the frozen results with 95% confidence intervals.
 """
 
-from heart_plan.simulation.engine import Deployment, MatrixTravel, TravelFn, simulate
+from heart_plan.simulation.deployment import Deployment, MatrixTravel, TravelFn
+from heart_plan.simulation.engine import simulate
 from heart_plan.simulation.onscene import (
     ConstantOnScene,
     ExponentialOnScene,

@@ -45,113 +45,20 @@ Calls are the only exogenous events, so the engine is a tight loop over calls in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from heart_plan.config import HOURS_PER_WEEK
 from heart_plan.errors import ModelError
-from heart_plan.plan import Plan
+from heart_plan.simulation.deployment import Deployment, TravelFn
 from heart_plan.simulation.onscene import OnSceneSampler
 from heart_plan.simulation.results import REASONS, SimulationResult
 from heart_plan.simulation.trace import SECONDS_PER_HOUR, CallTrace
 
-TravelFn = Callable[[np.ndarray, np.ndarray, str], np.ndarray]
-"""``travel_s(from_nodes, to_nodes, band)``: element-wise drive times in integer seconds."""
-
 SERVED, OUTSIDE_AREA, OUTSIDE_HOURS, ALL_BUSY = range(4)
 assert REASONS == ("served", "outside_area", "outside_hours", "all_busy")
-
-
-@dataclass(frozen=True)
-class Deployment:
-    """What the simulator needs from a plan: teams per hour, posts and bands.
-
-    ``post_bands[j] == ""`` means post ``j`` is used in every band.
-    """
-
-    teams_on_duty: tuple[int, ...]
-    band_of_hour: tuple[str, ...]
-    post_nodes: tuple[int, ...]
-    post_bands: tuple[str, ...] = ()
-    post_teams: tuple[int, ...] = ()
-    site_ids: tuple[str, ...] = ()
-    post_access_s: tuple[int, ...] = ()
-
-    def __post_init__(self) -> None:
-        n = len(self.post_nodes)
-        if not self.post_bands:
-            object.__setattr__(self, "post_bands", ("",) * n)
-        if not self.post_teams:
-            object.__setattr__(self, "post_teams", (1,) * n)
-        if not self.site_ids:
-            object.__setattr__(self, "site_ids", tuple(f"post{j}" for j in range(n)))
-        if not self.post_access_s:
-            object.__setattr__(self, "post_access_s", (0,) * n)
-        if len(self.teams_on_duty) != HOURS_PER_WEEK or len(self.band_of_hour) != HOURS_PER_WEEK:
-            raise ModelError("deployment: teams_on_duty and band_of_hour need 168 values each")
-        if any(t < 0 for t in self.teams_on_duty):
-            raise ModelError("deployment: teams_on_duty must be >= 0")
-        if not (
-            len(self.post_bands) == len(self.post_teams) == len(self.site_ids) == n
-            and len(self.post_access_s) == n
-        ):
-            raise ModelError(
-                "deployment: post_nodes, post_bands, post_teams, site_ids, post_access_s differ"
-            )
-        for band in sorted({self.band_of_hour[h] for h in range(168) if self.teams_on_duty[h]}):
-            if not any(b in ("", band) for b in self.post_bands):
-                raise ModelError(
-                    f"deployment: teams are on duty in band {band!r} but no post serves it; "
-                    f"add a post with band {band!r} or band '' to the plan"
-                )
-
-    @classmethod
-    def from_plan(cls, plan: Plan, band_of_hour: Sequence[str]) -> Deployment:
-        """The deployment of a plan (``band_of_hour`` from ``scenario.network``)."""
-        return cls(
-            teams_on_duty=tuple(int(t) for t in plan.teams_on_duty),
-            band_of_hour=tuple(band_of_hour),
-            post_nodes=tuple(int(p.node_id) for p in plan.posts),
-            post_bands=tuple(p.band for p in plan.posts),
-            post_teams=tuple(max(int(p.teams), 1) for p in plan.posts),
-            site_ids=tuple(p.site_id for p in plan.posts),
-            post_access_s=tuple(round(p.access_s) for p in plan.posts),
-        )
-
-    @property
-    def max_teams(self) -> int:
-        """Largest number of teams on duty in any hour (the number of team slots)."""
-        return max(self.teams_on_duty)
-
-    def band_names(self) -> tuple[str, ...]:
-        """Distinct bands in hour-of-week order of first appearance."""
-        return tuple(dict.fromkeys(self.band_of_hour))
-
-    def slot_posts(self, band: str) -> np.ndarray:
-        """Post index of each team slot ``0 .. max_teams - 1`` in ``band`` (-1: no post)."""
-        valid = [j for j, b in enumerate(self.post_bands) if b in ("", band)]
-        order: list[int] = []
-        for round_ in range(max((self.post_teams[j] for j in valid), default=0)):
-            order.extend(j for j in valid if self.post_teams[j] > round_)
-        k = self.max_teams
-        if not order:
-            return np.full(k, -1, dtype=np.int64)
-        return np.array([order[s % len(order)] for s in range(k)], dtype=np.int64)
-
-
-@dataclass(frozen=True)
-class MatrixTravel:
-    """A travel function from explicit per-band matrices indexed by node index.
-
-    ``drive_time_s[band][i, j]`` is the drive time from node ``i`` to node ``j`` (seconds).
-    """
-
-    drive_time_s: dict[str, np.ndarray] = field(default_factory=dict)
-
-    def __call__(self, from_nodes: np.ndarray, to_nodes: np.ndarray, band: str) -> np.ndarray:
-        return np.asarray(self.drive_time_s[band])[from_nodes, to_nodes].astype(np.int64)
+#: Drive time of a post that cannot serve a call (not valid in its band), s.
+NEVER_S = np.iinfo(np.int64).max // 4
 
 
 def simulate(
@@ -195,159 +102,315 @@ def simulate(
     """
     if replications < 1:
         raise ModelError(f"simulate: replications must be >= 1, got {replications}")
-    n = len(trace)
-    R = replications
-    K = deployment.max_teams
-    tod = np.asarray(deployment.teams_on_duty, dtype=np.int64)
-    bands = deployment.band_names()
-    band_index = {b: j for j, b in enumerate(bands)}
-    band_of_hour = np.array([band_index[b] for b in deployment.band_of_hour], dtype=np.int64)
-    slot_post = (
-        np.stack([deployment.slot_posts(b) for b in bands])
-        if K
-        else np.zeros((len(bands), 0), np.int64)
-    )
-    post_nodes = np.asarray(deployment.post_nodes, dtype=np.int64)
-    post_access = np.asarray(deployment.post_access_s, dtype=np.int64)
-    access = trace.access_s  # scene node -> call point, int seconds
-
-    how = trace.hour_of_week.astype(np.int64)
-    reason = np.full((R, n), SERVED, dtype=np.int8)
-    reason[:, ~trace.in_area] = OUTSIDE_AREA
-    reason[:, trace.in_area & (tod[how] == 0)] = OUTSIDE_HOURS
-    scope = trace.in_area & (tod[how] > 0)
-    call_band = band_of_hour[how]
-
-    # Bulk drive times in the call's band: post -> scene for in-area calls and every post
-    # valid in the band (dispatch, covered); scene -> post for dispatchable calls (return).
-    n_posts = len(post_nodes)
-    valid = np.array(
-        [[b in ("", band) for b in deployment.post_bands] for band in bands], dtype=bool
-    ).reshape(len(bands), n_posts)
-    never = np.iinfo(np.int64).max // 4
-    post_to_call = np.full((max(n_posts, 1), n), never, dtype=np.int64)
-    call_to_post = np.zeros((max(n_posts, 1), n), dtype=np.int64)
-    for j, band in enumerate(bands):
-        area_idx = np.flatnonzero(trace.in_area & (call_band == j))
-        scope_idx = np.flatnonzero(scope & (call_band == j))
-        for p in np.flatnonzero(valid[j]) if area_idx.size else ():
-            src = np.full(area_idx.size, post_nodes[p])
-            post_to_call[p, area_idx] = (
-                _checked(travel_s(src, trace.scene[area_idx], band), area_idx.size)
-                + post_access[p]
-                + access[area_idx]
-            )
-            if return_to_post and scope_idx.size:
-                src = np.full(scope_idx.size, post_nodes[p])
-                call_to_post[p, scope_idx] = (
-                    _checked(travel_s(trace.scene[scope_idx], src, band), scope_idx.size)
-                    + access[scope_idx]
-                    + post_access[p]
-                )
-
-    # Covered (spatial, deterministic, CONVENTIONS.md): in the area with a post valid in the
-    # call's band within the standard (hours and busy teams ignored, as in the optimizers);
-    # covered_in_hours also needs the post to be staffed: an on-duty team slot's post.
-    within = (post_to_call[:n_posts] <= standard_s) & valid[call_band].T
-    covered = trace.in_area & within.any(axis=0) if n_posts else np.zeros(n, dtype=bool)
-
-    # Shift stretches: the absolute hour at which slot k's current on-duty stretch started.
-    # A slot whose stretch started after the previous dispatchable call is reset to a fresh
-    # crew at its post before the next one (equivalent to checking every hour boundary).
-    grid = trace.hour_of_week_by_hour.astype(np.int64)
-    on = np.arange(K)[None, :] < tod[grid][:, None]  # (H, K)
-    prev_on = np.vstack([np.zeros((1, K), bool), on[:-1]])
-    starts = np.where(on & ~prev_on, np.arange(len(grid))[:, None], -1)
-    stretch_start = np.maximum.accumulate(starts, axis=0)  # (H, K), -1 before first start
-    on_duty_s_by_slot = on.sum(axis=0).astype(np.float64) * SECONDS_PER_HOUR
-
-    on_scene_s = np.empty((R, n), dtype=np.float64)
-    for r in range(R):
-        on_scene_s[r] = on_scene.sample(np.random.default_rng(seed + r), n)
-
-    team = np.full((R, n), -1, dtype=np.int16)
-    drive_s = np.full((R, n), -1, dtype=np.int64)
-    clear_s = np.full((R, n), np.nan, dtype=np.float64)
-
-    # Team state; back_at = +inf means "at its last scene", -inf "at its post".
-    free_at = np.full((R, K), -np.inf)
-    back_at = np.full((R, K), -np.inf)
-    last_scene = np.zeros((R, K), dtype=np.int64)
-    last_access = np.zeros((R, K), dtype=np.int64)
-    rows = np.arange(R)
-
-    idx = np.flatnonzero(scope)
-    hour_abs = (trace.t_s[idx] // SECONDS_PER_HOUR).astype(np.int64)
-    starts_at_call = stretch_start[hour_abs]  # (m, K)
-    prev_starts = np.vstack([np.full((1, K), -1), starts_at_call[:-1]])
-    reset_rows = np.flatnonzero((starts_at_call != prev_starts).any(axis=1))
-    reset_slots = {int(j): np.flatnonzero(starts_at_call[j] != prev_starts[j]) for j in reset_rows}
-    b_call = call_band[idx]
-    slot_drive = post_to_call[slot_post[b_call], idx[:, None]].astype(np.float64)  # (m, K)
-    slot_return = call_to_post[slot_post[b_call], idx[:, None]]  # (m, K)
-    n_on_arr = tod[how[idx]]
-    covered_in_hours = np.zeros(n, dtype=bool)
-    staffed = np.arange(K)[None, :] < n_on_arr[:, None]
-    if idx.size:
-        covered_in_hours[idx] = np.where(staffed, slot_drive, np.inf).min(axis=1) <= standard_s
-    n_on_call = n_on_arr.tolist()
-    t_call = trace.t_s[idx].tolist()
-    b_list = b_call.tolist()
-    scenes = trace.scene
-    inf = np.inf
-
-    for j, i in enumerate(idx.tolist()):
-        if j in reset_slots:
-            fresh = reset_slots[j]
-            free_at[:, fresh] = -inf
-            back_at[:, fresh] = -inf
-        t = t_call[j]
-        n_on = n_on_call[j]
-        free = free_at[:, :n_on] <= t
-        drive = np.where(free, slot_drive[j, :n_on], inf)
-        from_scene = free & (back_at[:, :n_on] > t)
-        if from_scene.any():
-            rr, kk = np.nonzero(from_scene)
-            dest = np.full(rr.size, scenes[i])
-            road = _checked(travel_s(last_scene[rr, kk], dest, bands[b_list[j]]), rr.size)
-            drive[rr, kk] = road + last_access[rr, kk] + access[i]
-        k = drive.argmin(axis=1)
-        d = drive[rows, k]
-        ok = d < inf
-        if ok.all():
-            r_ok, k_ok = rows, k
-        elif ok.any():
-            reason[~ok, i] = ALL_BUSY
-            r_ok, k_ok, d = rows[ok], k[ok], d[ok]
-        else:
-            reason[:, i] = ALL_BUSY
-            continue
-        clear = (t + turnout_s) + d + on_scene_s[r_ok, i]
-        free_at[r_ok, k_ok] = clear
-        last_scene[r_ok, k_ok] = scenes[i]
-        last_access[r_ok, k_ok] = access[i]
-        back_at[r_ok, k_ok] = clear + slot_return[j, k_ok] if return_to_post else inf
-        team[r_ok, i] = k_ok
-        drive_s[r_ok, i] = d
-        clear_s[r_ok, i] = clear
-
+    layout = _Layout.of(trace, deployment)
+    legs = _post_legs(trace, deployment, layout, travel_s, return_to_post=return_to_post)
+    covered = _covered(trace, layout, legs, standard_s)
+    calls = _DispatchableCalls.of(trace, layout, legs, standard_s)
+    on_scene_s = np.empty((replications, len(trace)), dtype=np.float64)
+    for r in range(replications):
+        on_scene_s[r] = on_scene.sample(np.random.default_rng(seed + r), len(trace))
+    outcome = _Outcome.start(trace, layout, replications)
+    fleet = _Fleet.start(replications, layout.max_teams)
+    for j, i in enumerate(calls.index.tolist()):
+        fleet.reset(calls.reset_slots.get(j))
+        _dispatch(
+            j, i, trace, calls, fleet, outcome, layout, travel_s, on_scene_s,
+            turnout_s=turnout_s, return_to_post=return_to_post,
+        )  # fmt: skip
     return SimulationResult(
         trace=trace,
         deployment=deployment,
-        reason=reason,
-        team=team,
-        drive_s=drive_s,
-        clear_s=clear_s,
+        reason=outcome.reason,
+        team=outcome.team,
+        drive_s=outcome.drive_s,
+        clear_s=outcome.clear_s,
         on_scene_s=on_scene_s,
         covered=covered,
-        covered_in_hours=covered_in_hours,
-        on_duty_s_by_slot=on_duty_s_by_slot,
+        covered_in_hours=calls.covered_in_hours,
+        on_duty_s_by_slot=calls.on_duty_s_by_slot,
         standard_s=int(standard_s),
         turnout_s=int(turnout_s),
         return_to_post=bool(return_to_post),
         seed=int(seed),
         on_scene=on_scene.describe(),
     )
+
+
+@dataclass(frozen=True, eq=False)
+class _Layout:
+    """Bands, team slots and posts as arrays, and which calls are in scope.
+
+    ``slot_post[b, k]`` is the post of slot ``k`` in band ``b``; ``valid[b, p]`` says post
+    ``p`` serves band ``b``; ``call_band[i]`` is call ``i``'s band; ``scope[i]`` is in
+    the area with a team on duty.
+    """
+
+    bands: tuple[str, ...]
+    teams_on_duty: np.ndarray
+    max_teams: int
+    slot_post: np.ndarray
+    post_nodes: np.ndarray
+    post_access_s: np.ndarray
+    valid: np.ndarray
+    hour_of_week: np.ndarray
+    call_band: np.ndarray
+    scope: np.ndarray
+
+    @classmethod
+    def of(cls, trace: CallTrace, deployment: Deployment) -> _Layout:
+        """The layout of ``deployment`` over ``trace``."""
+        K = deployment.max_teams
+        tod = np.asarray(deployment.teams_on_duty, dtype=np.int64)
+        bands = deployment.band_names()
+        band_index = {b: j for j, b in enumerate(bands)}
+        band_of_hour = np.array([band_index[b] for b in deployment.band_of_hour], dtype=np.int64)
+        slot_post = (
+            np.stack([deployment.slot_posts(b) for b in bands])
+            if K
+            else np.zeros((len(bands), 0), np.int64)
+        )
+        post_nodes = np.asarray(deployment.post_nodes, dtype=np.int64)
+        valid = np.array(
+            [[b in ("", band) for b in deployment.post_bands] for band in bands], dtype=bool
+        ).reshape(len(bands), len(post_nodes))
+        how = trace.hour_of_week.astype(np.int64)
+        return cls(
+            bands=bands,
+            teams_on_duty=tod,
+            max_teams=K,
+            slot_post=slot_post,
+            post_nodes=post_nodes,
+            post_access_s=np.asarray(deployment.post_access_s, dtype=np.int64),
+            valid=valid,
+            hour_of_week=how,
+            call_band=band_of_hour[how],
+            scope=trace.in_area & (tod[how] > 0),
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class _PostLegs:
+    """Drive times (s, access legs included) between every post and every call, in the
+    call's band: ``to_call[p, i]`` (``NEVER_S`` where post ``p`` cannot serve call ``i``)
+    and ``to_post[p, i]`` (the drive back, for dispatchable calls when teams return)."""
+
+    to_call: np.ndarray
+    to_post: np.ndarray
+
+
+def _post_legs(
+    trace: CallTrace,
+    deployment: Deployment,
+    layout: _Layout,
+    travel_s: TravelFn,
+    *,
+    return_to_post: bool,
+) -> _PostLegs:
+    """Bulk drive times in the call's band: post -> scene for in-area calls and every post
+    valid in the band (dispatch, covered); scene -> post for dispatchable calls (return)."""
+    n, n_posts = len(trace), len(layout.post_nodes)
+    access = trace.access_s  # scene node -> call point, int seconds
+    post_nodes, post_access = layout.post_nodes, layout.post_access_s
+    to_call = np.full((max(n_posts, 1), n), NEVER_S, dtype=np.int64)
+    to_post = np.zeros((max(n_posts, 1), n), dtype=np.int64)
+    for j, band in enumerate(layout.bands):
+        area_idx = np.flatnonzero(trace.in_area & (layout.call_band == j))
+        scope_idx = np.flatnonzero(layout.scope & (layout.call_band == j))
+        for p in np.flatnonzero(layout.valid[j]) if area_idx.size else ():
+            src = np.full(area_idx.size, post_nodes[p])
+            to_call[p, area_idx] = (
+                _checked(travel_s(src, trace.scene[area_idx], band), area_idx.size)
+                + post_access[p]
+                + access[area_idx]
+            )
+            if return_to_post and scope_idx.size:
+                src = np.full(scope_idx.size, post_nodes[p])
+                to_post[p, scope_idx] = (
+                    _checked(travel_s(trace.scene[scope_idx], src, band), scope_idx.size)
+                    + access[scope_idx]
+                    + post_access[p]
+                )
+    return _PostLegs(to_call, to_post)
+
+
+def _covered(trace: CallTrace, layout: _Layout, legs: _PostLegs, standard_s: int) -> np.ndarray:
+    """Covered (spatial, deterministic, CONVENTIONS.md): in the area with a post valid in
+    the call's band within the standard (hours and busy teams ignored, as in the
+    optimizers)."""
+    n_posts = len(layout.post_nodes)
+    if not n_posts:
+        return np.zeros(len(trace), dtype=bool)
+    within = (legs.to_call[:n_posts] <= standard_s) & layout.valid[layout.call_band].T
+    return trace.in_area & within.any(axis=0)
+
+
+@dataclass(frozen=True, eq=False)
+class _DispatchableCalls:
+    """The calls a team could take (in area, a team on duty), with per-slot drive times.
+
+    ``index`` are trace positions; row ``j`` of ``slot_drive_s`` / ``slot_return_s`` gives
+    each slot's drive from its post to call ``index[j]`` and back; ``reset_slots[j]`` are
+    the slots whose on-duty stretch began since the previous dispatchable call (a fresh crew
+    at its post).  ``covered_in_hours``: the nearest *staffed* post is within the standard.
+    """
+
+    index: np.ndarray
+    t_s: list[float]
+    band: list[int]
+    teams_on: list[int]
+    slot_drive_s: np.ndarray
+    slot_return_s: np.ndarray
+    reset_slots: dict[int, np.ndarray]
+    covered_in_hours: np.ndarray
+    on_duty_s_by_slot: np.ndarray
+
+    @classmethod
+    def of(
+        cls, trace: CallTrace, layout: _Layout, legs: _PostLegs, standard_s: int
+    ) -> _DispatchableCalls:
+        """Dispatchable calls of ``trace`` under ``layout``."""
+        K, tod = layout.max_teams, layout.teams_on_duty
+        # Shift stretches: the absolute hour at which slot k's current on-duty stretch
+        # started.  A slot whose stretch started after the previous dispatchable call is
+        # reset to a fresh crew at its post before the next one (equivalent to checking
+        # every hour boundary).
+        grid = trace.hour_of_week_by_hour.astype(np.int64)
+        on = np.arange(K)[None, :] < tod[grid][:, None]  # (H, K)
+        prev_on = np.vstack([np.zeros((1, K), bool), on[:-1]])
+        starts = np.where(on & ~prev_on, np.arange(len(grid))[:, None], -1)
+        stretch_start = np.maximum.accumulate(starts, axis=0)  # (H, K), -1 before first start
+        idx = np.flatnonzero(layout.scope)
+        hour_abs = (trace.t_s[idx] // SECONDS_PER_HOUR).astype(np.int64)
+        starts_at_call = stretch_start[hour_abs]  # (m, K)
+        prev_starts = np.vstack([np.full((1, K), -1), starts_at_call[:-1]])
+        reset_rows = np.flatnonzero((starts_at_call != prev_starts).any(axis=1))
+        reset = {int(j): np.flatnonzero(starts_at_call[j] != prev_starts[j]) for j in reset_rows}
+        b_call = layout.call_band[idx]
+        posts = layout.slot_post[b_call]
+        slot_drive = legs.to_call[posts, idx[:, None]].astype(np.float64)  # (m, K)
+        n_on = tod[layout.hour_of_week[idx]]
+        covered_in_hours = np.zeros(len(trace), dtype=bool)
+        staffed = np.arange(K)[None, :] < n_on[:, None]
+        if idx.size:
+            nearest = np.where(staffed, slot_drive, np.inf).min(axis=1)
+            covered_in_hours[idx] = nearest <= standard_s
+        return cls(
+            index=idx,
+            t_s=trace.t_s[idx].tolist(),
+            band=b_call.tolist(),
+            teams_on=n_on.tolist(),
+            slot_drive_s=slot_drive,
+            slot_return_s=legs.to_post[posts, idx[:, None]],
+            reset_slots=reset,
+            covered_in_hours=covered_in_hours,
+            on_duty_s_by_slot=on.sum(axis=0).astype(np.float64) * SECONDS_PER_HOUR,
+        )
+
+
+@dataclass(eq=False)
+class _Fleet:
+    """Team state per replication and slot (arrays of shape ``(replications, teams)``).
+
+    ``free_at``: clear of the scene (s); ``back_at``: back at post (+inf = stays at its
+    last scene, -inf = at its post); ``last_scene`` / ``last_access_s``: the last scene's
+    node and its access leg.
+    """
+
+    free_at: np.ndarray
+    back_at: np.ndarray
+    last_scene: np.ndarray
+    last_access_s: np.ndarray
+
+    @classmethod
+    def start(cls, replications: int, teams: int) -> _Fleet:
+        """Every team free at its post."""
+        shape = (replications, teams)
+        return cls(
+            free_at=np.full(shape, -np.inf),
+            back_at=np.full(shape, -np.inf),
+            last_scene=np.zeros(shape, dtype=np.int64),
+            last_access_s=np.zeros(shape, dtype=np.int64),
+        )
+
+    def reset(self, slots: np.ndarray | None) -> None:
+        """Slots coming on duty: fresh crews, free at their posts."""
+        if slots is not None:
+            self.free_at[:, slots] = -np.inf
+            self.back_at[:, slots] = -np.inf
+
+
+@dataclass(frozen=True, eq=False)
+class _Outcome:
+    """Per replication and call: reason, team slot, drive (s) and clear time (s)."""
+
+    reason: np.ndarray
+    team: np.ndarray
+    drive_s: np.ndarray
+    clear_s: np.ndarray
+
+    @classmethod
+    def start(cls, trace: CallTrace, layout: _Layout, replications: int) -> _Outcome:
+        """Reasons known before dispatch (outside the area or the hours); no dispatches."""
+        n = len(trace)
+        off_duty = layout.teams_on_duty[layout.hour_of_week] == 0
+        reason = np.full((replications, n), SERVED, dtype=np.int8)
+        reason[:, ~trace.in_area] = OUTSIDE_AREA
+        reason[:, trace.in_area & off_duty] = OUTSIDE_HOURS
+        return cls(
+            reason=reason,
+            team=np.full((replications, n), -1, dtype=np.int16),
+            drive_s=np.full((replications, n), -1, dtype=np.int64),
+            clear_s=np.full((replications, n), np.nan, dtype=np.float64),
+        )
+
+
+def _dispatch(
+    j: int,
+    i: int,
+    trace: CallTrace,
+    calls: _DispatchableCalls,
+    fleet: _Fleet,
+    outcome: _Outcome,
+    layout: _Layout,
+    travel_s: TravelFn,
+    on_scene_s: np.ndarray,
+    *,
+    turnout_s: int,
+    return_to_post: bool,
+) -> None:
+    """Send the nearest free on-duty team to dispatchable call ``j`` (trace position
+    ``i``) in every replication at once, or mark it ``all_busy``."""
+    t, n_on = calls.t_s[j], calls.teams_on[j]
+    access = trace.access_s
+    rows = np.arange(len(fleet.free_at))
+    free = fleet.free_at[:, :n_on] <= t
+    drive = np.where(free, calls.slot_drive_s[j, :n_on], np.inf)
+    from_scene = free & (fleet.back_at[:, :n_on] > t)
+    if from_scene.any():
+        rr, kk = np.nonzero(from_scene)
+        dest = np.full(rr.size, trace.scene[i])
+        band = layout.bands[calls.band[j]]
+        road = _checked(travel_s(fleet.last_scene[rr, kk], dest, band), rr.size)
+        drive[rr, kk] = road + fleet.last_access_s[rr, kk] + access[i]
+    k = drive.argmin(axis=1)
+    d = drive[rows, k]
+    ok = d < np.inf
+    if ok.all():
+        r_ok, k_ok = rows, k
+    elif ok.any():
+        outcome.reason[~ok, i] = ALL_BUSY
+        r_ok, k_ok, d = rows[ok], k[ok], d[ok]
+    else:
+        outcome.reason[:, i] = ALL_BUSY
+        return
+    clear = (t + turnout_s) + d + on_scene_s[r_ok, i]
+    fleet.free_at[r_ok, k_ok] = clear
+    fleet.last_scene[r_ok, k_ok] = trace.scene[i]
+    fleet.last_access_s[r_ok, k_ok] = access[i]
+    fleet.back_at[r_ok, k_ok] = clear + calls.slot_return_s[j, k_ok] if return_to_post else np.inf
+    outcome.team[r_ok, i] = k_ok
+    outcome.drive_s[r_ok, i] = d
+    outcome.clear_s[r_ok, i] = clear
 
 
 def _checked(values: np.ndarray, size: int) -> np.ndarray:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from heart_plan.simulation.engine import Deployment, TravelFn
+from heart_plan.simulation.deployment import Deployment, TravelFn
 from heart_plan.simulation.trace import SECONDS_PER_HOUR, CallTrace
 
 

@@ -26,7 +26,7 @@ from scipy import stats
 from heart_plan.config import HOURS_PER_WEEK
 
 if TYPE_CHECKING:
-    from heart_plan.simulation.engine import Deployment
+    from heart_plan.simulation.deployment import Deployment
     from heart_plan.simulation.trace import CallTrace
 
 REASONS = ("served", "outside_area", "outside_hours", "all_busy")

@@ -23,12 +23,12 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from heart_plan.config import HOURS_PER_WEEK, Scenario, SolverConfig, UnitConfig
+from heart_plan.config import HOURS_PER_WEEK, Scenario, ShiftsConfig, SolverConfig, UnitConfig
 from heart_plan.errors import ModelError
 from heart_plan.plan import window_length_h
 from heart_plan.staffing.erlang import erlang_b_array, served_increments, teams_needed_array
 from heart_plan.staffing.shifts import (
-    ShiftRules,
+    ShiftProblem,
     cost_of_team_hours,
     fte_of_team_hours,
     max_team_hours_per_week,
@@ -223,14 +223,14 @@ def fte_curve(
     unit: UnitConfig,
     max_teams_per_hour: int,
     method: str = "greedy",
-    rules: ShiftRules | None = None,
+    config: ShiftsConfig | None = None,
     solver: SolverConfig | None = None,
 ) -> pd.DataFrame:
     """Expected eligible calls served per year as the FTE budget grows.
 
     ``method="greedy"``: :func:`greedy_allocation` (hour-by-hour staffing, no shift
     shapes; an upper bound on what shifts can achieve).  ``method="planner"``: the CP-SAT
-    shift planner with ``rules`` and ``solver`` (real shifts; adds ``status`` and ``gap``).
+    shift planner with ``config`` and ``solver`` (real shifts; adds ``status`` and ``gap``).
     """
     arr = _arrivals(arrivals_by_how)
     load = offered_load_by_hour(arr, busy_time_h)
@@ -245,11 +245,10 @@ def fte_curve(
             served = float((arr * (1.0 - erlang_b_array(teams, load))).sum())
             team_hours = int(teams.sum())
         elif method == "planner":
-            if rules is None or solver is None:
-                raise ModelError("fte_curve(method='planner') needs rules and solver")
-            res = plan_shifts(
-                arr, busy_time_h, rules=rules, unit=unit, solver=solver, budget_fte=budget
-            )
+            if config is None or solver is None:
+                raise ModelError("fte_curve(method='planner') needs config and solver")
+            problem = ShiftProblem(tuple(arr), busy_time_h, budget_fte=budget)
+            res = plan_shifts(problem, config=config, unit=unit, solver=solver)
             served, team_hours = res.expected_served_per_year, res.team_hours_per_week
             row |= {"status": res.status, "gap": res.gap}
         else:
@@ -375,24 +374,63 @@ def baseline_to_247(
     )
 
 
+@dataclass(frozen=True)
+class WindowComparison:
+    """The best daily window of ``window_h`` hours against the baseline's window."""
+
+    window_h: int
+    best_start_hour: int
+    best_end_hour: int
+    best_calls_per_year: float
+    best_share_of_calls: float
+    baseline_start_hour: int
+    baseline_end_hour: int
+    baseline_calls_per_year: float
+    baseline_share_of_calls: float
+
+    @property
+    def extra_calls_in_best_per_year(self) -> float:
+        """Eligible calls per year the best window holds beyond the baseline's."""
+        return self.best_calls_per_year - self.baseline_calls_per_year
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (``run.json`` ``best_12h_window``)."""
+        return asdict(self) | {"extra_calls_in_best_per_year": self.extra_calls_in_best_per_year}
+
+
 def compare_best_window(
     arrivals_by_how: ArrayLike, window_h: int = 12, *, baseline_start: int = 7
-) -> dict[str, Any]:
+) -> WindowComparison:
     """The best daily window of ``window_h`` hours vs the baseline's window (07:00 start)."""
     best = best_window(arrivals_by_how, window_h)
     base = window_calls(arrivals_by_how, baseline_start, window_h)
-    return {
-        "window_h": int(window_h),
-        "best_start_hour": best.start_hour,
-        "best_end_hour": best.end_hour,
-        "best_calls_per_year": best.calls_per_year,
-        "best_share_of_calls": best.share_of_calls,
-        "baseline_start_hour": base.start_hour,
-        "baseline_end_hour": base.end_hour,
-        "baseline_calls_per_year": base.calls_per_year,
-        "baseline_share_of_calls": base.share_of_calls,
-        "extra_calls_in_best_per_year": best.calls_per_year - base.calls_per_year,
-    }
+    return WindowComparison(
+        window_h=int(window_h),
+        best_start_hour=best.start_hour,
+        best_end_hour=best.end_hour,
+        best_calls_per_year=best.calls_per_year,
+        best_share_of_calls=best.share_of_calls,
+        baseline_start_hour=base.start_hour,
+        baseline_end_hour=base.end_hour,
+        baseline_calls_per_year=base.calls_per_year,
+        baseline_share_of_calls=base.share_of_calls,
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class HoursAnswer:
+    """Every piece of the 24/7 answer for one area (:func:`hours_answer`)."""
+
+    #: :func:`hours_curve`: best daily window of each length and what staffing it takes.
+    curve: pd.DataFrame
+    #: :func:`fte_curve`: calls served as the FTE budget grows (one method, or both stacked).
+    fte_curve: pd.DataFrame
+    #: :func:`overnight_marginal`: what each added overnight hour brings.
+    overnight: pd.DataFrame
+    #: The baseline daily window against 24/7 at the same served-share target.
+    to_24_7: TwentyFourSeven
+    #: The best window of the baseline's length against the baseline window.
+    best_window: WindowComparison
 
 
 def hours_answer(
@@ -401,14 +439,9 @@ def hours_answer(
     *,
     scenario: Scenario,
     fte_curve_method: str = "greedy",
-) -> dict[str, Any]:
-    """Every piece of the 24/7 answer for one area, with the scenario's settings.
-
-    Keys: ``curve`` (:func:`hours_curve`), ``fte_curve`` (:func:`fte_curve`, one method or
-    both stacked for ``"both"``), ``overnight`` (:func:`overnight_marginal`), ``fte_24_7``
-    (:meth:`TwentyFourSeven.to_dict`, baseline window from ``[baseline]``) and ``best_12h``
-    (:func:`compare_best_window`).
-    """
+) -> HoursAnswer:
+    """Every piece of the 24/7 answer for one area, with the scenario's settings
+    (baseline window from ``[baseline]``)."""
     unit = scenario.crt
     target = scenario.budget.served_share_target
     base = scenario.baseline
@@ -424,31 +457,31 @@ def hours_answer(
                 unit=unit,
                 max_teams_per_hour=scenario.shifts.max_teams_per_hour,
                 method=method,
-                rules=ShiftRules.from_scenario(scenario),
+                config=scenario.shifts,
                 solver=solver_config_for_shifts(scenario),
             )  # fmt: skip
         )
-    return {
-        "curve": hours_curve(
+    return HoursAnswer(
+        curve=hours_curve(
             arrivals_by_how,
             busy_time_h,
             windows_h=tuple(scenario.shifts.daily_windows_h),
             served_share_target=target,
             unit=unit,
         ),  # fmt: skip
-        "fte_curve": pd.concat(curves, ignore_index=True),
-        "overnight": overnight_marginal(
+        fte_curve=pd.concat(curves, ignore_index=True),
+        overnight=overnight_marginal(
             arrivals_by_how, busy_time_h, served_share_target=target, unit=unit
         ),
-        "fte_24_7": baseline_to_247(
+        to_24_7=baseline_to_247(
             arrivals_by_how,
             busy_time_h,
             served_share_target=target,
             unit=unit,
             baseline_start=base.hours_start,
             baseline_end=base.hours_end,
-        ).to_dict(),  # fmt: skip
-        "best_12h": compare_best_window(
+        ),  # fmt: skip
+        best_window=compare_best_window(
             arrivals_by_how, base_len if base_len != 24 else 12, baseline_start=base.hours_start
         ),
-    }
+    )

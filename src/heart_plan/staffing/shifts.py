@@ -48,10 +48,9 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
-from numpy.typing import ArrayLike
 from ortools.sat.python import cp_model
 
-from heart_plan.config import HOURS_PER_WEEK, Scenario, SolverConfig, UnitConfig
+from heart_plan.config import HOURS_PER_WEEK, Scenario, ShiftsConfig, SolverConfig, UnitConfig
 from heart_plan.errors import ConfigError, InfeasibleError, ModelError, SolverLimitError
 from heart_plan.plan import Shift
 from heart_plan.staffing.erlang import erlang_b_array, served_increments
@@ -67,53 +66,53 @@ Objective = Literal["max_served", "min_fte"]
 
 
 @dataclass(frozen=True)
-class ShiftRules:
-    """Shift templates, hard limits and soft-rule penalties (``[shifts]`` section).
+class ShiftProblem:
+    """What to staff: one area's arrivals, the busy time per call and the limits.
 
-    ``allowed_hours_of_day`` None means any hour; ``min_teams_by_how`` None means no
-    minimum.  Penalties are in expected calls served per year per unit (team start or
-    day-to-day change).
+    Parameters
+    ----------
+    arrivals_per_year_by_how
+        Annual eligible calls in each of the 168 hour-of-week bins (planned area).
+    busy_time_h
+        Mean busy hours per call (:func:`heart_plan.staffing.workload.busy_time_h`).
+    budget_fte
+        Weekly FTE budget (None: no budget; required for ``max_served``).
+    objective
+        ``max_served`` or ``min_fte`` (subject to ``served_share_target`` of all calls).
+    allowed_hours_of_day
+        The operating window (hours of day a team may be on duty); None = any hour.
+    min_teams_by_how
+        Minimum teams on duty per hour of week; None = no minimum.
     """
 
-    lengths_h: tuple[int, ...] = (8, 10, 12)
-    start_hours: tuple[int, ...] = (0, 6, 7, 8, 10, 12, 14, 16, 18, 20, 22)
-    max_teams_per_hour: int = 8
-    min_rest_h: int = 10
+    arrivals_per_year_by_how: tuple[float, ...]
+    busy_time_h: float
+    budget_fte: float | None
+    objective: Objective = "max_served"
+    served_share_target: float = 0.9
     allowed_hours_of_day: tuple[int, ...] | None = None
     min_teams_by_how: tuple[int, ...] | None = None
-    unsocial_start_hours: tuple[int, ...] = ()
-    unsocial_start_penalty_calls: float = 0.0
-    stability_penalty_calls: float = 0.0
 
     def __post_init__(self) -> None:
-        if not self.lengths_h or any(not 1 <= length <= 24 for length in self.lengths_h):
-            raise ConfigError("shifts.lengths_h must list shift lengths between 1 and 24 hours")
-        if not self.start_hours or any(not 0 <= s < 24 for s in self.start_hours):
-            raise ConfigError("shifts.start_hours must list hours of day 0-23")
-        if self.max_teams_per_hour < 1:
-            raise ConfigError("shifts.max_teams_per_hour must be >= 1")
-        if self.min_rest_h < 0:
-            raise ConfigError("shifts.min_rest_h must be >= 0")
+        arrivals = tuple(float(v) for v in np.asarray(self.arrivals_per_year_by_how).ravel())
+        object.__setattr__(self, "arrivals_per_year_by_how", arrivals)
+        if len(arrivals) != HOURS_PER_WEEK:
+            raise ConfigError(f"arrivals: need {HOURS_PER_WEEK} hour-of-week values")
+        if self.objective not in ("max_served", "min_fte"):
+            raise ConfigError(
+                f"objective must be 'max_served' or 'min_fte', got {self.objective!r}"
+            )
+        if self.objective == "max_served" and self.budget_fte is None:
+            raise ConfigError(
+                "objective 'max_served' needs an FTE budget (budget.crt_fte / --fte-budget)"
+            )
         if self.min_teams_by_how is not None and len(self.min_teams_by_how) != HOURS_PER_WEEK:
             raise ConfigError(f"min_teams_by_how must have {HOURS_PER_WEEK} values")
-        if self.unsocial_start_penalty_calls < 0 or self.stability_penalty_calls < 0:
-            raise ConfigError("shifts penalties must be >= 0 calls per year")
 
-    @classmethod
-    def from_scenario(cls, scenario: Scenario, **overrides: Any) -> ShiftRules:
-        """Rules from the scenario's ``[shifts]`` section (keyword overrides win)."""
-        s = scenario.shifts
-        values: dict[str, Any] = {
-            "lengths_h": tuple(s.lengths_h),
-            "start_hours": tuple(s.start_hours),
-            "max_teams_per_hour": s.max_teams_per_hour,
-            "min_rest_h": s.min_rest_h,
-            "unsocial_start_hours": tuple(s.unsocial_start_hours),
-            "unsocial_start_penalty_calls": float(s.unsocial_start_penalty_calls),
-            "stability_penalty_calls": float(s.stability_penalty_calls),
-        }
-        values.update(overrides)
-        return cls(**values)
+    @property
+    def arrivals(self) -> np.ndarray:
+        """Annual arrivals per hour-of-week bin as an array."""
+        return np.asarray(self.arrivals_per_year_by_how, dtype=float)
 
 
 @dataclass(frozen=True)
@@ -214,18 +213,18 @@ def _bins_of(day: int, start_hour: int, length_h: int) -> list[int]:
     return [(24 * day + start_hour + i) % HOURS_PER_WEEK for i in range(length_h)]
 
 
-def _templates(rules: ShiftRules) -> tuple[list[tuple[int, int]], list[int]]:
+def _templates(
+    config: ShiftsConfig, allowed_hours_of_day: tuple[int, ...] | None
+) -> tuple[list[tuple[int, int]], list[int]]:
     """Allowed (start, length) templates and the lengths the rest rule removed."""
-    allowed = (
-        set(range(24)) if rules.allowed_hours_of_day is None else set(rules.allowed_hours_of_day)
-    )
+    allowed = set(range(24)) if allowed_hours_of_day is None else set(allowed_hours_of_day)
     out: list[tuple[int, int]] = []
     rest_dropped: list[int] = []
-    for length in sorted(set(rules.lengths_h)):
-        if length + rules.min_rest_h > 24:
+    for length in sorted(set(config.lengths_h)):
+        if length + config.min_rest_h > 24:
             rest_dropped.append(length)
             continue
-        for s in sorted(set(rules.start_hours)):
+        for s in sorted(set(config.start_hours)):
             if all((s + i) % 24 in allowed for i in range(length)):
                 out.append((s, length))
     return out, rest_dropped
@@ -281,24 +280,24 @@ class _Model:
 
 
 def _unsocial_start_terms(
-    x: dict[tuple[int, int, int], cp_model.IntVar], rules: ShiftRules
+    x: dict[tuple[int, int, int], cp_model.IntVar], config: ShiftsConfig
 ) -> list[tuple[str, cp_model.IntVar, int]]:
     """Soft rule: each team starting at an unsocial hour costs the penalty."""
-    coeff = round(rules.unsocial_start_penalty_calls * SCALE)
+    coeff = round(config.unsocial_start_penalty_calls * SCALE)
     if coeff == 0:
         return []
-    hours = set(rules.unsocial_start_hours)
+    hours = set(config.unsocial_start_hours)
     return [("unsocial_start", var, coeff) for (_, s, _), var in x.items() if s in hours]
 
 
 def _stability_terms(
-    model: cp_model.CpModel, x: dict[tuple[int, int, int], cp_model.IntVar], rules: ShiftRules
+    model: cp_model.CpModel, x: dict[tuple[int, int, int], cp_model.IntVar], config: ShiftsConfig
 ) -> list[tuple[str, cp_model.IntVar, int]]:
     """Soft rule: each unit change of a template's starts from one day to the next."""
-    coeff = round(rules.stability_penalty_calls * SCALE)
+    coeff = round(config.stability_penalty_calls * SCALE)
     if coeff == 0:
         return []
-    K = rules.max_teams_per_hour
+    K = config.max_teams_per_hour
     terms = []
     for (d, s, length), var in x.items():
         nxt = x[((d + 1) % 7, s, length)]
@@ -310,14 +309,15 @@ def _stability_terms(
 
 def _build(
     inc_int: np.ndarray,
-    rules: ShiftRules,
+    config: ShiftsConfig,
     templates: list[tuple[int, int]],
     *,
+    min_teams_by_how: tuple[int, ...] | None,
     team_hours_cap: int | None,
     with_penalties: bool = True,
     linearization: str = "increments",
 ) -> _Model:
-    K = rules.max_teams_per_hour
+    K = config.max_teams_per_hour
     model = cp_model.CpModel()
     x: dict[tuple[int, int, int], cp_model.IntVar] = {}
     covering: list[list[tuple[cp_model.IntVar, int]]] = [[] for _ in range(HOURS_PER_WEEK)]
@@ -329,7 +329,7 @@ def _build(
                 covering[b].append((var, 1))
     n: list[cp_model.IntVar] = []
     served_terms = []
-    min_teams = rules.min_teams_by_how or (0,) * HOURS_PER_WEEK
+    min_teams = min_teams_by_how or (0,) * HOURS_PER_WEEK
     for h in range(HOURS_PER_WEEK):
         day, hour = divmod(h, 24)
         nh = model.new_int_var(0, K, f"on_duty_{DAY_NAMES[day]}_{hour:02d}h")
@@ -354,7 +354,7 @@ def _build(
     if team_hours_cap is not None:
         model.add(team_hours <= team_hours_cap)
     penalties = (
-        (_unsocial_start_terms(x, rules) + _stability_terms(model, x, rules))
+        (_unsocial_start_terms(x, config) + _stability_terms(model, x, config))
         if with_penalties
         else []
     )
@@ -385,20 +385,13 @@ def _gap(solver: cp_model.CpSolver) -> float:
 
 
 def _diagnose(
-    inc_int: np.ndarray,
-    rules: ShiftRules,
-    templates: list[tuple[int, int]],
-    solver_cfg: SolverConfig,
-    unit: UnitConfig,
-    *,
-    cap: int | None,
-    budget_fte: float | None,
-    served_floor_int: int | None,
-    target: float,
+    m: _Inputs, solver_cfg: SolverConfig, unit: UnitConfig, served_floor_int: int | None
 ) -> InfeasibleError:
     """Name the rule that makes the model infeasible and the fix."""
-    K = rules.max_teams_per_hour
-    min_teams = rules.min_teams_by_how or (0,) * HOURS_PER_WEEK
+    inc_int, config, templates, cap = m.inc_int, m.config, m.templates, m.cap
+    budget_fte, target = m.problem.budget_fte, m.problem.served_share_target
+    K = config.max_teams_per_hour
+    min_teams = m.problem.min_teams_by_how or (0,) * HOURS_PER_WEEK
     covered_bins = {b for d in range(7) for s, length in templates for b in _bins_of(d, s, length)}
     for h in range(HOURS_PER_WEEK):
         day, hour = divmod(h, 24)
@@ -424,11 +417,14 @@ def _diagnose(
                 f"widen the operating window or lower the target"
             )
     # Minimum team-hours the other rules need, without the budget.
-    m = _build(inc_int, rules, templates, team_hours_cap=None, with_penalties=False)
+    lp = _build(
+        inc_int, config, templates, min_teams_by_how=m.problem.min_teams_by_how,
+        team_hours_cap=None, with_penalties=False,
+    )  # fmt: skip
     if served_floor_int is not None:
-        m.model.add(m.served_int >= served_floor_int)
-    m.model.minimize(m.team_hours)
-    solver, status, _ = _solve(m, solver_cfg)
+        lp.model.add(lp.served_int >= served_floor_int)
+    lp.model.minimize(lp.team_hours)
+    solver, status, _ = _solve(lp, solver_cfg)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and cap is not None:
         need = int(round(solver.objective_value))
         what = (
@@ -465,32 +461,46 @@ def _check_status(
         )
 
 
+@dataclass(frozen=True, eq=False)
+class _Inputs:
+    """One shift problem prepared for CP-SAT (internal): increments and templates."""
+
+    problem: ShiftProblem
+    config: ShiftsConfig
+    inc: np.ndarray
+    inc_int: np.ndarray
+    templates: list[tuple[int, int]]
+    rest_dropped: list[int]
+    cap: int | None
+
+
+@dataclass(frozen=True, eq=False)
+class _Solution:
+    """A solved schedule's values (internal), read by :func:`_binding_rules`."""
+
+    teams: np.ndarray
+    served_total: float
+    penalty_by_rule: dict[str, float]
+    count_by_rule: dict[str, int]
+
+
 def plan_shifts(
-    arrivals_per_year_by_how: ArrayLike,
-    busy_time_h: float,
+    problem: ShiftProblem,
     *,
-    rules: ShiftRules,
+    config: ShiftsConfig,
     unit: UnitConfig,
     solver: SolverConfig,
-    budget_fte: float | None,
-    objective: Objective = "max_served",
-    served_share_target: float = 0.9,
     linearization: str = "increments",
 ) -> ShiftPlanResult:
     """Choose shifts that maximize expected eligible calls served (or minimize FTE).
 
     Parameters
     ----------
-    arrivals_per_year_by_how
-        Annual eligible calls in each of the 168 hour-of-week bins (planned area).
-    busy_time_h
-        Mean busy hours per call (:func:`heart_plan.staffing.workload.busy_time_h`).
-    rules, unit, solver
-        Shift rules, the unit section (crew, FTE hours, cost) and solver determinism.
-    budget_fte
-        Weekly FTE budget (None: no budget; required for ``max_served``).
-    objective
-        ``max_served`` or ``min_fte`` (subject to ``served_share_target`` of all calls).
+    problem
+        Arrivals per hour of week, busy time, budget, objective and operating window.
+    config, unit, solver
+        The ``[shifts]`` templates and rules, the unit section (crew, FTE hours, cost) and
+        solver determinism (:func:`solver_config_for_shifts`).
     linearization
         ``increments`` (ordered booleans ``z[h,k]``, the default: tighter and faster on
         Durham) or ``tangents`` (one integer per hour bounded by the K tangents of the
@@ -502,49 +512,32 @@ def plan_shifts(
         naming the binding rule and the fix; ``SolverLimitError`` when the deterministic
         time limit ends without a feasible schedule.
     """
-    arrivals = np.asarray(arrivals_per_year_by_how, dtype=float)
-    load = offered_load_by_hour(arrivals, busy_time_h)
     if linearization not in ("increments", "tangents"):
         raise ConfigError(
             f"linearization must be 'increments' or 'tangents', got {linearization!r}"
         )
-    if objective not in ("max_served", "min_fte"):
-        raise ConfigError(f"objective must be 'max_served' or 'min_fte', got {objective!r}")
-    if objective == "max_served" and budget_fte is None:
-        raise ConfigError(
-            "objective 'max_served' needs an FTE budget (budget.crt_fte / --fte-budget)"
-        )
-    K = rules.max_teams_per_hour
-    inc = served_increments(arrivals, load, K)
-    inc_int = np.rint(inc * SCALE).astype(np.int64)
-    templates, rest_dropped = _templates(rules)
-    if not templates:
-        raise InfeasibleError(
-            "shift templates: no (start_hour, length_h) template fits the operating window and "
-            f"the rest rule (min_rest_h = {rules.min_rest_h}); add start hours or shorter lengths"
-        )
-    cap = max_team_hours_per_week(budget_fte, unit) if budget_fte is not None else None
+    m = _prepare(problem, config, unit)
+    arrivals, objective = problem.arrivals, problem.objective
     served_floor_int = None
     if objective == "min_fte":
-        if not 0 <= served_share_target < 1:
+        if not 0 <= problem.served_share_target < 1:
             raise ConfigError("budget.served_share_target must be in [0, 1)")
         # Rounded increments: the reported (float) share may differ from the target by < 1 call.
-        served_floor_int = int(math.ceil(served_share_target * arrivals.sum() * SCALE))
+        served_floor_int = int(math.ceil(problem.served_share_target * arrivals.sum() * SCALE))
 
     def infeasible() -> InfeasibleError:
-        return _diagnose(
-            inc_int, rules, templates, solver, unit, cap=cap, budget_fte=budget_fte,
-            served_floor_int=served_floor_int, target=served_share_target,
-        )  # fmt: skip
+        return _diagnose(m, solver, unit, served_floor_int)
 
     gap_stage1 = 0.0
     statuses = []
     fixed_team_hours: int | None = None
+    build = {
+        "min_teams_by_how": problem.min_teams_by_how,
+        "team_hours_cap": m.cap,
+        "linearization": linearization,
+    }
     if objective == "min_fte":
-        m1 = _build(
-            inc_int, rules, templates, team_hours_cap=cap, with_penalties=False,
-            linearization=linearization,
-        )  # fmt: skip
+        m1 = _build(m.inc_int, config, m.templates, with_penalties=False, **build)
         m1.model.add(m1.served_int >= served_floor_int)
         m1.model.minimize(m1.team_hours)
         s1, st1, _ = _solve(m1, solver)
@@ -553,29 +546,30 @@ def plan_shifts(
         gap_stage1 = _gap(s1)
         fixed_team_hours = int(round(s1.objective_value))
 
-    m = _build(inc_int, rules, templates, team_hours_cap=cap, linearization=linearization)
+    cp = _build(m.inc_int, config, m.templates, **build)
     if fixed_team_hours is not None:
-        m.model.add(m.team_hours <= fixed_team_hours)
-        m.model.add(m.served_int >= served_floor_int)
-    m.model.maximize(m.served_int - _penalty_expr(m))
-    cp_solver, status, params = _solve(m, solver)
+        cp.model.add(cp.team_hours <= fixed_team_hours)
+        cp.model.add(cp.served_int >= served_floor_int)
+    cp.model.maximize(cp.served_int - _penalty_expr(cp))
+    cp_solver, status, params = _solve(cp, solver)
     _check_status(status, infeasible, solver)
     statuses.append(status)
     gap = max(gap_stage1, _gap(cp_solver))
     proven = all(st == cp_model.OPTIMAL for st in statuses) and gap <= 1e-9
     status_name = "OPTIMAL" if proven else "FEASIBLE"
 
-    teams = np.array([cp_solver.value(v) for v in m.n], dtype=np.int64)
+    teams = np.array([cp_solver.value(v) for v in cp.n], dtype=np.int64)
+    load = offered_load_by_hour(arrivals, problem.busy_time_h)
     served_h = arrivals * (1.0 - erlang_b_array(teams, load))
     shifts = tuple(
         Shift(day=d, start_hour=s, length_h=length, teams=int(cp_solver.value(var)))
-        for (d, s, length), var in sorted(m.x.items())
+        for (d, s, length), var in sorted(cp.x.items())
         if cp_solver.value(var) > 0
     )
     team_hours = int(teams.sum())
     penalty_by_rule: dict[str, float] = {}
     count_by_rule: dict[str, int] = {}
-    for rule_name, var, coeff in m.penalty_terms:
+    for rule_name, var, coeff in cp.penalty_terms:
         value = cp_solver.value(var)
         penalty_by_rule[rule_name] = penalty_by_rule.get(rule_name, 0.0) + value * coeff / SCALE
         count_by_rule[rule_name] = count_by_rule.get(rule_name, 0) + value
@@ -586,17 +580,12 @@ def plan_shifts(
         if objective == "min_fte"
         else served_total - total_penalty
     )
-    rules_report = _binding_rules(
-        rules, unit, arrivals, inc, teams, templates, rest_dropped,
-        cap=cap, budget_fte=budget_fte, penalty_by_rule=penalty_by_rule,
-        count_by_rule=count_by_rule, objective=objective, target=served_share_target,
-        served_total=served_total,
-    )  # fmt: skip
+    solution = _Solution(teams, served_total, penalty_by_rule, count_by_rule)
     params = params | {
         "objective": objective,
         "stages": len(statuses),
-        "num_templates": len(templates),
-        "max_team_hours_per_week": cap,
+        "num_templates": len(m.templates),
+        "max_team_hours_per_week": m.cap,
         "linearization": linearization,
     }
     return ShiftPlanResult(
@@ -612,28 +601,32 @@ def plan_shifts(
         fte=fte_of_team_hours(team_hours, unit),
         team_hours_per_week=team_hours,
         cost_per_year_usd=cost_of_team_hours(team_hours, unit),
-        binding_rules=rules_report,
+        binding_rules=_binding_rules(m, unit, solution),
         solver_params=params,
     )
 
 
-def _binding_rules(
-    rules: ShiftRules,
-    unit: UnitConfig,
-    arrivals: np.ndarray,
-    inc: np.ndarray,
-    teams: np.ndarray,
-    templates: list[tuple[int, int]],
-    rest_dropped: list[int],
-    *,
-    cap: int | None,
-    budget_fte: float | None,
-    penalty_by_rule: dict[str, float],
-    count_by_rule: dict[str, int],
-    objective: str,
-    target: float,
-    served_total: float,
-) -> tuple[BindingRule, ...]:
+def _prepare(problem: ShiftProblem, config: ShiftsConfig, unit: UnitConfig) -> _Inputs:
+    """Erlang-B increments, scaled increments, templates and the team-hours cap."""
+    arrivals = problem.arrivals
+    load = offered_load_by_hour(arrivals, problem.busy_time_h)
+    inc = served_increments(arrivals, load, config.max_teams_per_hour)
+    templates, rest_dropped = _templates(config, problem.allowed_hours_of_day)
+    if not templates:
+        raise InfeasibleError(
+            "shift templates: no (start_hour, length_h) template fits the operating window and "
+            f"the rest rule (min_rest_h = {config.min_rest_h}); add start hours or shorter lengths"
+        )
+    budget = problem.budget_fte
+    cap = max_team_hours_per_week(budget, unit) if budget is not None else None
+    inc_int = np.rint(inc * SCALE).astype(np.int64)
+    return _Inputs(problem, config, inc, inc_int, templates, rest_dropped, cap)
+
+
+def _binding_rules(m: _Inputs, unit: UnitConfig, sol: _Solution) -> tuple[BindingRule, ...]:
+    """Every hard and soft rule of the model, and whether it binds in ``sol``."""
+    config, problem, teams = m.config, m.problem, sol.teams
+    arrivals, cap, templates = problem.arrivals, m.cap, m.templates
     out: list[BindingRule] = []
     used = int(teams.sum())
     if cap is not None:
@@ -643,10 +636,10 @@ def _binding_rules(
                 "budget.crt_fte",
                 "hard",
                 binds=slack < min(length for _, length in templates),
-                detail=f"{used} of {cap} team-hours/week used ({budget_fte:g} FTE budget)",
+                detail=f"{used} of {cap} team-hours/week used ({problem.budget_fte:g} FTE budget)",
             )
         )
-    K = rules.max_teams_per_hour
+    K = config.max_teams_per_hour
     at_cap = [h for h in range(HOURS_PER_WEEK) if teams[h] >= K and arrivals[h] > 0]
     out.append(
         BindingRule(
@@ -656,8 +649,8 @@ def _binding_rules(
             detail=f"{len(at_cap)} hours of week at the {K}-team cap",
         )
     )
-    if rules.allowed_hours_of_day is not None:
-        allowed = set(rules.allowed_hours_of_day)
+    if problem.allowed_hours_of_day is not None:
+        allowed = set(problem.allowed_hours_of_day)
         outside = sum(arrivals[h] for h in range(HOURS_PER_WEEK) if h % 24 not in allowed)
         out.append(
             BindingRule(
@@ -667,8 +660,8 @@ def _binding_rules(
                 detail=f"{outside:,.0f} eligible calls/year fall outside the allowed hours",
             )
         )
-    if rules.min_teams_by_how is not None:
-        mins = np.asarray(rules.min_teams_by_how)
+    if problem.min_teams_by_how is not None:
+        mins = np.asarray(problem.min_teams_by_how)
         at_min = int(np.sum((teams == mins) & (mins > 0)))
         out.append(
             BindingRule(
@@ -682,35 +675,35 @@ def _binding_rules(
         BindingRule(
             "shifts.min_rest_h",
             "hard",
-            binds=bool(rest_dropped),
+            binds=bool(m.rest_dropped),
             detail=(
-                f"templates of {rest_dropped} h dropped (length + {rules.min_rest_h} h rest > 24)"
-                if rest_dropped
-                else f"every template leaves >= {rules.min_rest_h} h rest when repeated daily"
+                f"templates of {m.rest_dropped} h dropped (length + {config.min_rest_h} h rest > 24)"
+                if m.rest_dropped
+                else f"every template leaves >= {config.min_rest_h} h rest when repeated daily"
             ),
         )
     )
-    if objective == "min_fte":
-        share = served_total / arrivals.sum() if arrivals.sum() else 0.0
+    if problem.objective == "min_fte":
+        share = sol.served_total / arrivals.sum() if arrivals.sum() else 0.0
         out.append(
             BindingRule(
                 "budget.served_share_target",
                 "hard",
                 binds=True,
-                detail=f"served share {share:.1%} vs target {target:.0%}",
+                detail=f"served share {share:.1%} vs target {problem.served_share_target:.0%}",
             )
         )
     for name, label in (
         ("unsocial_start", "team starts at unsocial hours"),
         ("stability", "day-to-day template changes"),
     ):
-        pen = penalty_by_rule.get(name, 0.0)
+        pen = sol.penalty_by_rule.get(name, 0.0)
         out.append(
             BindingRule(
                 f"shifts.{name}",
                 "soft",
                 binds=pen > 0,
-                detail=f"{count_by_rule.get(name, 0)} {label}",
+                detail=f"{sol.count_by_rule.get(name, 0)} {label}",
                 penalty_calls_per_year=pen,
             )
         )

@@ -21,8 +21,9 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from heart_plan.config import HOURS_PER_WEEK
+from heart_plan.config import HOURS_PER_WEEK, UnitConfig
 from heart_plan.errors import DataError, ModelError
+from heart_plan.staffing.erlang import served_share
 
 #: Weeks per year (365 / 7), the same factor as ``shifts.fte_of_team_hours``.
 WEEKS_PER_YEAR = 52.143
@@ -48,6 +49,29 @@ def busy_time_h(
     if return_to_post:
         seconds += mean_drive_s
     return seconds / 3600.0
+
+
+def unit_busy_time_h(unit: UnitConfig, mean_drive_s: float) -> float:
+    """Mean busy hours per call of a unit type (:func:`busy_time_h` with its turnout,
+    on-scene mean and return rule) given the mean post-to-scene drive (s)."""
+    return busy_time_h(mean_drive_s, unit.on_scene_mean_min, unit.turnout_s, unit.return_to_post)
+
+
+def loss_busy_fraction(arrivals_per_year_by_how: ArrayLike, teams: int, busy_h: float) -> float:
+    """Busy fraction ``q`` of a team in a loss system, for MEXCLP.
+
+    Per hour of week h with offered load ``a_h`` and ``c`` teams, the carried load is
+    ``a_h (1 - B(c, a_h))`` (Erlang B: calls finding every team busy go to police), so a
+    team is busy ``q_h = a_h (1 - B(c, a_h)) / c`` of the time.  ``q`` is the
+    call-weighted mean of ``q_h`` (the busy fraction a call sees), capped at 0.95.
+    (:func:`heart_plan.models.mexclp.daskin_busy_fraction` is Daskin's workload / teams.)
+    """
+    arrivals = np.asarray(arrivals_per_year_by_how, dtype=float)
+    load = offered_load_by_hour(arrivals, busy_h)
+    c = max(teams, 1)
+    q_h = load * served_share(c, load) / c
+    q = float(np.average(q_h, weights=arrivals)) if arrivals.sum() > 0 else 0.0
+    return min(0.95, q)
 
 
 def _check_how(values: ArrayLike, what: str) -> NDArray[np.float64]:

@@ -20,12 +20,33 @@ import numpy as np
 import pandas as pd
 
 from heart_plan.config import Scenario
-from heart_plan.context import PlanningContext, build_context
+from heart_plan.demand import replay_calls
+from heart_plan.network.snap import snap_table
 from heart_plan.plan import Plan
-from heart_plan.simulation.engine import Deployment, TravelFn, simulate
+from heart_plan.planning.context import PlanningContext, build_context
+from heart_plan.simulation.deployment import Deployment, TravelFn
+from heart_plan.simulation.engine import simulate
 from heart_plan.simulation.onscene import on_scene_from_unit
 from heart_plan.simulation.results import SimulationResult
 from heart_plan.simulation.trace import CallTrace, trace_from_calls
+
+
+@dataclass(frozen=True)
+class ReplayInfo:
+    """What was replayed: call counts by basis, snapping and the replay's settings."""
+
+    replayed_calls: int
+    observed_calls: int
+    modeled_calls: int
+    snap_beyond_warn: int
+    snap_outside_extent: int
+    snap_distance_max_m: float
+    replay_seed: int
+    observed_only: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (run records)."""
+        return dataclasses.asdict(self)
 
 
 @dataclass(frozen=True, eq=False)
@@ -36,12 +57,13 @@ class ReplayInputs:
     scene_node: np.ndarray
     access_s: np.ndarray
     travel_s: TravelFn
+    observed_only: bool
+    info: ReplayInfo
     data_files: dict[str, Path] = field(default_factory=dict)
-    info: dict[str, Any] = field(default_factory=dict)
 
-    def trace_for(self, plan: Plan, scenario: Scenario, *, observed_only: bool) -> CallTrace:
+    def trace_for(self, plan: Plan, scenario: Scenario) -> CallTrace:
         """The call trace with ``in_area`` set from the plan's service area."""
-        start, end = horizon(scenario, observed_only=observed_only)
+        start, end = horizon(scenario, observed_only=self.observed_only)
         return trace_from_calls(
             self.calls,
             self.scene_node,
@@ -81,9 +103,6 @@ def replay_inputs(
     ctx: PlanningContext, *, seed: int = 0, observed_only: bool = False
 ) -> ReplayInputs:
     """Replay and snap the calls of a planning context (inputs, demand, drive-time engine)."""
-    from heart_plan.demand import replay_calls
-    from heart_plan.network.snap import snap_table
-
     scenario, engine = ctx.scenario, ctx.engine
     calls = replay_calls(
         ctx.demand,
@@ -98,23 +117,24 @@ def replay_inputs(
     def travel_s(from_nodes: np.ndarray, to_nodes: np.ndarray, band: str) -> np.ndarray:
         return engine.pairs(from_nodes, to_nodes, band=band)
 
-    info = {
-        "replayed_calls": int(len(calls)),
-        "observed_calls": int((calls["basis"] == "observed").sum()),
-        "modeled_calls": int((calls["basis"] == "modeled").sum()),
-        "snap_beyond_warn": int(snaps["beyond_warn"].sum()),
-        "snap_outside_extent": int(snaps["outside_extent"].sum()),
-        "snap_distance_max_m": float(snaps["snap_distance_m"].max()) if len(snaps) else 0.0,
-        "replay_seed": seed,
-        "observed_only": observed_only,
-    }
+    info = ReplayInfo(
+        replayed_calls=int(len(calls)),
+        observed_calls=int((calls["basis"] == "observed").sum()),
+        modeled_calls=int((calls["basis"] == "modeled").sum()),
+        snap_beyond_warn=int(snaps["beyond_warn"].sum()),
+        snap_outside_extent=int(snaps["outside_extent"].sum()),
+        snap_distance_max_m=float(snaps["snap_distance_m"].max()) if len(snaps) else 0.0,
+        replay_seed=seed,
+        observed_only=observed_only,
+    )
     return ReplayInputs(
         calls=calls,
         scene_node=snaps["node_id"].to_numpy(dtype=np.int64),
         access_s=snaps["access_s"].to_numpy(dtype=float),
         travel_s=travel_s,
-        data_files=dict(ctx.inputs.paths),
+        observed_only=observed_only,
         info=info,
+        data_files=dict(ctx.inputs.paths),
     )
 
 
@@ -125,11 +145,11 @@ def simulate_plan(
     *,
     replications: int,
     seed: int,
-    observed_only: bool = False,
 ) -> SimulationResult:
-    """Simulate ``plan`` over the replayed calls with the scenario's CRT parameters."""
+    """Simulate ``plan`` over the replayed calls with the scenario's parameters for the
+    plan's unit type (the horizon is the replay's: a year, or the observed window)."""
     crt = scenario.units.get(plan.unit_type, scenario.crt)
-    trace = replay.trace_for(plan, scenario, observed_only=observed_only)
+    trace = replay.trace_for(plan, scenario)
     deployment = Deployment.from_plan(plan, scenario.network.band_of_hour())
     return simulate(
         trace,

@@ -25,11 +25,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from heart_plan.context import PlanningContext
 from heart_plan.models import LSCP
-from heart_plan.placement import busy_fraction, mean_busy_time_h, place_teams, solve_options
+from heart_plan.planning.area import AreaDemand
+from heart_plan.planning.context import PlanningContext
+from heart_plan.planning.placement import place
 from heart_plan.staffing.erlang import served_share, teams_needed
-from heart_plan.staffing.workload import offered_load_by_hour
+from heart_plan.staffing.workload import loss_busy_fraction, offered_load_by_hour, unit_busy_time_h
 
 ROADMAP_COLUMNS = (
     "step", "beat_added", "district", "beats_in_area", "calls_added_per_year",
@@ -57,17 +58,16 @@ def reachable_calls_by_beat(ctx: PlanningContext, band: str) -> pd.Series:
     return ctx.node_beat_calls.loc[reachable[reachable].index].sum(axis=0)
 
 
-def teams_for_area(ctx: PlanningContext, beats: list[str]) -> tuple[int, int, str]:
+def teams_for_area(ctx: PlanningContext, area: AreaDemand) -> tuple[int, int, str]:
     """(spatial teams, workload teams, band) for a service area."""
-    band = ctx.busiest_band(beats)
-    weights = ctx.weights(beats)
-    radius_s = ctx.scenario.response.standard_s
-    matrix = ctx.matrix(band).loc[weights.index]
+    band = area.busiest_band
+    weights, radius_s = area.weights, area.standard_s
+    matrix = area.matrix(band)
     coverable = matrix.le(radius_s).any(axis=1)
     lscp = LSCP.from_cost_matrix(matrix[coverable], weights[coverable], radius_s=radius_s)
-    result = lscp.solve(solve_options(ctx))
-    busy_h = mean_busy_time_h(ctx, result.mean_drive_time_s)
-    peak_load = float(offered_load_by_hour(ctx.arrivals_by_hour(beats), busy_h).max())
+    result = lscp.solve(ctx.scenario.solver)
+    busy_h = unit_busy_time_h(ctx.scenario.crt, result.mean_drive_time_s)
+    peak_load = float(offered_load_by_hour(area.arrivals_by_hour, busy_h).max())
     workload = teams_needed(peak_load, ctx.scenario.budget.served_share_target)
     return len(result.selected_sites), workload, band
 
@@ -91,14 +91,14 @@ def expansion_roadmap(
     city_gdf = beats_gdf[beats_gdf["beat_id"].isin(city)]
     adjacency = beat_adjacency(city_gdf)
     district = beats_gdf.set_index("beat_id")["district"].to_dict()
-    reachable = reachable_calls_by_beat(ctx, ctx.busiest_band())
+    reachable = reachable_calls_by_beat(ctx, ctx.area().busiest_band)
     total = ctx.calls_per_year
     rows: list[dict] = []
     prev_teams: int | None = None
     prev_calls = 0.0
     added = ""
     while True:
-        spatial, workload, band = teams_for_area(ctx, area)
+        spatial, workload, band = teams_for_area(ctx, ctx.area(area))
         teams = max(spatial, workload)
         area_calls = float(ctx.weights(area).sum())
         rows.append(
@@ -148,19 +148,19 @@ def citywide_curve(
     citywide eligible calls per year.
     """
     max_teams = max_teams or ctx.scenario.expansion.max_teams
-    city = list(ctx.city_beats)
-    band = ctx.busiest_band(city)
-    radius_s = ctx.scenario.response.standard_s
+    city = ctx.area()
+    band, radius_s, solver = city.busiest_band, city.standard_s, ctx.scenario.solver
     target = ctx.scenario.budget.target_reached_share
-    arrivals = ctx.arrivals_by_hour(city)
+    arrivals = city.arrivals_by_hour
     rows: list[dict] = []
     first_met: int | None = None
     for teams in range(1, max_teams + 1):
-        plain = place_teams(ctx, city, teams, band=band)
+        plain = place(city, teams, solver=solver, band=band)
         mean_drive = plain.result.mean_drive_time_s
-        q = busy_fraction(ctx, city, teams, mean_drive_s=mean_drive)
-        queued = place_teams(ctx, city, teams, band=band, queue_aware=True, q=q)
-        load = offered_load_by_hour(arrivals, mean_busy_time_h(ctx, mean_drive))
+        busy_h = unit_busy_time_h(ctx.scenario.crt, mean_drive)
+        q = loss_busy_fraction(arrivals, teams, busy_h)
+        queued = place(city, teams, solver=solver, band=band, busy_fraction=q)
+        load = offered_load_by_hour(arrivals, busy_h)
         served = float((arrivals * served_share(teams, load)).sum() / arrivals.sum())
         expected = float(queued.result.expected_covered_share or 0.0)
         rows.append(

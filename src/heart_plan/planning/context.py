@@ -37,6 +37,7 @@ from heart_plan.network import (
     load_graph,
     snap_table,
 )
+from heart_plan.planning.area import AreaDemand
 from heart_plan.staffing.workload import arrivals_by_how_for_area
 
 Progress = Callable[[str], None]
@@ -75,11 +76,6 @@ class PlanningContext:
         return tuple(self.node_beat_calls.columns)
 
     @property
-    def band_of_hour(self) -> tuple[str, ...]:
-        """Band name of each hour-of-week bin."""
-        return self.scenario.network.band_of_hour()
-
-    @property
     def calls_per_year(self) -> float:
         """Citywide eligible calls per year (the denominator of every citywide share)."""
         return float(self.demand_nodes["calls_per_year"].sum())
@@ -113,11 +109,21 @@ class PlanningContext:
             self.city_beats if beats is None else beats,
         )
 
-    def busiest_band(self, beats: Iterable[str] | None = None) -> str:
-        """The band holding the most eligible calls for ``beats``."""
-        arrivals = self.arrivals_by_hour(beats)
-        by_band = pd.Series(arrivals, index=list(self.band_of_hour)).groupby(level=0).sum()
-        return str(by_band.idxmax())
+    def area(self, beats: Iterable[str] | None = None) -> AreaDemand:
+        """The demand view of one service area (all city beats if None), built once and
+        handed to placement and staffing instead of the whole context."""
+        area_beats = self.city_beats if beats is None else tuple(str(b) for b in beats)
+        weights = self.weights(area_beats)
+        return AreaDemand(
+            beats=area_beats,
+            weights=weights,
+            arrivals_by_hour=np.asarray(self.arrivals_by_hour(area_beats), dtype=float),
+            band_of_hour=self.scenario.network.band_of_hour(),
+            sites=self.sites,
+            city_calls_per_year=self.calls_per_year,
+            standard_s=float(self.scenario.response.standard_s),
+            full_matrix=self.matrix,
+        )
 
 
 def build_context(

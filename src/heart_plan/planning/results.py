@@ -1,0 +1,123 @@
+"""The typed, frozen result of a run: what the writer, the report, the maps and the CLI
+read (typed fields, never string keys).
+
+:class:`RunResult` holds each plan with its predicted and simulated measures
+(:class:`PlanOutcome`), the hours answer, the citywide curve, the roadmap, the
+recommendation candidates, what the citywide target would take (:class:`TargetAnswer`),
+the equity view and the replayed calls.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from heart_plan.plan import Plan
+    from heart_plan.planning.context import PlanningContext
+    from heart_plan.planning.placement import Placement
+    from heart_plan.planning.replay import ReplayInputs
+    from heart_plan.simulation.results import SimulationResult
+    from heart_plan.staffing.hours import HoursAnswer
+    from heart_plan.staffing.shifts import ShiftPlanResult
+
+
+@dataclass(frozen=True)
+class SimulatedMeasure:
+    """A simulated measure: mean over replications with its 95% confidence interval."""
+
+    mean: float
+    ci_low: float
+    ci_high: float
+
+
+@dataclass(frozen=True, eq=False)
+class PlanOutcome:
+    """One plan, its posts per band (``busiest_band``: the band with most of its area's calls),
+    its cost and its predicted and simulated measures.
+
+    ``summary`` is the simulation's summary table (``measure, mean, ci_low, ci_high``) and
+    ``comparison`` the optimizer-vs-simulation table; ``simulated(name)`` reads one measure.
+    """
+
+    name: str
+    plan: Plan
+    placements: dict[str, Placement]
+    busiest_band: str
+    simulation: SimulationResult
+    summary: pd.DataFrame
+    comparison: pd.DataFrame
+    fte: float
+    cost_per_year_usd: float
+
+    @property
+    def predicted(self) -> dict[str, float]:
+        """The plan's predicted measures (``plan.predicted``)."""
+        return self.plan.predicted
+
+    def simulated(self, measure: str) -> SimulatedMeasure:
+        """Mean and 95% CI of a simulated measure (e.g. ``reached_share``)."""
+        row = self.summary.set_index("measure").loc[measure]
+        return SimulatedMeasure(float(row["mean"]), float(row["ci_low"]), float(row["ci_high"]))
+
+    @property
+    def reached_share(self) -> float:
+        """Simulated mean share of citywide eligible calls reached."""
+        return self.simulated("reached_share").mean
+
+
+@dataclass(frozen=True)
+class TargetAnswer:
+    """Teams on duty for ``target`` of citywide calls and what staffing them takes.
+
+    ``teams_covered``: fewest teams whose MCLP covered share meets the target (teams never
+    busy); ``teams_expected_covered``: the queue-aware MEXCLP count (None: never met).
+    FTE and cost for 24/7 and for the baseline's daily hours, the same teams every hour.
+    """
+
+    target: float
+    teams_covered: int | None
+    teams_expected_covered: int | None
+    fte_24_7: float | None = None
+    cost_per_year_usd_24_7: float | None = None
+    fte_baseline_hours: float | None = None
+    cost_per_year_usd_baseline_hours: float | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class RunResult:
+    """Everything a run computed (no files written; see ``heart_plan.writer``)."""
+
+    ctx: PlanningContext
+    current: PlanOutcome
+    recommended: PlanOutcome
+    shift_plan: ShiftPlanResult
+    roadmap: pd.DataFrame
+    candidates: pd.DataFrame
+    curve: pd.DataFrame
+    hours: HoursAnswer
+    target: TargetAnswer
+    replay: ReplayInputs
+    equity: pd.DataFrame
+    equity_tracts: gpd.GeoDataFrame
+    city_busiest_band: str
+    timings_s: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def plans(self) -> dict[str, PlanOutcome]:
+        """The reported plans by name (``current``, ``recommended``)."""
+        return {"current": self.current, "recommended": self.recommended}
+
+    @property
+    def calls_per_year(self) -> float:
+        """Citywide eligible calls per year (the denominator of every citywide share)."""
+        return self.ctx.calls_per_year
+
+    @property
+    def modeled_share(self) -> float:
+        """Share of eligible demand that is modeled (no call points)."""
+        return float(self.ctx.demand.summary.get("modeled_share", float("nan")))

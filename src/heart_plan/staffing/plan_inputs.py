@@ -1,0 +1,129 @@
+"""What the shift planner needs from a plan file, and the tables it writes.
+
+``plan_arrivals`` (the plan area's eligible arrivals per hour of week, from the demand or a
+CSV), ``plan_mean_drive`` (the drive time behind the busy time), ``schedule_tables`` and
+``daily_hours`` (the plan's ``hours`` when every day has one window).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from heart_plan.config import Scenario
+from heart_plan.demand import build_demand
+from heart_plan.errors import DataError
+from heart_plan.loaders import load_inputs
+from heart_plan.plan import Plan
+from heart_plan.staffing.erlang import served_share
+from heart_plan.staffing.hours import window_mask
+from heart_plan.staffing.shifts import DAY_NAMES, ShiftPlanResult
+from heart_plan.staffing.workload import arrivals_by_how_for_area, offered_load_by_hour
+
+
+def plan_arrivals(
+    plan: Plan, scenario: Scenario, mirror: Path | None, arrivals_path: Path | None
+) -> tuple[np.ndarray, dict[str, Path], str]:
+    """Annual eligible calls per hour-of-week bin for the plan's area (or the CSV of
+    ``--arrivals``), the data files used, and the source."""
+    if arrivals_path is not None:
+        try:
+            frame = pd.read_csv(arrivals_path)
+        except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise DataError(f"{arrivals_path}: not a readable CSV ({exc})") from None
+        if not {"hour_of_week", "calls_per_year"} <= set(frame.columns) or len(frame) != 168:
+            raise DataError(
+                f"{arrivals_path}: expected 168 rows with columns hour_of_week, calls_per_year "
+                f"(e.g. hour_of_week.csv of heart-plan demand)"
+            )
+        frame = frame.sort_values("hour_of_week")
+        if list(frame["hour_of_week"]) != list(range(168)):
+            raise DataError(f"{arrivals_path}: hour_of_week must be 0..167, each once")
+        arr = pd.to_numeric(frame["calls_per_year"], errors="coerce").to_numpy(dtype=float)
+        if not np.isfinite(arr).all() or (arr < 0).any():
+            raise DataError(f"{arrivals_path}: calls_per_year must be numbers >= 0 in every row")
+        return arr, {"arrivals": arrivals_path}, f"file {arrivals_path}"
+    if not plan.service_area_beats:
+        raise DataError("plan has no service_area_beats; the shift plan needs a service area")
+    inputs = load_inputs(scenario, mirror)
+    demand = build_demand(inputs, scenario)
+    calls = demand.beats.set_index("beat_id")["eligible_calls_per_year"]
+    arr = arrivals_by_how_for_area(calls, demand.beat_hour_share, plan.service_area_beats)
+    return np.asarray(arr), dict(inputs.paths), f"demand of {len(plan.service_area_beats)} beats"
+
+
+def plan_mean_drive(
+    plan: Plan, scenario: Scenario, mean_drive_s: float | None
+) -> tuple[float, str]:
+    """Mean drive per call (s) for busy times, and its source: ``--mean-drive-s`` > the
+    plan's ``predicted.mean_drive_time_s`` > ``[units.crt] default_mean_drive_s``."""
+    if mean_drive_s is not None:
+        return float(mean_drive_s), "--mean-drive-s"
+    value = plan.predicted.get("mean_drive_time_s")
+    if value is not None:
+        return float(value), "plan predicted.mean_drive_time_s"
+    return float(scenario.crt.default_mean_drive_s), "[units.crt] default_mean_drive_s"
+
+
+def schedule_tables(
+    result: ShiftPlanResult, arrivals: np.ndarray, busy_h: float
+) -> dict[str, pd.DataFrame]:
+    """``schedule`` (one row per shift start) and ``teams_on_duty`` (one row per hour of
+    week with arrivals, offered load, Erlang-B served share and expected served)."""
+    schedule = pd.DataFrame(
+        [
+            {
+                "day": s.day,
+                "day_name": DAY_NAMES[s.day],
+                "start_hour": s.start_hour,
+                "end_hour": (s.start_hour + s.length_h) % 24,
+                "length_h": s.length_h,
+                "teams": s.teams,
+                "crosses_midnight": s.start_hour + s.length_h > 24,
+            }
+            for s in result.shifts
+        ],
+        columns=[
+            "day",
+            "day_name",
+            "start_hour",
+            "end_hour",
+            "length_h",
+            "teams",
+            "crosses_midnight",
+        ],
+    )
+    load = offered_load_by_hour(arrivals, busy_h)
+    teams = np.asarray(result.teams_on_duty)
+    how = np.arange(168)
+    on_duty = pd.DataFrame(
+        {
+            "hour_of_week": how,
+            "day": how // 24,
+            "hour": how % 24,
+            "teams": teams,
+            "arrivals_per_year": arrivals,
+            "offered_load_erlangs": load,
+            "served_share": served_share(teams, load),
+            "expected_served_per_year": np.asarray(result.expected_served_per_hour),
+        }
+    )
+    return {"schedule": schedule, "teams_on_duty": on_duty}
+
+
+def daily_hours(teams_on_duty: tuple[int, ...]) -> dict[str, int]:
+    """``{"daily_start", "daily_end"}`` when every day is staffed in the same single window."""
+    on = [t > 0 for t in teams_on_duty]
+    if all(on):
+        return {"daily_start": 0, "daily_end": 24}
+    day0 = {h for h in range(24) if on[h]}
+    if not day0:
+        return {}
+    for start in range(24):
+        for length in range(1, 24):
+            mask = window_mask(start, length)
+            if list(mask) == on:
+                return {"daily_start": start, "daily_end": (start + length) % 24 or 24}
+    return {}

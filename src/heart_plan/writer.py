@@ -1,0 +1,140 @@
+"""Turn a run's typed result into files: tables, plans, maps, the report and ``run.json``.
+
+Everything is computed before writing starts (``planning.run.run_plan``); this module only
+renders and writes, each file atomically.  ``key_results`` is the one serialization of the
+run's headline numbers (``run.json`` ``key_results``; the CLI prints from the same result).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from heart_plan.atomic import write_csv, write_json, write_text
+from heart_plan.catalog import load_manifest
+from heart_plan.demand.outputs import write_demand_outputs
+from heart_plan.plan import write_plan
+from heart_plan.planning.placement import placement_table
+from heart_plan.planning.results import PlanOutcome, RunResult
+from heart_plan.planning.run import Timer
+from heart_plan.report.plan_maps import citywide_map, hours_map
+from heart_plan.report.plan_report import build_report
+from heart_plan.runinfo import run_info
+
+Progress = Callable[[str], None]
+
+
+def provenance_table(result: RunResult) -> pd.DataFrame:
+    """Datasets the run read: id, title, vintage, licence, official source, sha256."""
+    manifest = load_manifest()
+    rows = []
+    for ds_id, path in result.ctx.inputs.paths.items():
+        ds = manifest.get(ds_id)
+        rows.append(
+            {
+                "dataset": ds_id,
+                "title": ds.title,
+                "vintage": ds.vintage,
+                "licence": ds.licence,
+                "official source": ds.official_url or ds.download_url,
+                "file": Path(path).name,
+                "sha256": ds.sha256[:16] + "...",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def plan_key(outcome: PlanOutcome) -> dict[str, Any]:
+    """One plan's entry in ``key_results``: size, staffing, cost, predicted and simulated."""
+    plan = outcome.plan
+    return {
+        "beats": len(plan.service_area_beats),
+        "max_teams_on_duty": max(plan.teams_on_duty),
+        "team_hours_per_week": plan.team_hours_per_week,
+        "fte": outcome.fte,
+        "cost_per_year_usd": outcome.cost_per_year_usd,
+        "predicted": plan.predicted,
+        "simulated": {
+            row.measure: {"mean": row.mean, "ci_low": row.ci_low, "ci_high": row.ci_high}
+            for row in outcome.summary.itertuples()
+        },
+    }
+
+
+def key_results(result: RunResult) -> dict[str, Any]:
+    """The run's headline numbers, JSON-ready (``run.json`` ``key_results``)."""
+    t = result.target
+    target: dict[str, Any] = {
+        "target": t.target,
+        "covered": t.teams_covered,
+        "expected_covered_queue_aware": t.teams_expected_covered,
+    }
+    if t.teams_expected_covered is not None:
+        target |= {
+            "fte_24_7": t.fte_24_7,
+            "cost_per_year_usd_24_7": t.cost_per_year_usd_24_7,
+            "fte_baseline_hours": t.fte_baseline_hours,
+            "cost_per_year_usd_baseline_hours": t.cost_per_year_usd_baseline_hours,
+        }
+    return {
+        "eligible_calls_per_year": result.calls_per_year,
+        "modeled_share": result.modeled_share,
+        "current_plan": plan_key(result.current),
+        "recommended_plan": plan_key(result.recommended),
+        "expansion_steps": result.roadmap.to_dict(orient="records"),
+        "recommendation_candidates": result.candidates.to_dict(orient="records"),
+        "teams_for_citywide_target": target,
+        "teams_curve": result.curve.to_dict(orient="records"),
+        "hours_curve": result.hours.curve.to_dict(orient="records"),
+        "fte_24_7": result.hours.to_24_7.to_dict(),
+        "best_12h_window": result.hours.best_window.to_dict(),
+    }
+
+
+def write_run(
+    result: RunResult, out_dir: str | Path, *, command: str, progress: Progress | None = None
+) -> dict[str, Any]:
+    """Write every table, plan, map, the report and ``run.json`` (atomically, each file).
+
+    Returns the ``run.json`` record.
+    """
+    say = progress or (lambda _m: None)
+    out = Path(out_dir)
+    ctx = result.ctx
+    timer = Timer(say, dict(result.timings_s))
+    with timer.step("report page"):
+        report = build_report(
+            result, provenance=provenance_table(result), run_label=command
+        ).to_html()
+    info = run_info(
+        ctx.scenario,
+        command=command,
+        data_files=ctx.inputs.paths,
+        extra={"key_results": key_results(result), "timings_s": timer.timings_s},
+    )
+    with timer.step("maps"):
+        citywide_map(result, out / "map_citywide.html")
+        hours_map(result, out / "map_hours.html")
+    with timer.step("tables, plans and report"):
+        write_demand_outputs(ctx.demand, ctx.inputs, ctx.scenario, out / "demand", command=command)
+        for outcome in result.plans.values():
+            write_plan(out / f"plan_{outcome.name}.json", outcome.plan)
+            write_csv(out / f"posts_{outcome.name}.csv", placement_table(outcome.placements))
+        write_csv(out / "roadmap.csv", result.roadmap)
+        write_csv(out / "recommendation_candidates.csv", result.candidates)
+        write_csv(out / "citywide_curve.csv", result.curve)
+        write_csv(out / "hours_curve.csv", result.hours.curve)
+        write_csv(out / "hours_fte_curve.csv", result.hours.fte_curve)
+        write_csv(out / "hours_overnight.csv", result.hours.overnight)
+        write_csv(out / "shifts.csv", pd.DataFrame([vars(x) for x in result.shift_plan.shifts]))
+        for outcome in result.plans.values():
+            write_csv(out / f"simulation_{outcome.name}.csv", outcome.summary)
+            write_csv(out / f"comparison_{outcome.name}.csv", outcome.comparison)
+        write_csv(out / "equity.csv", result.equity)
+        write_text(out / "report.html", report)
+    info["timings_s"] = timer.timings_s
+    write_json(out / "run.json", info)
+    return info
