@@ -41,7 +41,11 @@ def _diff_paths(a: object, b: object, where: str = "") -> list[str]:
                 out += _diff_paths(a[key], b[key], f"{where}.{key}")
         return out
     if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-        return [d for i, (x, y) in enumerate(zip(a, b, strict=True)) for d in _diff_paths(x, y, f"{where}[{i}]")]
+        return [
+            d
+            for i, (x, y) in enumerate(zip(a, b, strict=True))
+            for d in _diff_paths(x, y, f"{where}[{i}]")
+        ]
     return [] if a == b else [f"{where}: {a!r} != {b!r}"[:300]]
 
 

@@ -1,7 +1,12 @@
 """heart_plan: coverage and scheduling planner for Durham's HEART crisis-response teams.
 
 Data flows one way: load & validate -> network & drive times -> demand -> models /
-scheduling -> simulation -> maps & report -> CLI.  See DESIGN.md at the repository root.
+scheduling -> planning -> simulation -> maps & report -> CLI.  See DESIGN.md at the
+repository root.  The analysts' API (:mod:`heart_plan.api`): ``load_scenario``,
+``build_context``, ``run_plan``, ``simulate_plan``.
 """
 
-__version__ = "0.1.0"
+from heart_plan._version import __version__
+from heart_plan.api import build_context, load_scenario, run_plan, simulate_plan
+
+__all__ = ["__version__", "build_context", "load_scenario", "run_plan", "simulate_plan"]

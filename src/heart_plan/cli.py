@@ -10,7 +10,7 @@ import sys
 
 import click
 
-from heart_plan import __version__
+from heart_plan._version import __version__
 from heart_plan.commands import register_all
 from heart_plan.errors import HeartPlanError
 

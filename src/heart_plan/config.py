@@ -140,7 +140,8 @@ class ResponseConfig:
 @dataclass(frozen=True)
 class UnitConfig:
     """One unit type (``[units.crt]``): crew, busy time, costs.  On-scene times are an
-    assumption (no on-scene times in the data): lognormal with the given mean and sd."""
+    assumption (no on-scene times in the data): lognormal with the given mean and sd.
+    """
 
     crew_size: int = 3
     on_scene_mean_min: float = 45.0
@@ -194,7 +195,8 @@ class ShiftsConfig:
     (``[shifts]``; the one copy: :func:`heart_plan.staffing.shifts.plan_shifts` reads it).
 
     Penalties are in expected calls served per year per unit (team start at an unsocial
-    hour, or day-to-day change of a template's starts)."""
+    hour, or day-to-day change of a template's starts).
+    """
 
     lengths_h: tuple[int, ...] = (8, 10, 12)
     start_hours: tuple[int, ...] = (0, 6, 7, 8, 10, 12, 14, 16, 18, 20, 22)
@@ -238,7 +240,8 @@ class SolverConfig:
     """The one solver configuration (``[solver]``): every MIP (SCIP/HiGHS) and CP-SAT
     solve reads it.  Fixed ``seed`` and ``workers`` (threads, <= 2 here); stop within
     ``relative_gap_limit`` (0 proves optimality); ``max_deterministic_time`` is CP-SAT's
-    deterministic limit (MIP solves run to the gap, with a wall-clock safety net)."""
+    deterministic limit (MIP solves run to the gap, with a wall-clock safety net).
+    """
 
     seed: int = 0
     workers: int = 2
@@ -334,6 +337,30 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
     )
 
 
+def with_overrides(scenario: Scenario, overrides: dict[str, Any]) -> Scenario:
+    """A scenario with dotted-key overrides applied (``{"response.standard_s": 600}``),
+    validated like a file; the sha256 covers the source file's hash and the overrides.
+    """
+    if not overrides:
+        return scenario
+    raw = scenario.to_dict()
+    for dotted, value in sorted(overrides.items()):
+        *parents, leaf = dotted.split(".")
+        node = raw
+        for key in parents:
+            if not isinstance(node.get(key), dict):
+                raise ConfigError(f"override {dotted!r}: no section {key!r} in the scenario")
+            node = node[key]
+        if leaf not in node:
+            raise ConfigError(f"override {dotted!r}: unknown key {leaf!r}; see the scenario file")
+        node[leaf] = value
+    out = Scenario.from_dict(raw, source=f"{scenario.source} + overrides")
+    digest = hashlib.sha256(
+        (scenario.sha256 + repr(sorted(overrides.items()))).encode("utf-8")
+    ).hexdigest()
+    return dataclasses.replace(out, source=scenario.source, sha256=digest)
+
+
 def _to_plain(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: _to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
@@ -366,7 +393,7 @@ def _coerce(hint: Any, value: Any, source: str, where: str) -> Any:
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
     if dataclasses.is_dataclass(hint):
-        return _build(hint, value, source, where)
+        return _build(typing.cast(type, hint), value, source, where)
     if origin is dict:
         if not isinstance(value, dict):
             raise ConfigError(f"{source}: {where} must be a table, got {value!r}")

@@ -157,7 +157,8 @@ class Plan:
 
 def window_length_h(start_hour: int, end_hour: int) -> int:
     """Hours in the daily window [start, end); an end equal to the start modulo 24 (e.g.
-    (0, 24) or (7, 7)) is the whole day, and windows may cross midnight ((19, 7) = 12)."""
+    (0, 24) or (7, 7)) is the whole day, and windows may cross midnight ((19, 7) = 12).
+    """
     return (end_hour - start_hour) % 24 or 24
 
 

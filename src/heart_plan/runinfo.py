@@ -1,6 +1,7 @@
 """Run records: every run writes its resolved scenario, data checksums, package versions
 and solver parameters beside its outputs (``run_info.json``), so a result can be
-reproduced and audited."""
+reproduced and audited.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ import dataclasses
 import hashlib
 import platform
 import sys
+from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from heart_plan import __version__
+from heart_plan._version import __version__
 from heart_plan.atomic import write_json
 from heart_plan.config import Scenario
 
@@ -46,7 +48,7 @@ def run_info(
     scenario: Scenario,
     *,
     command: str,
-    data_files: dict[str, str | Path] | None = None,
+    data_files: Mapping[str, str | Path] | None = None,
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The record of one run: command, scenario (resolved), data checksums, versions."""

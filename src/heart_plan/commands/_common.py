@@ -1,9 +1,11 @@
 """Options shared by every command (CONVENTIONS.md): ``--scenario``, ``--out``,
-``--mirror``; and helpers to load the scenario and prepare the output folder."""
+``--mirror``; and helpers to load the scenario and prepare the output folder.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -22,7 +24,7 @@ mirror_option = click.option(
 )
 
 
-def out_option(default: str) -> click.Option:
+def out_option(default: str) -> Any:
     """``--out DIR`` with a per-command default under ``outputs/``."""
     return click.option(
         "--out",

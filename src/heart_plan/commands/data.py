@@ -25,7 +25,8 @@ def data() -> None:
 )
 def fetch_command(mirror: Path | None, scenario_path: Path | None, dest: Path | None) -> None:
     """Copy every dataset from the mirror (or download it) into the local data directory,
-    verifying pinned checksums and recording live downloads in datasets.lock.json."""
+    verifying pinned checksums and recording live downloads in datasets.lock.json.
+    """
     from heart_plan import catalog
     from heart_plan.config import load_scenario
     from heart_plan.errors import DataError

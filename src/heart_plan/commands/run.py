@@ -16,7 +16,8 @@ from heart_plan.commands._common import command_line, mirror_option, out_option,
 @mirror_option
 def run(scenario_path: Path | None, out_dir: Path, mirror: Path | None) -> None:
     """Data -> demand -> network -> placement and expansion -> shifts -> simulation ->
-    maps -> report, writing run.json with the key results."""
+    maps -> report, writing run.json with the key results.
+    """
     from heart_plan.config import load_scenario
     from heart_plan.planning.run import run_plan
     from heart_plan.writer import write_run

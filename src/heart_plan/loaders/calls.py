@@ -301,7 +301,8 @@ def _coordinates(
     from pyproj import CRS, Transformer
 
     if "x" in get and "y" in get:
-        xs, ys = [], []
+        xs: list[np.ndarray] = []
+        ys: list[np.ndarray] = []
         for key in ("x", "y"):
             text = _as_text(get[key])
             num = pd.to_numeric(text, errors="coerce")

@@ -71,7 +71,8 @@ def missing_stations_from_addresses(
     stations: gpd.GeoDataFrame, addresses_path: str | Path
 ) -> pd.DataFrame:
     """Stations listed in the address file (``Station``, ``Physical Location``) but absent
-    from ``stations`` (failed to geocode): ``site_id``, ``name``, ``address``."""
+    from ``stations`` (failed to geocode): ``site_id``, ``name``, ``address``.
+    """
     raw = read_table(addresses_path, what="fire station addresses")
     require_columns(raw, ("Station",), path=Path(addresses_path), what="fire station addresses")
     addr_col = next((c for c in raw.columns if c.replace(".", " ") == "Physical Location"), None)

@@ -32,7 +32,8 @@ MIP_TIME_LIMIT_S = 600.0
 def check_backend(backend: str) -> str:
     """The MIP backend name, validated: ``"auto"`` (the backend measured fastest for each
     model: HiGHS for set covering and p-median, SCIP for MCLP and MEXCLP), ``"scip"`` or
-    ``"highs"``."""
+    ``"highs"``.
+    """
     if backend not in SOLVERS:
         raise ModelError(f"solver backend: got {backend!r}; expected one of {SOLVERS}")
     return backend

@@ -91,7 +91,7 @@ def solve_mip(
     """
     t0 = time.perf_counter()
     helper = mbh.ModelBuilderHelper()
-    helper.fill_model_from_sparse_data(
+    helper.fill_model_from_sparse_data(  # type: ignore[arg-type]  # float64 arrays
         np.asarray(spec.lb, dtype=np.float64),
         np.asarray(spec.ub, dtype=np.float64),
         np.asarray(spec.obj, dtype=np.float64),

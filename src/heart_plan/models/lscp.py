@@ -70,6 +70,7 @@ class LSCP:
         fixed_sites: Iterable[Hashable] = (),
         ignore_uncoverable: bool = False,
     ) -> LSCP:
+        """Build the model from a drive-time matrix (int s, demand x sites) and demand weights."""
         inst = validate_instance(
             drive_time_s, weights, fixed_sites=fixed_sites, weights_required=False
         )

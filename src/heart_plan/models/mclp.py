@@ -70,6 +70,7 @@ class MCLP:
         p_sites: int,
         fixed_sites: Iterable[Hashable] = (),
     ) -> MCLP:
+        """Build the model from a drive-time matrix (int s, demand x sites) and demand weights."""
         inst = validate_instance(drive_time_s, weights, fixed_sites=fixed_sites)
         return cls(inst, radius_s=check_radius(radius_s), p_sites=check_p_sites(p_sites, inst))
 

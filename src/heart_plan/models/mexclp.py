@@ -102,6 +102,7 @@ class MEXCLP:
         fixed_sites: Iterable[Hashable] = (),
         max_teams_per_site: int | None = None,
     ) -> MEXCLP:
+        """Build the model from a drive-time matrix (int s, demand x sites) and demand weights."""
         inst = validate_instance(drive_time_s, weights, fixed_sites=fixed_sites)
         radius = check_radius(radius_s)
         if not isinstance(p_sites, int | np.integer) or isinstance(p_sites, bool) or p_sites < 1:

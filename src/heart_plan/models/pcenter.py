@@ -61,6 +61,7 @@ class PCenter:
         fixed_sites: Iterable[Hashable] = (),
         radius_s: float | None = None,
     ) -> PCenter:
+        """Build the model from a drive-time matrix (int s, demand x sites) and demand weights."""
         inst = validate_instance(
             drive_time_s, weights, fixed_sites=fixed_sites, weights_required=False
         )

@@ -69,6 +69,7 @@ class PMedian:
         fixed_sites: Iterable[Hashable] = (),
         radius_s: float | None = None,
     ) -> PMedian:
+        """Build the model from a drive-time matrix (int s, demand x sites) and demand weights."""
         inst = validate_instance(drive_time_s, weights, fixed_sites=fixed_sites)
         r = None if radius_s is None else check_radius(radius_s)
         return cls(inst, p_sites=check_p_sites(p_sites, inst), radius_s=r)

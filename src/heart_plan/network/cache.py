@@ -42,6 +42,7 @@ def matrix_key(*parts: Any) -> str:
 
 
 def matrix_path(key: str) -> Path:
+    """Path of the cached matrix file for content key ``key``."""
     return cache_dir("matrix") / f"{key[:32]}.npz"
 
 

@@ -128,6 +128,7 @@ class DriveTimeEngine:
 
     @property
     def n_nodes(self) -> int:
+        """Number of road nodes in the graph."""
         return len(self.node_ids)
 
     def index_of(self, node_ids: Iterable[int] | np.ndarray) -> np.ndarray:
@@ -145,6 +146,7 @@ class DriveTimeEngine:
         return idx.astype(np.int64)
 
     def speed_factor(self, band: str) -> float:
+        """Speed factor of time band ``band`` (drive time = free-flow time / factor)."""
         try:
             return self.bands[band]
         except KeyError:
@@ -172,6 +174,7 @@ class DriveTimeEngine:
 
     @cached_property
     def kdtree(self) -> cKDTree:
+        """KD-tree of node coordinates (UTM metres) for nearest-node snapping."""
         from scipy.spatial import cKDTree
 
         return cKDTree(self.node_xy_m)

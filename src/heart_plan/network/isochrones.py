@@ -44,7 +44,8 @@ def reach_area(
     simplify_m: float = REACH_SIMPLIFY_M,
 ) -> shapely.Geometry:
     """Area (UTM (multi)polygon) within ``limit_s`` of the nearest of ``node_ids`` in ``band``
-    (module docstring); an empty polygon when no node is reached."""
+    (module docstring); an empty polygon when no node is reached.
+    """
     if not limit_s > 0:
         raise NetworkError(f"drive-time limit {limit_s!r} s must be a positive number")
     factor = engine.speed_factor(band)
@@ -71,7 +72,8 @@ def isochrones(
 ) -> gpd.GeoDataFrame:
     """Drive-time areas (EPSG:4326) around one road node, one row per minute value
     (smallest first): columns ``node_id, band, minutes, geometry``.  ``area_options`` are
-    :func:`reach_area`'s shape parameters."""
+    :func:`reach_area`'s shape parameters.
+    """
     import geopandas as gpd
 
     if not minutes or min(minutes) <= 0:

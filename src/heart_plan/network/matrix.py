@@ -190,7 +190,8 @@ def _lon_lat(frame: Any) -> tuple[np.ndarray, np.ndarray]:
 
 def write_drive_time_matrix(path: str | Path, frame: pd.DataFrame) -> Path:
     """Write a demand x site matrix as long-form parquet (``demand_id, site_id,
-    drive_time_s``): thousands of site columns make wide parquet slow to read."""
+    drive_time_s``): thousands of site columns make wide parquet slow to read.
+    """
     from heart_plan.atomic import write_with
 
     long = pd.DataFrame(

@@ -48,9 +48,11 @@ class SnapReport:
     unreachable_ids: list[str]
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict of the snapping report."""
         return asdict(self)
 
     def summary(self) -> str:
+        """One-line human-readable summary of the snapping report."""
         return (
             f"{self.n_points:,} points snapped (median {self.median_snap_m:.0f} m, max "
             f"{self.max_snap_m:.0f} m); {self.n_beyond_warn} beyond {self.snap_warn_m:.0f} m, "
@@ -132,7 +134,8 @@ def snap_table(
     on_outside: Literal["raise", "flag"] = "raise",
 ) -> pd.DataFrame:
     """:func:`snap_points` for a table with ``lon``/``lat`` columns, using the scenario's
-    ``[network]`` access speed and snap warning distance."""
+    ``[network]`` access speed and snap warning distance.
+    """
     return snap_points(
         engine,
         frame["lon"].to_numpy(),

@@ -46,7 +46,7 @@ class AreaDemand:
     band_of_hour: tuple[str, ...]
     sites: pd.DataFrame
     city_calls_per_year: float
-    standard_s: float
+    standard_s: int
     full_matrix: Callable[[str], pd.DataFrame] = field(repr=False)
     _matrices: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 

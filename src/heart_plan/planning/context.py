@@ -82,7 +82,8 @@ class PlanningContext:
 
     def weights(self, beats: Iterable[str] | None = None) -> pd.Series:
         """Annual eligible calls per demand node inside ``beats`` (all city beats if None),
-        zero rows dropped; index ``demand_id``."""
+        zero rows dropped; index ``demand_id``.
+        """
         cols = list(self.city_beats) if beats is None else [str(b) for b in beats]
         unknown = sorted(set(cols) - set(self.city_beats))
         if unknown:
@@ -106,12 +107,13 @@ class PlanningContext:
         return arrivals_by_how_for_area(
             self.demand.beats.set_index("beat_id")["eligible_calls_per_year"],
             self.demand.beat_hour_share,
-            self.city_beats if beats is None else beats,
+            list(self.city_beats if beats is None else beats),
         )
 
     def area(self, beats: Iterable[str] | None = None) -> AreaDemand:
         """The demand view of one service area (all city beats if None), built once and
-        handed to placement and staffing instead of the whole context."""
+        handed to placement and staffing instead of the whole context.
+        """
         area_beats = self.city_beats if beats is None else tuple(str(b) for b in beats)
         weights = self.weights(area_beats)
         return AreaDemand(
@@ -121,7 +123,7 @@ class PlanningContext:
             band_of_hour=self.scenario.network.band_of_hour(),
             sites=self.sites,
             city_calls_per_year=self.calls_per_year,
-            standard_s=float(self.scenario.response.standard_s),
+            standard_s=self.scenario.response.standard_s,
             full_matrix=self.matrix,
         )
 
@@ -144,7 +146,7 @@ def build_context(
     say("building calibrated eligible-call demand")
     demand = build_demand(inputs, scenario)
     say("loading the road network")
-    network = load_graph(scenario, inputs.mirror)
+    network = load_graph(scenario, inputs.mirror)  # type: ignore[arg-type]
     engine = DriveTimeEngine.from_scenario(network, scenario)
     say("snapping demand points and candidate sites")
     points = demand.points

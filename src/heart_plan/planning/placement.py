@@ -116,7 +116,8 @@ def _greedy_order(area: AreaDemand, band: str, posts: tuple[Post, ...]) -> tuple
 
 def predicted_measures(area: AreaDemand, placement: Placement) -> dict[str, float]:
     """Optimizer measures of a placement for a plan's ``predicted`` (measure names of
-    CONVENTIONS.md: covered; expected covered for the queue-aware model)."""
+    CONVENTIONS.md: covered; expected covered for the queue-aware model).
+    """
     covered = float(placement.result.covered_weight or 0.0)
     out = {
         "covered_share_of_area": placement.covered_share,

@@ -147,7 +147,8 @@ def simulate_plan(
     seed: int,
 ) -> SimulationResult:
     """Simulate ``plan`` over the replayed calls with the scenario's parameters for the
-    plan's unit type (the horizon is the replay's: a year, or the observed window)."""
+    plan's unit type (the horizon is the replay's: a year, or the observed window).
+    """
     crt = scenario.units.get(plan.unit_type, scenario.crt)
     trace = replay.trace_for(plan, scenario)
     deployment = Deployment.from_plan(plan, scenario.network.band_of_hour())

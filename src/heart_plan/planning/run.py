@@ -217,14 +217,16 @@ def run_plan(
 
 def _planning_drive_s(curve: pd.DataFrame, target: float) -> float:
     """Mean post-to-scene drive (s) used for busy times: that of the citywide MCLP
-    placement with the teams that meet the target (the last curve row if none does)."""
+    placement with the teams that meet the target (the last curve row if none does).
+    """
     teams = teams_for_target(curve, target) or int(curve["teams"].max())
     return float(curve.set_index("teams").loc[teams, "mean_drive_time_s"])
 
 
 def target_would_take(ctx: PlanningContext, curve: pd.DataFrame, target: float) -> TargetAnswer:
     """Teams on duty for ``target`` of citywide calls, and what staffing them takes: FTE and
-    cost for 24/7 and for the baseline's daily hours (same teams every hour)."""
+    cost for 24/7 and for the baseline's daily hours (same teams every hour).
+    """
     crt, base = ctx.scenario.crt, ctx.scenario.baseline
     teams = teams_for_target(curve, target)
     covered = teams_for_target(curve, target, "covered_share")

@@ -114,6 +114,7 @@ class InlineScript(Element):
         self.code = _check_inline(code, what)
 
     def render(self, **kwargs) -> str:
+        """Render the element as an inline HTML tag (folium/branca hook)."""
         return f"<script>{self.code}</script>"
 
 
@@ -126,6 +127,7 @@ class InlineStyle(Element):
         self.css = _check_inline(css, what)
 
     def render(self, **kwargs) -> str:
+        """Render the element as an inline HTML tag (folium/branca hook)."""
         return f"<style>{self.css}</style>"
 
 
@@ -138,7 +140,7 @@ def make_offline(m: folium.Map) -> folium.Map:
     """
     m.default_js = []
     m.default_css = []
-    header = m.get_root().header
+    header = m.get_root().header  # type: ignore[attr-defined]
     header.add_child(InlineStyle(leaflet_css(), what="leaflet.css"), name="leaflet_css")
     header.add_child(InlineStyle(MAP_CSS, what="heart_plan map css"), name="heart_plan_css")
     header.add_child(

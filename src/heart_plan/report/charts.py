@@ -134,7 +134,8 @@ def bar_chart(
     percent: bool = False,
 ) -> go.Figure:
     """Grouped bars of ``y`` column(s) by category ``x`` (e.g. reached share by income group,
-    current vs recommended plan).  Category labels are escaped."""
+    current vs recommended plan).  Category labels are escaped.
+    """
     ys, names = _series(y, names)
     categories = [escape_text(v) for v in frame[x]]
     fmt = ".1%" if percent else ",.1f"

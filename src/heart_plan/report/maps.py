@@ -155,7 +155,8 @@ def render_map(m: folium.Map) -> str:
 def _number_elements(root: Any) -> None:
     """Give every element in the tree a sequential id (folium uses random uuids), so the
     same map renders to byte-identical HTML on every run.  ``_children`` keys that were the
-    old names (templates use some of them as JS variable names) are renamed too."""
+    old names (templates use some of them as JS variable names) are renamed too.
+    """
     seen: dict[int, tuple[Any, str]] = {}
     stack = [root]
     counter = 0
@@ -564,7 +565,8 @@ def add_post_markers(
 @dataclass(frozen=True)
 class LegendItem:
     """One legend row: a swatch drawn as a filled ``box``, a ``dashed`` box, a ``line`` or a
-    ``circle``, in ``color`` with ``opacity``, followed by ``label`` (escaped)."""
+    ``circle``, in ``color`` with ``opacity``, followed by ``label`` (escaped).
+    """
 
     label: str
     color: str
@@ -680,7 +682,8 @@ def add_legend(
 
 class HourSelector(folium.MacroElement):
     """A Leaflet control with a range slider, a label and a play button that shows exactly
-    one of ``groups`` at a time (vanilla JS; no plugin)."""
+    one of ``groups`` at a time (vanilla JS; no plugin).
+    """
 
     _template = Template(
         """
@@ -752,9 +755,13 @@ class HourSelector(folium.MacroElement):
         self.interval_ms = int(interval_ms)
 
 
+#: Default labels of the hour selector: "00:00–00:59" ... "23:00–23:59".
+HOUR_LABELS = tuple(f"{hour:02d}:00\u2013{hour:02d}:59" for hour in range(24))
+
+
 def add_hour_selector(
     m: folium.Map,
-    labels: Sequence[str] = tuple(f"{h:02d}:00\u2013{h:02d}:59" for h in range(24)),
+    labels: Sequence[str] = HOUR_LABELS,
     *,
     title: str = "Hour of day",
     initial: int = 0,

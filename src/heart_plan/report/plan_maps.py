@@ -56,7 +56,8 @@ def compact(
     gdf: gpd.GeoDataFrame, tolerance_m: float = SIMPLIFY_M, *, decimals: int = COORD_DECIMALS
 ) -> gpd.GeoDataFrame:
     """Simplify outlines by ``tolerance_m`` (in UTM) and round WGS84 coordinates to
-    ``decimals`` places."""
+    ``decimals`` places.
+    """
     out = gdf.copy()
     proj = gdf.geometry.to_crs(gdf.estimate_utm_crs())
     geoms = proj.simplify(tolerance_m).to_crs(4326).to_numpy()
@@ -86,7 +87,8 @@ def add_reach_areas(
 ) -> folium.GeoJson:
     """Drive-time areas added to ``parent`` (a map, or a layer / hour group), drawn
     *non-interactive* so the beats' tooltips still show through them (geometry only, no
-    data strings)."""
+    data strings).
+    """
     style = {
         "color": color, "weight": weight, "dashArray": dash_array, "fill": True,
         "fillColor": color, "fillOpacity": fill_opacity,
@@ -108,7 +110,8 @@ def beat_layer(
     decimals: int = COORD_DECIMALS,
 ) -> gpd.GeoDataFrame:
     """City beats with demand, basis, current-area flag and expansion step, simplified by
-    ``tolerance_m`` with coordinates rounded to ``decimals`` places (see ``compact``)."""
+    ``tolerance_m`` with coordinates rounded to ``decimals`` places (see ``compact``).
+    """
     ctx = result.ctx
     beats = ctx.inputs.beats
     city = beats[beats["is_city_beat"]].copy()

@@ -34,7 +34,8 @@ def _sim(result: RunResult, plan: str, measure: str) -> float:
 
 def build_report(result: RunResult, *, provenance: pd.DataFrame, run_label: str) -> ReportBuilder:
     """The report page (save with ``.save(path)``): one section per FAQ question, then
-    the assumptions and the data provenance."""
+    the assumptions and the data provenance.
+    """
     s = result.ctx.scenario
     r = ReportBuilder(
         "HEART Community Response Teams: where, when and how many",
@@ -454,7 +455,7 @@ def simulation_table(result: RunResult) -> pd.DataFrame:
 
 
 def _area_text(plan, ctx) -> str:
-    """ "citywide (35 beats)" or "N of the 35 city beats"."""
+    """The area in words: "citywide (35 beats)" or "N of the 35 city beats"."""
     n, total = len(plan.service_area_beats), len(ctx.city_beats)
     return f"citywide ({total} beats)" if n == total else f"{n} of the {total} city beats"
 

@@ -109,4 +109,5 @@ class MatrixTravel:
     drive_time_s: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __call__(self, from_nodes: np.ndarray, to_nodes: np.ndarray, band: str) -> np.ndarray:
+        """Drive times (int s) from ``from_nodes`` to ``to_nodes`` in ``band``, element-wise."""
         return np.asarray(self.drive_time_s[band])[from_nodes, to_nodes].astype(np.int64)

@@ -192,7 +192,8 @@ class _Layout:
 class _PostLegs:
     """Drive times (s, access legs included) between every post and every call, in the
     call's band: ``to_call[p, i]`` (``NEVER_S`` where post ``p`` cannot serve call ``i``)
-    and ``to_post[p, i]`` (the drive back, for dispatchable calls when teams return)."""
+    and ``to_post[p, i]`` (the drive back, for dispatchable calls when teams return).
+    """
 
     to_call: np.ndarray
     to_post: np.ndarray
@@ -207,7 +208,8 @@ def _post_legs(
     return_to_post: bool,
 ) -> _PostLegs:
     """Bulk drive times in the call's band: post -> scene for in-area calls and every post
-    valid in the band (dispatch, covered); scene -> post for dispatchable calls (return)."""
+    valid in the band (dispatch, covered); scene -> post for dispatchable calls (return).
+    """
     n, n_posts = len(trace), len(layout.post_nodes)
     access = trace.access_s  # scene node -> call point, int seconds
     post_nodes, post_access = layout.post_nodes, layout.post_access_s
@@ -236,7 +238,8 @@ def _post_legs(
 def _covered(trace: CallTrace, layout: _Layout, legs: _PostLegs, standard_s: int) -> np.ndarray:
     """Covered (spatial, deterministic, CONVENTIONS.md): in the area with a post valid in
     the call's band within the standard (hours and busy teams ignored, as in the
-    optimizers)."""
+    optimizers).
+    """
     n_posts = len(layout.post_nodes)
     if not n_posts:
         return np.zeros(len(trace), dtype=bool)
@@ -379,7 +382,8 @@ def _dispatch(
     return_to_post: bool,
 ) -> None:
     """Send the nearest free on-duty team to dispatchable call ``j`` (trace position
-    ``i``) in every replication at once, or mark it ``all_busy``."""
+    ``i``) in every replication at once, or mark it ``all_busy``.
+    """
     t, n_on = calls.t_s[j], calls.teams_on[j]
     access = trace.access_s
     rows = np.arange(len(fleet.free_at))

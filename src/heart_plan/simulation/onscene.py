@@ -61,9 +61,11 @@ class LognormalOnScene:
         return math.log(self.mean_s) - self.sigma**2 / 2
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """Draw ``size`` on-scene times (seconds) from ``rng``."""
         return np.exp(self.mu + self.sigma * rng.standard_normal(size))
 
     def describe(self) -> dict[str, float | str]:
+        """The distribution and its parameters, for run records."""
         return {"distribution": "lognormal", "mean_s": self.mean_s, "sd_s": self.sd_s}
 
 
@@ -74,9 +76,11 @@ class ExponentialOnScene:
     mean_s: float
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """Draw ``size`` on-scene times (seconds) from ``rng``."""
         return rng.exponential(self.mean_s, size)
 
     def describe(self) -> dict[str, float | str]:
+        """The distribution and its parameters, for run records."""
         return {"distribution": "exponential", "mean_s": self.mean_s}
 
 
@@ -87,9 +91,11 @@ class ConstantOnScene:
     seconds: float
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """Draw ``size`` on-scene times (seconds) from ``rng``."""
         return np.full(size, float(self.seconds))
 
     def describe(self) -> dict[str, float | str]:
+        """The distribution and its parameters, for run records."""
         return {"distribution": "constant", "seconds": self.seconds}
 
 

@@ -44,6 +44,7 @@ class Estimate:
 
     @property
     def half_width(self) -> float:
+        """Half the width of the confidence interval."""
         return (self.ci_high - self.ci_low) / 2
 
     def contains(self, value: float) -> bool:
@@ -96,6 +97,7 @@ class SimulationResult:
 
     @property
     def replications(self) -> int:
+        """Number of replications simulated."""
         return self.reason.shape[0]
 
     @property

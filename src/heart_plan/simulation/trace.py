@@ -56,7 +56,7 @@ class CallTrace:
     observed: np.ndarray
     call_id: np.ndarray
     hour_of_week_by_hour: np.ndarray
-    access_s: np.ndarray | None = None
+    access_s: np.ndarray = None  # type: ignore[assignment]  # None -> zeros
 
     def __post_init__(self) -> None:
         n = len(self.t_s)
@@ -262,5 +262,5 @@ def trace_from_calls(
         observed=basis == "observed",
         call_id=calls["call_id"].astype(str).to_numpy(dtype=object)[order],
         hour_of_week_by_hour=grid,
-        access_s=None if access_s is None else np.asarray(access_s, dtype=float)[order],
+        access_s=None if access_s is None else np.asarray(access_s, dtype=float)[order],  # type: ignore[arg-type]
     )

@@ -362,7 +362,7 @@ def baseline_to_247(
 ) -> TwentyFourSeven:
     """FTE and cost of the baseline daily window vs 24/7 at the same served-share target."""
     length = window_length_h(baseline_start, baseline_end)
-    kw = {
+    kw: dict[str, Any] = {
         "served_share_target": served_share_target,
         "unit": unit,
         "min_teams_open": min_teams_open,
@@ -441,7 +441,8 @@ def hours_answer(
     fte_curve_method: str = "greedy",
 ) -> HoursAnswer:
     """Every piece of the 24/7 answer for one area, with the scenario's settings
-    (baseline window from ``[baseline]``)."""
+    (baseline window from ``[baseline]``).
+    """
     unit = scenario.crt
     target = scenario.budget.served_share_target
     base = scenario.baseline

@@ -27,7 +27,8 @@ def plan_arrivals(
     plan: Plan, scenario: Scenario, mirror: Path | None, arrivals_path: Path | None
 ) -> tuple[np.ndarray, dict[str, Path], str]:
     """Annual eligible calls per hour-of-week bin for the plan's area (or the CSV of
-    ``--arrivals``), the data files used, and the source."""
+    ``--arrivals``), the data files used, and the source.
+    """
     if arrivals_path is not None:
         try:
             frame = pd.read_csv(arrivals_path)
@@ -58,7 +59,8 @@ def plan_mean_drive(
     plan: Plan, scenario: Scenario, mean_drive_s: float | None
 ) -> tuple[float, str]:
     """Mean drive per call (s) for busy times, and its source: ``--mean-drive-s`` > the
-    plan's ``predicted.mean_drive_time_s`` > ``[units.crt] default_mean_drive_s``."""
+    plan's ``predicted.mean_drive_time_s`` > ``[units.crt] default_mean_drive_s``.
+    """
     if mean_drive_s is not None:
         return float(mean_drive_s), "--mean-drive-s"
     value = plan.predicted.get("mean_drive_time_s")
@@ -71,7 +73,8 @@ def schedule_tables(
     result: ShiftPlanResult, arrivals: np.ndarray, busy_h: float
 ) -> dict[str, pd.DataFrame]:
     """``schedule`` (one row per shift start) and ``teams_on_duty`` (one row per hour of
-    week with arrivals, offered load, Erlang-B served share and expected served)."""
+    week with arrivals, offered load, Erlang-B served share and expected served).
+    """
     schedule = pd.DataFrame(
         [
             {

@@ -328,12 +328,12 @@ def _build(
             for b in _bins_of(d, s, length):
                 covering[b].append((var, 1))
     n: list[cp_model.IntVar] = []
-    served_terms = []
+    served_terms: list[Any] = []
     min_teams = min_teams_by_how or (0,) * HOURS_PER_WEEK
     for h in range(HOURS_PER_WEEK):
         day, hour = divmod(h, 24)
         nh = model.new_int_var(0, K, f"on_duty_{DAY_NAMES[day]}_{hour:02d}h")
-        model.add(nh == sum(v for v, _ in covering[h]))
+        model.add(nh == sum(v for v, _ in covering[h]))  # type: ignore[misc]
         if min_teams[h] > 0:
             model.add(nh >= int(min_teams[h]))
         if inc_int[h].any() and linearization == "increments":
@@ -358,14 +358,14 @@ def _build(
         if with_penalties
         else []
     )
-    return _Model(model, x, n, team_hours, sum(served_terms), penalties)
+    return _Model(model, x, n, team_hours, sum(served_terms), penalties)  # type: ignore[arg-type]
 
 
 def _penalty_expr(m: _Model) -> cp_model.LinearExpr:
-    return sum(coeff * var for _, var, coeff in m.penalty_terms)
+    return sum(coeff * var for _, var, coeff in m.penalty_terms)  # type: ignore[return-value]
 
 
-def _solve(m: _Model, solver_cfg: SolverConfig) -> tuple[cp_model.CpSolver, int, dict[str, Any]]:
+def _solve(m: _Model, solver_cfg: SolverConfig) -> tuple[cp_model.CpSolver, Any, dict[str, Any]]:
     solver, params = _solver(solver_cfg)
     status = solver.solve(m.model)
     return solver, status, params
@@ -451,7 +451,8 @@ def _check_status(
     status: int, infeasible: Callable[[], InfeasibleError], solver: SolverConfig
 ) -> None:
     """Raise the diagnosed ``InfeasibleError``, or ``SolverLimitError`` when the
-    deterministic limit ended without a schedule."""
+    deterministic limit ended without a schedule.
+    """
     if status == cp_model.INFEASIBLE:
         raise infeasible()
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -531,7 +532,7 @@ def plan_shifts(
     gap_stage1 = 0.0
     statuses = []
     fixed_team_hours: int | None = None
-    build = {
+    build: dict[str, Any] = {
         "min_teams_by_how": problem.min_teams_by_how,
         "team_hours_cap": m.cap,
         "linearization": linearization,

@@ -53,7 +53,8 @@ def busy_time_h(
 
 def unit_busy_time_h(unit: UnitConfig, mean_drive_s: float) -> float:
     """Mean busy hours per call of a unit type (:func:`busy_time_h` with its turnout,
-    on-scene mean and return rule) given the mean post-to-scene drive (s)."""
+    on-scene mean and return rule) given the mean post-to-scene drive (s).
+    """
     return busy_time_h(mean_drive_s, unit.on_scene_mean_min, unit.turnout_s, unit.return_to_post)
 
 
@@ -117,7 +118,7 @@ def arrivals_by_how_for_area(
     beats
         The service-area beat ids.
     """
-    beats = [str(b) for b in beats]
+    beats = [str(b) for b in beats]  # type: ignore[union-attr]
     if beat_hour_share.shape[1] != HOURS_PER_WEEK:
         raise DataError(
             f"beat_hour_share has {beat_hour_share.shape[1]} columns; expected {HOURS_PER_WEEK}"
