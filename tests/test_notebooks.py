@@ -47,6 +47,14 @@ def test_notebook_uses_only_the_public_api(name):
     source = "\n".join(c.source for c in _read(name).cells if c.cell_type == "code")
     private = re.findall(r"heart_plan[\w.]*\._\w+|import\s+_\w+|\b(?:ctx|engine)\._\w+", source)
     assert private == [], f"{name} reaches into private names: {private}"
+    # the analysts' API only: ``import heart_plan as hp``, never a submodule
+    submodules = re.findall(r"heart_plan\.\w+", source)
+    assert submodules == [], f"{name} imports heart_plan submodules: {submodules}"
+    assert "import heart_plan as hp" in source
+    import heart_plan
+
+    used = set(re.findall(r"\bhp\.(\w+)", source))
+    assert used <= set(heart_plan.__all__), f"{name} uses names outside the API: {used}"
     assert re.search(r"^\s*def \w+", source, flags=re.MULTILINE) is None, (
         f"{name} defines functions; put reusable code in the library, not in cells"
     )

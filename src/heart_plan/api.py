@@ -1,5 +1,6 @@
 """The analysts' API: load a scenario, build the planning context, run the plan, simulate a
-plan.  Notebooks use only these functions (``import heart_plan as hp``).
+plan, and two building blocks for what-ifs (posts for an area, drive-time areas).
+Notebooks use only these functions and the objects they return (``import heart_plan as hp``).
 
 >>> import heart_plan as hp
 >>> scenario = hp.load_scenario(overrides={"response.standard_s": 600})
@@ -7,11 +8,13 @@ plan.  Notebooks use only these functions (``import heart_plan as hp``).
 >>> result = hp.run_plan(scenario)                            # the whole run, typed
 >>> result.recommended.reached_share                          # simulated, citywide
 >>> sim = hp.simulate_plan(result.recommended.plan, scenario) # replay any plan
+>>> plan = hp.plan_posts(ctx, ["111", "112"], teams=2, hours=(7, 19))  # a what-if plan
+>>> areas = hp.drive_time_areas(ctx, [plan.posts[0].node_id], (8, 12), band="midday")
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +22,8 @@ from heart_plan.config import Scenario, with_overrides
 from heart_plan.config import load_scenario as _load_scenario_file
 
 if TYPE_CHECKING:
+    import geopandas as gpd
+
     from heart_plan.plan import Plan
     from heart_plan.planning.context import PlanningContext
     from heart_plan.planning.results import RunResult
@@ -82,3 +87,66 @@ def simulate_plan(
     replay = replay_inputs(ctx, seed=seed, observed_only=sim.observed_only)
     reps = sim.replications if replications is None else replications
     return simulate(plan, scenario, replay, replications=reps, seed=seed)
+
+
+def plan_posts(
+    ctx: PlanningContext,
+    beats: Sequence[str] | None,
+    teams: int,
+    *,
+    hours: tuple[int, int] = (0, 24),
+    queue_aware: bool = False,
+    command: str = "heart_plan.plan_posts",
+) -> Plan:
+    """A plan for ``beats`` (all city beats if None): ``teams`` teams on duty in the same
+    daily window ``hours`` (start, end; ``(0, 24)`` = 24/7) and posts per time band chosen
+    by MCLP (``queue_aware``: MEXCLP with the loss-system busy fraction at
+    ``[units.crt] default_mean_drive_s``), in greedy staffing order.  ``plan.predicted``
+    holds the optimizer's measures for the area's busiest band (covered share, mean drive)
+    and the plan's ``fte`` and ``cost_per_year_usd`` (team-hours x crew / productive hours).
+    """
+    from heart_plan.planning.placement import (
+        place_per_band,
+        plan_from_placements,
+        predicted_measures,
+    )
+    from heart_plan.staffing.shifts import cost_of_team_hours, fte_of_team_hours
+    from heart_plan.staffing.workload import loss_busy_fraction, unit_busy_time_h
+
+    s = ctx.scenario
+    area = ctx.area(beats)
+    q = None
+    if queue_aware:
+        busy_h = unit_busy_time_h(s.crt, s.crt.default_mean_drive_s)
+        q = loss_busy_fraction(area.arrivals_by_hour, teams, busy_h)
+    placements = place_per_band(
+        area, teams, solver=s.solver, bands=s.network.time_bands, busy_fraction=q
+    )
+    plan = plan_from_placements(
+        s, area.beats, placements, hours=hours, command=command,
+        predicted=predicted_measures(area, placements[area.busiest_band]),
+    )  # fmt: skip
+    team_hours = plan.team_hours_per_week
+    staffing = {
+        "fte": fte_of_team_hours(team_hours, s.crt),
+        "cost_per_year_usd": cost_of_team_hours(team_hours, s.crt),
+    }
+    return plan.with_changes(predicted=plan.predicted | staffing)
+
+
+def drive_time_areas(
+    ctx: PlanningContext, node_ids: Sequence[int], minutes: Sequence[float], *, band: str
+) -> gpd.GeoDataFrame:
+    """Areas (EPSG:4326) within each of ``minutes`` of the nearest of ``node_ids`` in
+    ``band``: columns ``band, minutes, geometry`` (the maps' reach-area algorithm).
+    """
+    import geopandas as gpd
+
+    from heart_plan.network.isochrones import reach_area
+
+    values = sorted(float(m) for m in minutes)
+    geoms = [reach_area(ctx.engine, list(node_ids), band, 60.0 * m) for m in values]
+    frame = gpd.GeoDataFrame({"minutes": values}, geometry=geoms, crs=ctx.engine.utm_crs)
+    out = frame.to_crs(4326)
+    out.insert(0, "band", band)
+    return out
