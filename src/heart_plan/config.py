@@ -228,11 +228,22 @@ class ShiftsConfig:
 
 @dataclass(frozen=True)
 class SimulationConfig:
-    """Trace-driven simulation options."""
+    """Trace-driven simulation options.  ``max_replications`` caps the replications used to
+    tell candidate plans apart (common random numbers; stop once the margin's 95% CI
+    excludes zero).
+    """
 
     replications: int = 20
     seed: int = 0
     observed_only: bool = False
+    max_replications: int = 200
+    first_replications: int = 10
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.first_replications <= self.max_replications:
+            raise ConfigError(
+                "simulation.first_replications must be >= 1 and <= simulation.max_replications"
+            )
 
 
 @dataclass(frozen=True)

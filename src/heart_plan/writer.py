@@ -86,11 +86,29 @@ def key_results(result: RunResult) -> dict[str, Any]:
         "recommended_plan": plan_key(result.recommended),
         "expansion_steps": result.roadmap.to_dict(orient="records"),
         "recommendation_candidates": result.candidates.to_dict(orient="records"),
+        "recommendation_margin": _margin(result),
         "teams_for_citywide_target": target,
         "teams_curve": result.curve.to_dict(orient="records"),
         "hours_curve": result.hours.curve.to_dict(orient="records"),
         "fte_24_7": result.hours.to_24_7.to_dict(),
         "best_12h_window": result.hours.best_window.to_dict(),
+    }
+
+
+def _margin(result: RunResult) -> dict[str, Any]:
+    """The recommendation's comparison: margin over the runner-up (paired, CRN)."""
+    cmp, beats = result.comparison, [int(b) for b in result.candidates["beats"]]
+    m = cmp.margin
+    return {
+        "best_beats": beats[cmp.best],
+        "runner_up_beats": None if cmp.runner_up is None else beats[cmp.runner_up],
+        "recommended_beats": beats[cmp.chosen],
+        "measurable": cmp.measurable,
+        "replications": cmp.replications,
+        "margin_reached_share": None
+        if m is None
+        else {"mean": m.mean, "ci_low": m.ci_low, "ci_high": m.ci_high},
+        "excluded_beats": list(result.excluded_beats),
     }
 
 

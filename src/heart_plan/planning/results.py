@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from heart_plan.plan import Plan
+    from heart_plan.planning.compare import CandidateComparison
     from heart_plan.planning.context import PlanningContext
     from heart_plan.planning.placement import Placement
     from heart_plan.planning.replay import ReplayInputs
@@ -98,6 +99,7 @@ class RunResult:
     shift_plan: ShiftPlanResult
     roadmap: pd.DataFrame
     candidates: pd.DataFrame
+    comparison: CandidateComparison
     curve: pd.DataFrame
     hours: HoursAnswer
     target: TargetAnswer
@@ -111,6 +113,12 @@ class RunResult:
     def plans(self) -> dict[str, PlanOutcome]:
         """The reported plans by name (``current``, ``recommended``)."""
         return {"current": self.current, "recommended": self.recommended}
+
+    @property
+    def excluded_beats(self) -> tuple[str, ...]:
+        """City beats the recommended plan's service area leaves out, sorted."""
+        area = set(self.recommended.plan.service_area_beats)
+        return tuple(b for b in self.ctx.city_beats if b not in area)
 
     @property
     def calls_per_year(self) -> float:

@@ -12,8 +12,10 @@ Plans built here (CONVENTIONS.md "Baseline, budget, recommendation"):
   planner chooses the hours and teams on duty that maximize expected calls served within
   ``[budget] crt_fte``, and posts are chosen by MCLP per band for the largest number of teams
   on duty, ordered so that the first ``k`` posts are the best ``k`` (greedy order), because
-  hours with fewer teams on duty staff the first posts.  Each candidate is replayed in the
-  simulation; the one reaching the most calls (ties: the larger area) is recommended.
+  hours with fewer teams on duty staff the first posts.  The candidates are replayed with
+  common random numbers until the best's margin over the runner-up is measurable
+  (:mod:`heart_plan.planning.compare`); with no measurable difference the cheaper is
+  recommended.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import pandas as pd
 from heart_plan.config import Scenario
 from heart_plan.plan import Plan, bands_for_plan, window_length_h
 from heart_plan.planning.area import AreaDemand
+from heart_plan.planning.compare import CandidateComparison, compare_candidates
 from heart_plan.planning.context import PlanningContext, build_context
 from heart_plan.planning.equity import equity_table, reached_by_call, tract_reached
 from heart_plan.planning.expansion import citywide_curve, expansion_roadmap, teams_for_target
@@ -53,9 +56,6 @@ from heart_plan.staffing.shifts import (
 from heart_plan.staffing.workload import unit_busy_time_h
 
 Progress = Callable[[str], None]
-#: Replications per candidate area when choosing the recommended plan (the chosen plan is
-#: then simulated with ``[simulation] replications``).
-RECOMMEND_REPLICATIONS = 5
 
 
 @dataclass
@@ -123,41 +123,61 @@ def plan_recommended(
     roadmap: pd.DataFrame,
     replay: ReplayInputs,
     progress: Progress | None = None,
-) -> tuple[Plan, dict[str, Placement], ShiftPlanResult, pd.DataFrame]:
+) -> tuple[Plan, dict[str, Placement], ShiftPlanResult, pd.DataFrame, CandidateComparison]:
     """The candidate area plan that reaches the most calls in the simulation.
 
-    Returns the plan, its placements and shift plan, and the candidates table
-    (``beats, teams_max, fte, expected_served_share_of_area, served_share, reached_share``,
-    simulated shares of citywide eligible calls; ``recommended`` flags the choice).
+    Candidates are compared with common random numbers until the margin of the best over
+    the runner-up is measurable (:mod:`heart_plan.planning.compare`).  Returns the plan, its
+    placements and shift plan, the candidates table (``beats, last_beat_added, teams_max,
+    fte, cost_per_year_usd, expected_served_share_of_area, served_share, reached_share,
+    reached_ci_low, reached_ci_high, replications``: simulated shares of citywide eligible
+    calls; ``recommended`` flags the choice) and the comparison.
     """
     s = ctx.scenario
     order = [*s.baseline.service_area_beats, *roadmap["beat_added"].iloc[1:]]
     start, every = len(s.baseline.service_area_beats), s.expansion.recommend_every_steps
     sizes = sorted({*range(start, len(order), every), len(order)})
-    reps = min(s.simulation.replications, RECOMMEND_REPLICATIONS)
-    rows, plans = [], []
-    for n in sizes:
-        plan, placements, shift = plan_for_area(ctx, ctx.area(order[:n]), busy_time_h)
-        sim = simulate_plan(plan, s, replay, replications=reps, seed=s.simulation.seed)
-        measures = sim.summary().set_index("measure")["mean"]
+    plans = [plan_for_area(ctx, ctx.area(order[:n]), busy_time_h) for n in sizes]
+    served: dict[int, list[float]] = {i: [] for i in range(len(plans))}
+
+    def reached_of(i: int, replications: int, seed: int) -> np.ndarray:
+        sim = simulate_plan(plans[i][0], s, replay, replications=replications, seed=seed)
+        per_rep = sim.measures_by_replication()
+        served[i].extend(per_rep["served_share"].tolist())
+        if progress:
+            progress(
+                f"candidate area {sizes[i]} beats: {replications} replications from seed "
+                f"{seed}, reached {per_rep['reached_share'].mean():.1%}"
+            )
+        return per_rep["reached_share"].to_numpy()
+
+    costs = [cost_of_team_hours(p.team_hours_per_week, s.crt) for p, _, _ in plans]
+    comparison = compare_candidates(
+        reached_of, len(plans), cost=costs, size=sizes,
+        first_replications=min(s.simulation.first_replications, s.simulation.max_replications),
+        max_replications=s.simulation.max_replications, seed=s.simulation.seed,
+    )  # fmt: skip
+    rows = []
+    for i, (n, (plan, _, shift)) in enumerate(zip(sizes, plans, strict=True)):
+        est = comparison.reached(i)
         rows.append(
             {
                 "beats": n,
                 "last_beat_added": order[n - 1] if n > start else "",
                 "teams_max": max(plan.teams_on_duty),
                 "fte": shift.fte,
+                "cost_per_year_usd": costs[i],
                 "expected_served_share_of_area": shift.served_share,
-                "served_share": float(measures["served_share"]),
-                "reached_share": float(measures["reached_share"]),
+                "served_share": float(np.mean(served[i])),
+                "reached_share": est.mean,
+                "reached_ci_low": est.ci_low,
+                "reached_ci_high": est.ci_high,
+                "replications": comparison.replications,
             }
         )
-        plans.append((plan, placements, shift))
-        if progress:
-            progress(f"candidate area {n} beats: reached {rows[-1]['reached_share']:.1%}")
     table = pd.DataFrame(rows)
-    best = int(np.lexsort((table["beats"], table["reached_share"]))[-1])
-    table["recommended"] = table.index == best
-    return (*plans[best], table)
+    table["recommended"] = table.index == comparison.chosen
+    return (*plans[comparison.chosen], table, comparison)
 
 
 def run_plan(
@@ -184,7 +204,7 @@ def run_plan(
         s = scenario.simulation
         replay = replay_inputs(ctx, seed=s.seed, observed_only=s.observed_only)
     with timer.step("recommended plan (areas x shifts x posts, simulated)"):
-        rec_plan, rec_placements, shift, candidates = plan_recommended(
+        rec_plan, rec_placements, shift, candidates, comparison = plan_recommended(
             ctx, busy_h, roadmap, replay, progress=timer.progress
         )
         rec_plan = rec_plan.with_changes(command="heart-plan run (recommended plan)")
@@ -204,6 +224,7 @@ def run_plan(
         shift_plan=shift,
         roadmap=roadmap,
         candidates=candidates,
+        comparison=comparison,
         curve=curve,
         hours=hours,
         target=target_would_take(ctx, curve, target),

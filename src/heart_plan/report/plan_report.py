@@ -200,9 +200,15 @@ def _why_not_citywide(r: ReportBuilder, result: RunResult) -> None:
         f"calls, but not always more calls within {minutes:.0f} minutes: the same teams spread "
         f"over more beats are busier and farther away. Each candidate area below was given its "
         f"best shifts and posts and replayed against a year of calls; "
-        f"{int(best['beats'])} beats reach the most ({_pct(best['reached_share'])} of citywide "
-        f"calls, against {_pct(cands['reached_share'].iloc[-1])} citywide)."
+        f"{int(best['beats'])} beats are recommended ({_pct(best['reached_share'])} of citywide "
+        f"calls reached, against {_pct(cands['reached_share'].iloc[-1])} citywide). "
+        + _margin_text(result)
     )
+    if result.excluded_beats:
+        sec.paragraph(
+            f"The recommended area leaves out {len(result.excluded_beats)} beats: "
+            f"{', '.join(result.excluded_beats)}."
+        )
     sec.figure(
         charts.line_chart(
             cands,
@@ -217,7 +223,8 @@ def _why_not_citywide(r: ReportBuilder, result: RunResult) -> None:
     )
     sec.table(
         cands, caption="Candidate areas for the recommended plan (simulated shares)",
-        percent_cols=["expected_served_share_of_area", "served_share", "reached_share"],
+        percent_cols=["expected_served_share_of_area", "served_share", "reached_share",
+                      "reached_ci_low", "reached_ci_high"],
     )  # fmt: skip
     sec.table(
         roadmap[["step", "beat_added", "district", "calls_added_per_year", "cumulative_share",
@@ -452,6 +459,30 @@ def simulation_table(result: RunResult) -> pd.DataFrame:
             row[name] = f"{fmt.format(m)} [{fmt.format(lo)}, {fmt.format(hi)}]"
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _margin_text(result: RunResult) -> str:
+    """The recommendation's margin over the runner-up, in words, with its 95% CI."""
+    cmp, cands = result.comparison, result.candidates
+    if cmp.runner_up is None or cmp.margin is None:
+        return ""
+    m = cmp.margin
+    beats = [int(b) for b in cands["beats"]]
+    best, runner = beats[cmp.best], beats[cmp.runner_up]
+    interval = (
+        f"{m.mean * 100:+.1f} points, 95% CI {m.ci_low * 100:+.1f} to {m.ci_high * 100:+.1f}, "
+        f"{cmp.replications} replications with common random numbers"
+    )
+    if cmp.measurable:
+        return (
+            f"The {best}-beat area reaches measurably more calls than the runner-up "
+            f"({runner} beats): {interval}."
+        )
+    chosen = beats[cmp.chosen]
+    return (
+        f"There is no measurable difference between the {best}-beat area and the runner-up "
+        f"({runner} beats): {interval}; the cheaper plan ({chosen} beats) is recommended."
+    )
 
 
 def _area_text(plan, ctx) -> str:
