@@ -145,9 +145,22 @@ def test_existing_posts_can_be_kept_fixed(durham_context) -> None:
 def test_recommended_area_reaches_the_most_calls_among_candidates(durham_run: Path) -> None:
     candidates = pd.read_csv(durham_run / "recommendation_candidates.csv")
     assert candidates["beats"].iloc[0] == 12 and candidates["beats"].iloc[-1] == 35
-    best = candidates.loc[candidates["recommended"]].iloc[0]
-    assert best["reached_share"] == candidates["reached_share"].max()
+    chosen = candidates.loc[candidates["recommended"]].iloc[0]
     assert (candidates["fte"] <= 30.0 + 1e-6).all()  # every candidate within the budget
     assert candidates["served_share"].is_monotonic_increasing  # bigger area, more served
     info = json.loads((durham_run / "run.json").read_text())
     assert len(info["key_results"]["recommendation_candidates"]) == len(candidates)
+    margin = info["key_results"]["recommendation_margin"]
+    assert margin["recommended_beats"] == chosen["beats"]
+    leader = candidates.loc[candidates["reached_share"].idxmax()]
+    assert margin["best_beats"] == leader["beats"]
+    m = margin["margin_reached_share"]
+    assert margin["measurable"] == (m["ci_low"] > 0)
+    if margin["measurable"]:
+        assert chosen["beats"] == leader["beats"]
+    else:  # no measurable difference: the cheaper of the two leaders
+        assert margin["replications"] == 200
+        assert chosen["beats"] in (margin["best_beats"], margin["runner_up_beats"])
+    assert margin["replications"] == candidates["replications"].iloc[0]
+    excluded = set(margin["excluded_beats"])
+    assert len(excluded) == 35 - chosen["beats"]
