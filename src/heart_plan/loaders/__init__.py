@@ -20,6 +20,7 @@ from heart_plan.loaders.boundaries import load_city_limits
 from heart_plan.loaders.calls import load_calls
 from heart_plan.loaders.facilities import load_fire_stations, missing_stations_from_addresses
 from heart_plan.loaders.population import load_blockgroups, load_incidents, load_tracts
+from heart_plan.network.graph import graph_source_path, verify_graph_file
 from heart_plan.paths import local_data_dir, resolve_mirror
 
 __all__ = [
@@ -90,7 +91,7 @@ def load_inputs(
     def path_of(ds_id: str) -> Path:
         path = resolve(ds_id, mirror=mirror_dir, local_dir=local, manifest=manifest)
         if verify_checksums:
-            verify(manifest.get(ds_id), path)
+            verify(manifest.get(ds_id), path, on_mismatch=scenario.data.on_checksum_mismatch)
         return path
 
     paths = {
@@ -108,8 +109,15 @@ def load_inputs(
     }
     key, cpath = calls_path(scenario, mirror=mirror_dir, local_dir=local, manifest=manifest)
     if verify_checksums and key in manifest.datasets:
-        verify(manifest.get(key), cpath)
+        verify(manifest.get(key), cpath, on_mismatch=scenario.data.on_checksum_mismatch)
     paths[key] = cpath
+    graph = graph_source_path(scenario, mirror_dir)
+    if graph is not None and graph.is_file():
+        if verify_checksums:
+            verify_graph_file(graph, scenario)
+        paths["trm_graph" if _is_manifest_file(graph, manifest, "trm_graph") else "road_graph"] = (
+            graph
+        )
     beats = load_beats(paths["beats"])
     calls = load_calls(cpath, scenario, beats=beats)
     stations, no_xy = load_fire_stations(paths["fire_stations"])
@@ -132,3 +140,8 @@ def load_inputs(
         paths=paths,
         mirror=mirror_dir,
     )
+
+
+def _is_manifest_file(path: Path, manifest: Manifest, ds_id: str) -> bool:
+    ds = manifest.datasets.get(ds_id)
+    return ds is not None and path.resolve().as_posix().endswith("/" + ds.file)
