@@ -325,7 +325,16 @@ def provenance_table(result: PipelineResult) -> pd.DataFrame:
     manifest = load_manifest()
     rows = []
     for ds_id, path in result.ctx.inputs.paths.items():
-        ds = manifest.get(ds_id)
+        ds = manifest.datasets.get(ds_id)
+        if ds is None:  # a user file (e.g. a calls export path): no manifest entry
+            from heart_plan.runinfo import sha256_file
+
+            rows.append(
+                {"dataset": ds_id, "title": "user-supplied file", "vintage": "",
+                 "licence": "", "official source": "", "file": Path(path).name,
+                 "sha256": sha256_file(path)[:16] + "..."}
+            )  # fmt: skip
+            continue
         rows.append(
             {
                 "dataset": ds_id,

@@ -59,13 +59,46 @@ def run_info(
             "resolved": scenario.to_dict(),
         },
         "solver": dataclasses.asdict(scenario.solver),
-        "data_checksums": {
-            key: {"path": str(p), "sha256": sha256_file(p)} for key, p in (data_files or {}).items()
-        },
+        "data_checksums": data_checksums(data_files or {}),
+        "checksum_mismatches_accepted": [
+            {"dataset": d, "path": p, "sha256": got, "pinned_sha256": want}
+            for d, p, got, want in _accepted_mismatches()
+        ],
+        "cache_entries_refused": [{"path": p, "reason": r} for p, r in _refused()],
         "packages": package_versions(),
         "platform": platform.platform(),
         **(extra or {}),
     }
+
+
+def data_checksums(data_files: dict[str, str | Path]) -> dict[str, dict[str, str]]:
+    """Per data file: path, sha256 and how it was checked (``pinned`` = matches the
+    manifest, ``MISMATCH (accepted)`` = differs and was allowed, ``recorded`` = not pinned)."""
+    from heart_plan.catalog import load_manifest
+
+    manifest = load_manifest()
+    out = {}
+    for key, p in data_files.items():
+        digest = sha256_file(p)
+        ds = manifest.datasets.get(key)
+        if ds is not None and ds.kind == "pinned":
+            check = "pinned" if digest == ds.sha256 else "MISMATCH (accepted)"
+        else:
+            check = "recorded"
+        out[key] = {"path": str(p), "sha256": digest, "check": check}
+    return out
+
+
+def _accepted_mismatches() -> list[tuple[str, str, str, str]]:
+    from heart_plan.catalog import ACCEPTED_MISMATCHES
+
+    return list(ACCEPTED_MISMATCHES)
+
+
+def _refused() -> list[tuple[str, str]]:
+    from heart_plan.cachefile import REFUSED
+
+    return list(REFUSED)
 
 
 def write_run_info(out_dir: str | Path, info: dict[str, Any], name: str = "run_info.json") -> Path:

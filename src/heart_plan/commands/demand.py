@@ -6,7 +6,13 @@ from pathlib import Path
 
 import click
 
-from heart_plan.commands._common import command_line, mirror_option, out_option, scenario_option
+from heart_plan.commands._common import (
+    command_line,
+    mirror_option,
+    out_option,
+    scenario_option,
+    staged,
+)
 
 OUTPUT_FILES = (
     "beat_demand.csv",
@@ -16,6 +22,7 @@ OUTPUT_FILES = (
     "demand_validation.csv",
     "beat_mismatches.csv",
     "calibration_check.csv",
+    "calls_quality.csv",
     "run_info.json",
 )
 
@@ -34,22 +41,28 @@ def demand(scenario_path: Path | None, out_dir: Path, mirror: Path | None) -> No
     scenario = load_scenario(scenario_path)
     inputs = load_inputs(scenario, mirror)
     result = build_demand(inputs, scenario)
-    write_demand_outputs(result, inputs, scenario, out_dir, command=command_line())
+    with staged(out_dir, OUTPUT_FILES) as stage:
+        write_demand_outputs(result, inputs, scenario, stage, command=command_line())
     click.echo(summary_text(result, out_dir))
 
 
 def write_demand_outputs(result, inputs, scenario, out_dir: Path, *, command: str) -> None:
     """Write every demand output atomically (all computed before the first write)."""
     from heart_plan.atomic import write_csv, write_geoparquet
+    from heart_plan.commands._common import calls_quality_record, write_calls_quality
     from heart_plan.runinfo import run_info, write_run_info
 
     info = run_info(
         scenario,
         command=command,
         data_files=inputs.paths,
-        extra={"demand_summary": result.summary},
+        extra={
+            "demand_summary": result.summary,
+            "calls_quality": calls_quality_record(inputs.calls),
+        },
     )
     out_dir = Path(out_dir)
+    write_calls_quality(out_dir, inputs.calls)
     write_csv(out_dir / "beat_demand.csv", result.beats)
     write_csv(out_dir / "beat_nature_demand.csv", result.beat_nature)
     write_csv(out_dir / "hour_of_week.csv", result.hour_of_week)

@@ -13,7 +13,14 @@ from pathlib import Path
 
 import click
 
-from heart_plan.commands._common import command_line, mirror_option, out_option, scenario_option
+from heart_plan.commands._common import (
+    FiniteFloat,
+    command_line,
+    mirror_option,
+    out_option,
+    scenario_option,
+    staged,
+)
 
 OUTPUT_FILES = (
     "schedule.csv",
@@ -24,6 +31,7 @@ OUTPUT_FILES = (
     "hours_answer.json",
     "plan.json",
     "run_info.json",
+    "calls_quality.csv",
 )
 
 
@@ -39,7 +47,10 @@ OUTPUT_FILES = (
 @out_option("outputs/durham/shifts")
 @mirror_option
 @click.option(
-    "--fte-budget", type=float, default=None, help="CRT FTE budget (default: [budget] crt_fte)."
+    "--fte-budget",
+    type=FiniteFloat(min=0),
+    default=None,
+    help="CRT FTE budget, >= 0 (default: [budget] crt_fte).",
 )
 @click.option(
     "--objective",
@@ -55,7 +66,12 @@ OUTPUT_FILES = (
     default=None,
     help="CSV with hour_of_week, calls_per_year (168 rows) instead of building the demand.",
 )
-@click.option("--mean-drive-s", type=float, default=None, help="Mean drive time per call (s).")
+@click.option(
+    "--mean-drive-s",
+    type=FiniteFloat(min=0),
+    default=None,
+    help="Mean drive time per call (s, >= 0).",
+)
 @click.option(
     "--fte-curve",
     "fte_curve_method",
@@ -77,6 +93,7 @@ def shifts(
 ) -> None:
     """Plan shifts for a plan and write the schedule, curves and a new plan.json."""
     from heart_plan.atomic import write_csv, write_json
+    from heart_plan.commands._common import calls_quality_record, write_calls_quality
     from heart_plan.config import load_scenario
     from heart_plan.plan import read_plan, write_plan
     from heart_plan.runinfo import run_info, write_run_info
@@ -91,9 +108,12 @@ def shifts(
         )
     scenario = load_scenario(scenario_path)
     plan = read_plan(plan_path)
+    plan.check_against(source=str(plan_path), unit_types=scenario.units)
     if fte_budget is not None and fte_budget < 0:
         raise click.BadParameter("must be >= 0", param_hint="--fte-budget")
-    arrivals, data_files, arrivals_source = _arrivals(plan, scenario, mirror, arrivals_path)
+    arrivals, data_files, arrivals_source, calls = _arrivals(
+        plan, scenario, mirror, arrivals_path, plan_path
+    )
     drive_s, drive_source = _mean_drive(plan, scenario, mean_drive_s)
     crt = scenario.crt
     busy_h = busy_time_h(drive_s, crt.on_scene_mean_min, crt.turnout_s, crt.return_to_post)
@@ -135,20 +155,23 @@ def shifts(
             "busy_time_h": busy_h,
             "fte_budget": budget,
             "shift_plan": result.to_dict() | {"expected_served_per_hour": None},
+            "calls_quality": None if calls is None else calls_quality_record(calls),
         },
     )
-    out_dir = Path(out_dir)
-    write_csv(out_dir / "schedule.csv", tables["schedule"])
-    write_csv(out_dir / "teams_on_duty.csv", tables["teams_on_duty"])
-    write_csv(out_dir / "hours_curve.csv", answer["curve"])
-    write_csv(out_dir / "fte_curve.csv", answer["fte_curve"])
-    write_csv(out_dir / "overnight_marginal.csv", answer["overnight"])
-    write_json(
-        out_dir / "hours_answer.json",
-        {"fte_24_7": answer["fte_24_7"], "best_12h": answer["best_12h"], "busy_time_h": busy_h},
-    )
-    write_plan(out_plan, new_plan)
-    write_run_info(out_dir, info)
+    with staged(Path(out_dir), OUTPUT_FILES) as stage:
+        write_csv(stage / "schedule.csv", tables["schedule"])
+        write_csv(stage / "teams_on_duty.csv", tables["teams_on_duty"])
+        write_csv(stage / "hours_curve.csv", answer["curve"])
+        write_csv(stage / "fte_curve.csv", answer["fte_curve"])
+        write_csv(stage / "overnight_marginal.csv", answer["overnight"])
+        write_json(
+            stage / "hours_answer.json",
+            {"fte_24_7": answer["fte_24_7"], "best_12h": answer["best_12h"], "busy_time_h": busy_h},
+        )
+        write_plan(stage / "plan.json", new_plan)
+        if calls is not None:
+            write_calls_quality(stage, calls)
+        write_run_info(stage, info)
     click.echo(result.summary())
     full = answer["fte_24_7"]
     click.echo(
@@ -166,8 +189,9 @@ def shifts(
     click.echo(f"outputs: {out_dir}")
 
 
-def _arrivals(plan, scenario, mirror, arrivals_path):
-    """Annual eligible calls per hour-of-week bin, the data files used, and the source."""
+def _arrivals(plan, scenario, mirror, arrivals_path, plan_path):
+    """Annual eligible calls per hour-of-week bin, the data files used, the source and the
+    calls read (None with ``--arrivals``)."""
     import numpy as np
     import pandas as pd
 
@@ -190,7 +214,7 @@ def _arrivals(plan, scenario, mirror, arrivals_path):
         arr = pd.to_numeric(frame["calls_per_year"], errors="coerce").to_numpy(dtype=float)
         if not np.isfinite(arr).all() or (arr < 0).any():
             raise DataError(f"{arrivals_path}: calls_per_year must be numbers >= 0 in every row")
-        return arr, {"arrivals": arrivals_path}, f"file {arrivals_path}"
+        return arr, {"arrivals": arrivals_path}, f"file {arrivals_path}", None
     from heart_plan.demand import build_demand
     from heart_plan.loaders import load_inputs
 
@@ -198,9 +222,11 @@ def _arrivals(plan, scenario, mirror, arrivals_path):
         raise DataError("plan has no service_area_beats; the shift plan needs a service area")
     inputs = load_inputs(scenario, mirror)
     demand = build_demand(inputs, scenario)
+    plan.check_against(source=str(plan_path), city_beats=demand.beats["beat_id"].astype(str))
     calls = demand.beats.set_index("beat_id")["eligible_calls_per_year"]
     arr = arrivals_by_how_for_area(calls, demand.beat_hour_share, plan.service_area_beats)
-    return np.asarray(arr), dict(inputs.paths), f"demand of {len(plan.service_area_beats)} beats"
+    source = f"demand of {len(plan.service_area_beats)} beats"
+    return np.asarray(arr), dict(inputs.paths), source, inputs.calls
 
 
 def _mean_drive(plan, scenario, mean_drive_s):
