@@ -167,6 +167,14 @@ def staged_output_dir(
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out}: --out is a file, not a folder; pass a folder path")
     parent = out.parent
+    for ancestor in (parent, *parent.parents):
+        if ancestor.exists():
+            if not ancestor.is_dir():
+                raise OutputError(
+                    f"{ancestor}: part of the output path {out} is a file, not a folder; "
+                    f"choose another --out or remove the file"
+                )
+            break
     parent.mkdir(parents=True, exist_ok=True)
     clean_stale(parent)
     pid = os.getpid()
