@@ -226,7 +226,7 @@ def test_every_numeric_scenario_key_has_bounds():
         ("motorway = 105.0", "motorway = -105.0", "network.speed_kph_by_class.motorway"),
         ('observed_end = "2021-09-30"', 'observed_end = "2020-09-30"', "calls.observed_end"),
         ('observed_end = "2021-09-30"', 'observed_end = "soon"', "calls.observed_end"),
-        ('local_dir = "data"', 'local_dir = "data"\non_checksum_mismatch = "ignore"', "data.on_checksum_mismatch"),
+        ('on_checksum_mismatch = "error"', 'on_checksum_mismatch = "ignore"', "data.on_checksum_mismatch"),
         ("lengths_h = [8, 10, 12]", "lengths_h = []", "shifts.lengths_h"),
     ],
 )  # fmt: skip

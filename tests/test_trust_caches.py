@@ -219,7 +219,7 @@ def test_modified_graph_file_is_refused(mirror, tmp_path, monkeypatch):
     assert not out.exists()
     # the explicit downgrade: a warning recorded in the run record
     scen = _scenario_text(
-        tmp_path, 'local_dir = "data"', 'local_dir = "data"\non_checksum_mismatch = "warn"'
+        tmp_path, 'on_checksum_mismatch = "error"', 'on_checksum_mismatch = "warn"'
     )
     result = CliRunner().invoke(cli, [*args, "--scenario", str(scen)])
     assert result.exit_code == 0, result.output
