@@ -32,7 +32,10 @@ TOY_BEATS = FIXTURES / "toy_beats.geojson"
 def _cad_scenario(**calls: object) -> Scenario:
     base = load_scenario()
     return dataclasses.replace(
-        base, calls=dataclasses.replace(base.calls, schema="durham_cad", **calls)
+        base,
+        calls=dataclasses.replace(
+            base.calls, schema="durham_cad", **{"observed_end": "2021-12-31", **calls}
+        ),
     )
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from heart_plan.atomic import atomic_path, write_json
 from heart_plan.errors import DataError
-from heart_plan.runinfo import sha256_file
+from heart_plan.hashing import sha256_file
 
 LOCK_FILE_NAME = "datasets.lock.json"
 KINDS = ("pinned", "live")
@@ -162,15 +162,33 @@ def resolve(
     )
 
 
-def verify(ds: Dataset, path: Path) -> str:
-    """Verify a pinned file's sha256 (returns it); ``DataError`` on a mismatch."""
+#: Checksum mismatches accepted in this process with ``on_mismatch="warn"``:
+#: (dataset id, path, sha256 found, sha256 pinned); recorded in every run record.
+ACCEPTED_MISMATCHES: list[tuple[str, str, str, str]] = []
+
+
+def verify(ds: Dataset, path: Path, *, on_mismatch: str = "error") -> str:
+    """Verify a pinned file's sha256 (returns it); ``DataError`` on a mismatch.
+
+    ``on_mismatch="warn"`` (scenario ``[data] on_checksum_mismatch``) logs the mismatch and
+    records it in ``ACCEPTED_MISMATCHES`` (and so in the run record) instead of failing.
+    """
     digest = sha256_file(path)
     if ds.kind == "pinned" and digest != ds.sha256:
-        raise DataError(
+        message = (
             f"{path}: sha256 {digest[:12]}... does not match the manifest's "
             f"{ds.sha256[:12]}... for dataset {ds.id!r}; re-fetch the file "
-            f"(`heart-plan data fetch`) or update the manifest if the source changed on purpose"
+            f"(`heart-plan data fetch`), update the manifest if the source changed on purpose, "
+            f'or set [data] on_checksum_mismatch = "warn" to accept it (recorded in the run)'
         )
+        if on_mismatch != "warn":
+            raise DataError(message)
+        import logging
+
+        logging.getLogger("heart_plan.data").warning(message)
+        entry = (ds.id, str(path), digest, ds.sha256)
+        if entry not in ACCEPTED_MISMATCHES:
+            ACCEPTED_MISMATCHES.append(entry)
     return digest
 
 

@@ -19,7 +19,10 @@ standard; ``[units.<type>]`` per unit type (``crt`` first); ``[baseline]`` the p
 from __future__ import annotations
 
 import dataclasses
+import datetime as _dt
 import hashlib
+import math
+import re
 import tomllib
 import types
 import typing
@@ -31,6 +34,8 @@ from typing import Any
 from heart_plan.errors import ConfigError
 
 HOURS_PER_WEEK = 168
+#: Names that become parts of file names (scenario, time bands, unit types): a safe slug.
+SLUG_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 
 # ----------------------------------------------------------------------------- sections
 
@@ -41,6 +46,7 @@ class DataConfig:
 
     mirror: str = ""
     local_dir: str = "data"
+    on_checksum_mismatch: str = "error"
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,8 @@ class CallsConfig:
     observed_start: str = "2021-01-01"
     observed_end: str = "2021-09-30"
     coordinates_crs: str = ""
+    max_dropped_share: float = 0.05
+    min_calls: int = 100
 
 
 @dataclass(frozen=True)
@@ -397,7 +405,13 @@ def _build(cls: type, raw: Any, source: str, where: str) -> Any:
     kwargs = {}
     for key, value in raw.items():
         kwargs[key] = _coerce(hints[key], value, source, f"{where}.{key}" if where else key)
-    return cls(**kwargs)
+    try:
+        return cls(**kwargs)
+    except ConfigError as exc:  # a section's own checks (__post_init__): name the file
+        message = str(exc)
+        raise ConfigError(
+            message if message.startswith(source) else f"{source}: {message}"
+        ) from None
 
 
 def _coerce(hint: Any, value: Any, source: str, where: str) -> Any:
@@ -438,6 +452,7 @@ def _coerce(hint: Any, value: Any, source: str, where: str) -> Any:
 
 def _validate(s: Scenario, source: str) -> None:
     """Cross-field checks that keep later steps from failing obscurely."""
+    _validate_ranges(s, source)
     if "crt" not in s.units:
         raise ConfigError(f"{source}: missing [units.crt]; add the CRT unit section")
     if not s.eligibility.natures:
@@ -489,3 +504,153 @@ def _validate(s: Scenario, source: str) -> None:
                         f"{seen[h]!r} and {name!r}; each hour belongs to one band"
                     )
                 seen[h] = name
+
+
+# ----------------------------------------------------------------------------- ranges
+
+#: Bounds of every numeric key: (low, high, low_exclusive).  Path patterns use ``*`` for a
+#: table key chosen by the user (a band, a unit type, a nature) and ``[]`` for list items.
+#: Every float must also be finite.  ``tests/test_validation.py`` checks that every numeric
+#: field of the scenario has an entry here.
+BOUNDS: dict[str, tuple[float, float, bool]] = {
+    "calls.max_dropped_share": (0.0, 1.0, False),
+    "calls.min_calls": (1, 10_000_000, False),
+    "eligibility.priorities[]": (0, 99, False),
+    "demand.calibration_year": (1900, 2100, False),
+    "demand.city_totals.*": (0.0, 1e9, False),
+    "demand.observed_beat_totals.*": (0.0, 1e9, False),
+    "demand.modeled_points_per_beat": (1, 10_000, False),
+    "demand.growth_factor": (0.0, 100.0, True),
+    "demand.seed": (0, 2**32 - 1, False),
+    "network.speed_kph_by_class.*": (0.0, 200.0, True),
+    "network.snap_warn_m": (0.0, 100_000.0, False),
+    "network.access_speed_kph": (0.0, 200.0, True),
+    "network.isochrone_minutes[]": (1, 180, False),
+    "network.time_bands.*.speed_factor": (0.0, 10.0, True),
+    "network.time_bands.*.weekday_hours[]": (0, 23, False),
+    "network.time_bands.*.weekend_hours[]": (0, 23, False),
+    "response.standard_s": (1, 86_400, False),
+    "units.*.crew_size": (1, 50, False),
+    "units.*.on_scene_mean_min": (0.0, 1440.0, True),
+    "units.*.on_scene_sd_min": (0.0, 1440.0, False),
+    "units.*.turnout_s": (0, 3600, False),
+    "units.*.cost_per_staff_hour_usd": (0.0, 10_000.0, False),
+    "units.*.productive_hours_per_fte": (0.0, 8784.0, True),
+    "units.*.default_mean_drive_s": (0.0, 86_400.0, False),
+    "baseline.hours_start": (0, 23, False),
+    "baseline.hours_end": (1, 24, False),
+    "baseline.teams": (0, 1000, False),
+    "budget.crt_fte": (0.0, 100_000.0, False),
+    "budget.target_reached_share": (0.0, 1.0, True),
+    "budget.served_share_target": (0.0, 1.0, True),
+    "expansion.max_teams": (1, 100, False),
+    "expansion.recommend_every_steps": (1, 1000, False),
+    "shifts.lengths_h[]": (1, 24, False),
+    "shifts.start_hours[]": (0, 23, False),
+    "shifts.min_rest_h": (0, 48, False),
+    "shifts.max_teams_per_hour": (1, 1000, False),
+    "shifts.daily_windows_h[]": (1, 24, False),
+    "shifts.unsocial_start_hours[]": (0, 23, False),
+    "shifts.unsocial_start_penalty_calls": (0.0, 1e6, False),
+    "shifts.stability_penalty_calls": (0.0, 1e6, False),
+    "shifts.relative_gap_limit": (0.0, 1.0, False),
+    "shifts.workers": (1, 64, False),
+    "shifts.fte_curve_budgets[]": (0.0, 100_000.0, False),
+    "simulation.replications": (1, 10_000, False),
+    "simulation.seed": (0, 2**32 - 1, False),
+    "simulation.first_replications": (1, 10_000, False),
+    "simulation.max_replications": (1, 10_000, False),
+    "solver.seed": (0, 2**31 - 1, False),
+    "solver.workers": (1, 64, False),
+    "solver.max_deterministic_time": (0.0, 1e6, True),
+    "solver.relative_gap_limit": (0.0, 1.0, False),
+}
+#: Keys whose value is one of a few strings.
+CHOICES: dict[str, tuple[str, ...]] = {
+    "data.on_checksum_mismatch": ("error", "warn"),
+    "network.source": ("trm", "osm_file", "online"),
+    "demand.covariate": ("population", "incidents_2013", "blend"),
+}
+#: Lists that must not be empty.
+NON_EMPTY = ("shifts.lengths_h", "shifts.start_hours", "shifts.daily_windows_h")
+
+
+def numeric_leaves(value: Any, path: str = "", pattern: str = "") -> typing.Iterator[tuple]:
+    """(path, pattern, value) of every leaf of a scenario (dataclasses, tables, lists)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            if not f.compare:
+                continue
+            sub = f"{path}.{f.name}" if path else f.name
+            pat = f"{pattern}.{f.name}" if pattern else f.name
+            yield from numeric_leaves(getattr(value, f.name), sub, pat)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from numeric_leaves(v, f"{path}.{k}", f"{pattern}.*")
+    elif isinstance(value, tuple | list):
+        for i, v in enumerate(value):
+            yield from numeric_leaves(v, f"{path}[{i}]", f"{pattern}[]")
+    else:
+        yield path, pattern, value
+
+
+def _validate_ranges(s: Scenario, source: str) -> None:
+    """Every number finite and inside ``BOUNDS``; choices and names checked."""
+    for path, pattern, value in numeric_leaves(s):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ConfigError(f"{source}: {path} = {value!r} must be a finite number")
+        bounds = BOUNDS.get(pattern)
+        if bounds is None:
+            continue
+        lo, hi, lo_open = bounds
+        if (value <= lo if lo_open else value < lo) or value > hi:
+            low = f"> {lo:g}" if lo_open else f">= {lo:g}"
+            raise ConfigError(
+                f"{source}: {path} = {value!r} is out of range; it must be {low} and <= {hi:g}"
+            )
+    for key, allowed in CHOICES.items():
+        section, name = key.split(".")
+        value = getattr(getattr(s, section), name)
+        if value not in allowed:
+            raise ConfigError(
+                f"{source}: {key} = {value!r}; use one of {', '.join(map(repr, allowed))}"
+            )
+    for key in NON_EMPTY:
+        section, name = key.split(".")
+        if not getattr(getattr(s, section), name):
+            raise ConfigError(f"{source}: {key} is empty; list at least one value")
+    names = [("name", s.name)]
+    names += [(f"network.time_bands.{b}", b) for b in s.network.time_bands]
+    names += [(f"units.{u}", u) for u in s.units]
+    for where, name in names:
+        if not SLUG_RE.fullmatch(name):
+            raise ConfigError(
+                f"{source}: {where}: name {name!r} is not allowed (it becomes part of file "
+                f"names); use letters, digits, '_' and '-' only, at most 64 characters, "
+                f"starting with a letter or digit"
+            )
+    for i, nature in enumerate(s.eligibility.natures):
+        if not nature.strip() or len(nature) > 100 or any(ord(c) < 32 for c in nature):
+            raise ConfigError(
+                f"{source}: eligibility.natures[{i}] = {nature!r}; natures must be 1-100 "
+                f"printable characters"
+            )
+    for i, beat in enumerate(s.baseline.service_area_beats):
+        if not beat.strip():
+            raise ConfigError(f"{source}: baseline.service_area_beats[{i}] is empty")
+    dates = {}
+    for key in ("observed_start", "observed_end"):
+        text = getattr(s.calls, key)
+        try:
+            dates[key] = _dt.date.fromisoformat(text)
+        except ValueError:
+            raise ConfigError(
+                f"{source}: calls.{key} = {text!r} is not a date; use YYYY-MM-DD"
+            ) from None
+    if dates["observed_end"] < dates["observed_start"]:
+        raise ConfigError(
+            f"{source}: calls.observed_end {s.calls.observed_end} is before "
+            f"calls.observed_start {s.calls.observed_start}; swap them"
+        )

@@ -38,3 +38,43 @@ class InfeasibleError(ModelError):
 
 class SolverLimitError(ModelError):
     """A solver hit its limit without a feasible solution."""
+
+
+class PlanError(DataError):
+    """A ``plan.json`` is missing, unreadable or fails its schema (a usage error: exit 2)."""
+
+    exit_code = 2
+
+
+class CacheError(HeartPlanError, OSError):
+    """The cache folder cannot be used (not a directory, not writable, disk full)."""
+
+
+class OutputError(HeartPlanError, OSError):
+    """An output path cannot be written, or would escape ``--out`` / the cache."""
+
+
+def os_error_message(exc: OSError) -> str:
+    """One line for an ``OSError``: the path, what went wrong and the fix."""
+    import errno
+
+    path = exc.filename if exc.filename is not None else "(unknown path)"
+    if exc.filename2 is not None:
+        path = f"{path} -> {exc.filename2}"
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    code = exc.errno
+    if code in (errno.EACCES, errno.EPERM, errno.EROFS):
+        fix = "choose a writable location (e.g. another --out) or fix the permissions"
+    elif code == errno.ENOSPC or code == getattr(errno, "EDQUOT", -1):
+        fix = "free disk space or write to another disk (--out / $HEART_PLAN_CACHE)"
+    elif code == errno.ENOTDIR:
+        fix = "a part of the path is a file, not a folder; remove it or choose another path"
+    elif code == errno.EISDIR:
+        fix = "the path is a folder; pass a file"
+    elif code == errno.ENOENT:
+        fix = "check that the path exists"
+    elif code == errno.EEXIST:
+        fix = "remove the existing file or choose another path"
+    else:
+        fix = "check the path and the disk"
+    return f"{path}: {reason}; {fix}"

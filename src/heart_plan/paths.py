@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from heart_plan.errors import DataError
+from heart_plan.errors import CacheError, DataError
 
 MIRROR_ENV = "HEART_PLAN_MIRROR"
 CACHE_ENV = "HEART_PLAN_CACHE"
@@ -62,9 +62,42 @@ def local_data_dir(local_dir: str = "data") -> Path:
     return path if path.is_absolute() else project_root() / path
 
 
+_CLEANED: set[Path] = set()
+
+
+def cache_root() -> Path:
+    """The cache base folder: ``$HEART_PLAN_CACHE`` or ``<project root>/.cache``."""
+    return Path(os.path.abspath(os.environ.get(CACHE_ENV) or project_root() / ".cache"))
+
+
 def cache_dir(kind: str) -> Path:
-    """A writable cache folder for ``kind`` (e.g. ``"matrix"``, ``"osmnx"``)."""
-    base = Path(os.environ.get(CACHE_ENV) or project_root() / ".cache")
+    """A writable cache folder for ``kind`` (e.g. ``"matrix"``, ``"osmnx"``).
+
+    Temporary files left there by killed processes are removed on first use in a process.
+    A cache path that is a file, or cannot be created, is a one-line ``CacheError``.
+    """
+    base = cache_root()
     path = base / kind
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise CacheError(
+            f"{path}: the cache path exists but is not a folder; remove the file or point "
+            f"${CACHE_ENV} at a folder"
+        ) from None
+    except OSError as exc:
+        raise CacheError(
+            f"{path}: cannot create the cache folder ({exc.strerror or exc}); point "
+            f"${CACHE_ENV} at a writable folder"
+        ) from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise CacheError(
+            f"{path}: the cache folder is not writable; fix its permissions or point "
+            f"${CACHE_ENV} at a writable folder"
+        )
+    if path not in _CLEANED:
+        from heart_plan.stale import clean_stale
+
+        clean_stale(path)
+        _CLEANED.add(path)
     return path

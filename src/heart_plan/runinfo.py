@@ -6,7 +6,6 @@ reproduced and audited.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import platform
 import sys
 from collections.abc import Mapping
@@ -17,20 +16,12 @@ from typing import Any
 from heart_plan._version import __version__
 from heart_plan.atomic import write_json
 from heart_plan.config import Scenario
+from heart_plan.hashing import sha256_file
 
 PACKAGES = (
     "numpy", "pandas", "scipy", "shapely", "pyproj", "geopandas", "pyogrio", "pyarrow",
     "networkx", "osmnx", "ortools", "folium", "plotly", "click",
 )  # fmt: skip
-
-
-def sha256_file(path: str | Path, *, chunk_bytes: int = 1 << 20) -> str:
-    """Hex sha256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(chunk_bytes):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def package_versions() -> dict[str, str]:
@@ -61,13 +52,47 @@ def run_info(
             "resolved": scenario.to_dict(),
         },
         "solver": dataclasses.asdict(scenario.solver),
-        "data_checksums": {
-            key: {"path": str(p), "sha256": sha256_file(p)} for key, p in (data_files or {}).items()
-        },
+        "data_checksums": data_checksums(data_files or {}),
+        "checksum_mismatches_accepted": [
+            {"dataset": d, "path": p, "sha256": got, "pinned_sha256": want}
+            for d, p, got, want in _accepted_mismatches()
+        ],
+        "cache_entries_refused": [{"path": p, "reason": r} for p, r in _refused()],
         "packages": package_versions(),
         "platform": platform.platform(),
         **(extra or {}),
     }
+
+
+def data_checksums(data_files: Mapping[str, str | Path]) -> dict[str, dict[str, str]]:
+    """Per data file: path, sha256 and how it was checked (``pinned`` = matches the
+    manifest, ``MISMATCH (accepted)`` = differs and was allowed, ``recorded`` = not pinned).
+    """
+    from heart_plan.catalog import load_manifest
+
+    manifest = load_manifest()
+    out = {}
+    for key, p in data_files.items():
+        digest = sha256_file(p)
+        ds = manifest.datasets.get(key)
+        if ds is not None and ds.kind == "pinned":
+            check = "pinned" if digest == ds.sha256 else "MISMATCH (accepted)"
+        else:
+            check = "recorded"
+        out[key] = {"path": str(p), "sha256": digest, "check": check}
+    return out
+
+
+def _accepted_mismatches() -> list[tuple[str, str, str, str]]:
+    from heart_plan.catalog import ACCEPTED_MISMATCHES
+
+    return list(ACCEPTED_MISMATCHES)
+
+
+def _refused() -> list[tuple[str, str]]:
+    from heart_plan.cachefile import REFUSED
+
+    return list(REFUSED)
 
 
 def write_run_info(out_dir: str | Path, info: dict[str, Any], name: str = "run_info.json") -> Path:

@@ -16,13 +16,14 @@ import pandas as pd
 from heart_plan.atomic import write_csv, write_json, write_text
 from heart_plan.catalog import load_manifest
 from heart_plan.demand.outputs import write_demand_outputs
+from heart_plan.loaders.quality import calls_quality_record, write_calls_quality
 from heart_plan.plan import write_plan
 from heart_plan.planning.placement import placement_table
 from heart_plan.planning.results import PlanOutcome, RunResult
 from heart_plan.planning.run import Timer
 from heart_plan.report.plan_maps import citywide_map, hours_map
 from heart_plan.report.plan_report import build_report
-from heart_plan.runinfo import run_info
+from heart_plan.runinfo import run_info, sha256_file
 
 Progress = Callable[[str], None]
 
@@ -32,7 +33,14 @@ def provenance_table(result: RunResult) -> pd.DataFrame:
     manifest = load_manifest()
     rows = []
     for ds_id, path in result.ctx.inputs.paths.items():
-        ds = manifest.get(ds_id)
+        ds = manifest.datasets.get(ds_id)
+        if ds is None:  # a user file (e.g. a calls export path): no manifest entry
+            rows.append(
+                {"dataset": ds_id, "title": "user-supplied file", "vintage": "",
+                 "licence": "", "official source": "", "file": Path(path).name,
+                 "sha256": sha256_file(path)[:16] + "..."}
+            )  # fmt: skip
+            continue
         rows.append(
             {
                 "dataset": ds_id,
@@ -153,6 +161,8 @@ def write_run(
             write_csv(out / f"comparison_{outcome.name}.csv", outcome.comparison)
         write_csv(out / "equity.csv", result.equity)
         write_text(out / "report.html", report)
+        write_calls_quality(out, ctx.inputs.calls)
+    info["calls_quality"] = calls_quality_record(ctx.inputs.calls)
     info["timings_s"] = timer.timings_s
     write_json(out / "run.json", info)
     return info

@@ -76,8 +76,8 @@ def test_simulate_requires_plan():
     assert "--plan" in result.output
 
 
-def test_simulate_missing_plan_is_one_line_data_error(tmp_path, capsys):
+def test_simulate_missing_plan_is_one_line_plan_error(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["simulate", "--plan", str(tmp_path / "nope.json"), "--out", str(tmp_path)])
-    assert exc.value.code == 1
+    assert exc.value.code == 2  # plan.json errors are usage errors (CONVENTIONS.md)
     assert "plan file not found" in capsys.readouterr().err

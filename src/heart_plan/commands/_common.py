@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -42,3 +44,49 @@ def command_line() -> str:
     import sys
 
     return "heart-plan " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+
+
+def write_calls_quality(out_dir: Path, calls: Any) -> dict[str, Any]:
+    """``loaders.quality.write_calls_quality``, imported lazily (``--help`` stays instant)."""
+    from heart_plan.loaders.quality import write_calls_quality as write
+
+    return write(out_dir, calls)
+
+
+def calls_quality_record(calls: Any) -> dict[str, Any]:
+    """``loaders.quality.calls_quality_record``, imported lazily."""
+    from heart_plan.loaders.quality import calls_quality_record as record
+
+    return record(calls)
+
+
+def staged(out_dir: Path, owns: Iterable[str]) -> AbstractContextManager[Path]:
+    """``atomic.staged_output_dir`` for a command's ``--out`` (all-or-nothing output)."""
+    from heart_plan.atomic import staged_output_dir
+
+    return staged_output_dir(out_dir, owns=owns)
+
+
+class FiniteFloat(click.ParamType):
+    """A finite float option (NaN and infinities are usage errors), optionally >= ``min``."""
+
+    name = "number"
+
+    def __init__(self, min: float | None = None) -> None:
+        self.min = min
+
+    def convert(self, value, param, ctx):
+        import math
+
+        if isinstance(value, float):
+            number = value
+        else:
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                self.fail(f"{value!r} is not a number", param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        if self.min is not None and number < self.min:
+            self.fail(f"{value!r} must be >= {self.min:g}", param, ctx)
+        return number

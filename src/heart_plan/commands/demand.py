@@ -6,7 +6,13 @@ from pathlib import Path
 
 import click
 
-from heart_plan.commands._common import command_line, mirror_option, out_option, scenario_option
+from heart_plan.commands._common import (
+    command_line,
+    mirror_option,
+    out_option,
+    scenario_option,
+    staged,
+)
 
 OUTPUT_FILES = (
     "beat_demand.csv",
@@ -16,6 +22,7 @@ OUTPUT_FILES = (
     "demand_validation.csv",
     "beat_mismatches.csv",
     "calibration_check.csv",
+    "calls_quality.csv",
     "run_info.json",
 )
 
@@ -34,5 +41,6 @@ def demand(scenario_path: Path | None, out_dir: Path, mirror: Path | None) -> No
     scenario = load_scenario(scenario_path)
     inputs = load_inputs(scenario, mirror)
     result = build_demand(inputs, scenario)
-    write_demand_outputs(result, inputs, scenario, out_dir, command=command_line())
+    with staged(out_dir, OUTPUT_FILES) as stage:
+        write_demand_outputs(result, inputs, scenario, stage, command=command_line())
     click.echo(summary_text(result, out_dir))

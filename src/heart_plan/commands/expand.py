@@ -6,7 +6,20 @@ from pathlib import Path
 
 import click
 
-from heart_plan.commands._common import command_line, mirror_option, out_option, scenario_option
+from heart_plan.commands._common import (
+    calls_quality_record,
+    command_line,
+    mirror_option,
+    out_option,
+    scenario_option,
+    staged,
+    write_calls_quality,
+)
+
+OUTPUT_FILES = (
+    "roadmap.csv", "citywide_curve.csv", "expansion.json", "plan.json", "run_info.json",
+    "calls_quality.csv",
+)  # fmt: skip
 
 
 @click.command("expand")
@@ -68,12 +81,19 @@ def expand(
         command=command_line(),
         predicted=predicted_measures(city, placement),
     )  # fmt: skip
-    info = run_info(scenario, command=command_line(), data_files=ctx.inputs.paths, extra=summary)
-    write_csv(out_dir / "roadmap.csv", roadmap)
-    write_csv(out_dir / "citywide_curve.csv", curve)
-    write_json(out_dir / "expansion.json", summary)
-    write_plan(out_dir / "plan.json", plan)
-    write_run_info(out_dir, info)
+    info = run_info(
+        scenario,
+        command=command_line(),
+        data_files=ctx.inputs.paths,
+        extra={**summary, "calls_quality": calls_quality_record(ctx.inputs.calls)},
+    )
+    with staged(out_dir, OUTPUT_FILES) as stage:
+        write_csv(stage / "roadmap.csv", roadmap)
+        write_csv(stage / "citywide_curve.csv", curve)
+        write_json(stage / "expansion.json", summary)
+        write_plan(stage / "plan.json", plan)
+        write_calls_quality(stage, ctx.inputs.calls)
+        write_run_info(stage, info)
     click.echo(roadmap.to_string(index=False, max_cols=8))
     click.echo(curve.round(3).to_string(index=False))
     click.echo(

@@ -19,7 +19,21 @@ from pathlib import Path
 
 import click
 
-from heart_plan.commands._common import command_line, mirror_option, out_option, scenario_option
+from heart_plan.commands._common import (
+    command_line,
+    mirror_option,
+    out_option,
+    scenario_option,
+    staged,
+    write_calls_quality,
+)
+
+#: Files each subcommand owns in the shared output folder (the rest is kept).
+BUILD_FILES = ("graph_summary.json", "road_nodes.parquet", "road_edges.parquet", "run_info.json")
+MATRIX_FILES = (
+    "drive_times__*.parquet", "snapping_report.csv", "demand_nodes.csv", "sites.csv",
+    "calls_quality.csv", "run_info.json",
+)  # fmt: skip
 
 
 @click.group("network")
@@ -36,7 +50,7 @@ def build(scenario_path: Path | None, out_dir: Path, mirror: Path | None) -> Non
     from heart_plan.atomic import write_geoparquet, write_json
     from heart_plan.config import load_scenario
     from heart_plan.network import DriveTimeEngine, bands_from_scenario, load_graph
-    from heart_plan.network.graph import graph_frames
+    from heart_plan.network.graph import TRM_GRAPHML, graph_frames
     from heart_plan.paths import resolve_mirror
     from heart_plan.runinfo import run_info, write_run_info
 
@@ -49,13 +63,20 @@ def build(scenario_path: Path | None, out_dir: Path, mirror: Path | None) -> Non
         "content_sha256": engine.content_hash,
         "time_bands": engine.bands,
     }
-    out_dir.mkdir(parents=True, exist_ok=True)
-    write_json(out_dir / "graph_summary.json", summary)
     nodes, edges = graph_frames(net.graph)
-    write_geoparquet(out_dir / "road_nodes.parquet", nodes)
-    write_geoparquet(out_dir / "road_edges.parquet", edges)
-    data = {"road_graph": net.report.path} if Path(net.report.path).is_file() else {}
-    write_run_info(out_dir, run_info(scenario, command=command_line(), data_files=data))
+    graph_path = Path(net.report.path)
+    key = (
+        "trm_graph"
+        if graph_path.as_posix().endswith("/" + TRM_GRAPHML.as_posix())
+        else "road_graph"
+    )
+    data = {key: graph_path} if graph_path.is_file() else {}
+    info = run_info(scenario, command=command_line(), data_files=data)
+    with staged(out_dir, BUILD_FILES) as stage:
+        write_json(stage / "graph_summary.json", summary)
+        write_geoparquet(stage / "road_nodes.parquet", nodes)
+        write_geoparquet(stage / "road_edges.parquet", edges)
+        write_run_info(stage, info)
     click.echo(net.report.summary())
     click.echo(f"wrote {out_dir}/graph_summary.json, road_nodes.parquet, road_edges.parquet")
 
@@ -78,7 +99,8 @@ def matrix(
 
     import pandas as pd
 
-    from heart_plan.atomic import write_csv
+    from heart_plan.atomic import safe_name, write_csv
+    from heart_plan.commands._common import calls_quality_record
     from heart_plan.config import load_scenario
     from heart_plan.network import bands_from_scenario, snap_report
     from heart_plan.network.matrix import write_drive_time_matrix
@@ -102,7 +124,6 @@ def matrix(
     inputs, engine, net = ctx.inputs, ctx.engine, ctx.network
     snaps, demand, sites = ctx.point_snaps, ctx.demand_nodes, ctx.sites
     report = snap_report(engine, snaps, snap_warn_m=net_cfg.snap_warn_m)
-    out_dir.mkdir(parents=True, exist_ok=True)
     station_rows = sites.loc[sites["kind"] == "fire_station"]
     snapping = pd.concat(
         [
@@ -121,33 +142,30 @@ def matrix(
         ],
         ignore_index=True,
     )
-    write_csv(out_dir / "snapping_report.csv", snapping)
-    write_csv(out_dir / "demand_nodes.csv", demand)
-    write_csv(out_dir / "sites.csv", sites)
-    timings = {}
+    timings, frames = {}, {}
     for band in bands or tuple(engine.bands):
         t0 = time.perf_counter()
-        frame = ctx.matrix(band)
+        frames[safe_name(band, what="time band")] = frame = ctx.matrix(band)
         timings[band] = {
             "seconds": round(time.perf_counter() - t0, 3),
             "cache": frame.attrs["cache"],
         }
-        write_drive_time_matrix(out_dir / f"drive_times__{band}.parquet", frame)
     extra = {
         "graph": net.report.to_dict(),
         "graph_content_sha256": engine.content_hash,
         "snapping": report.to_dict(),
         "matrix": {"demand_nodes": len(demand), "sites": len(sites), "bands": timings},
     }
-    write_run_info(
-        out_dir,
-        run_info(
-            scenario,
-            command=command_line(),
-            data_files=dict(inputs.paths),
-            extra=extra,
-        ),  # fmt: skip
-    )
+    extra["calls_quality"] = calls_quality_record(inputs.calls)
+    info = run_info(scenario, command=command_line(), data_files=dict(inputs.paths), extra=extra)
+    with staged(out_dir, MATRIX_FILES) as stage:
+        write_csv(stage / "snapping_report.csv", snapping)
+        write_csv(stage / "demand_nodes.csv", demand)
+        write_csv(stage / "sites.csv", sites)
+        for band, frame in frames.items():
+            write_drive_time_matrix(stage / f"drive_times__{band}.parquet", frame)
+        write_calls_quality(stage, inputs.calls)
+        write_run_info(stage, info)
     click.echo(net.report.summary())
     click.echo(report.summary())
     click.echo(

@@ -6,7 +6,17 @@ from pathlib import Path
 
 import click
 
-from heart_plan.commands._common import command_line, mirror_option, out_option, scenario_option
+from heart_plan.commands._common import (
+    calls_quality_record,
+    command_line,
+    mirror_option,
+    out_option,
+    scenario_option,
+    staged,
+    write_calls_quality,
+)
+
+OUTPUT_FILES = ("posts.csv", "plan.json", "run_info.json", "calls_quality.csv")
 
 
 @click.command("place")
@@ -85,11 +95,16 @@ def place(
         scenario,
         command=command,
         data_files=ctx.inputs.paths,
-        extra={"placements": {b: p.result.to_dict() for b, p in placements.items()}},
+        extra={
+            "placements": {b: p.result.to_dict() for b, p in placements.items()},
+            "calls_quality": calls_quality_record(ctx.inputs.calls),
+        },
     )
-    write_csv(out_dir / "posts.csv", table)
-    write_plan(out_dir / "plan.json", plan)
-    write_run_info(out_dir, info)
+    with staged(out_dir, OUTPUT_FILES) as stage:
+        write_csv(stage / "posts.csv", table)
+        write_plan(stage / "plan.json", plan)
+        write_calls_quality(stage, ctx.inputs.calls)
+        write_run_info(stage, info)
     click.echo(main.result.summary())
     click.echo(f"outputs: {out_dir}")
 

@@ -1,4 +1,11 @@
-"""``heart-plan run``: the whole pipeline on a scenario, with progress, into ``--out``."""
+"""``heart-plan run``: the whole pipeline on a scenario, with progress, into ``--out``.
+
+Accepts every input its subcommands accept: ``--scenario``, ``--mirror`` and ``--calls FILE``
+(a calls export replacing ``[calls] dataset``, as for ``simulate``; a file path in
+``[calls] dataset`` works too).  Everything is computed first and written into a staging
+folder beside ``--out`` that replaces ``--out`` only when complete: an interrupted run leaves
+the previous complete output (subfolders of other commands inside ``--out`` are kept).
+"""
 
 from __future__ import annotations
 
@@ -7,17 +14,38 @@ from pathlib import Path
 
 import click
 
-from heart_plan.commands._common import command_line, mirror_option, out_option, scenario_option
+from heart_plan.commands._common import (
+    command_line,
+    mirror_option,
+    out_option,
+    scenario_option,
+    staged,
+)
+
+#: What ``run`` writes at the top of ``--out`` (other entries there are kept).
+OUTPUT_FILES = (
+    "*.html", "*.csv", "plan_current.json", "plan_recommended.json", "run.json", "demand/",
+)  # fmt: skip
 
 
 @click.command("run")
 @scenario_option
 @out_option("outputs/durham")
 @mirror_option
-def run(scenario_path: Path | None, out_dir: Path, mirror: Path | None) -> None:
+@click.option(
+    "--calls",
+    "calls_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Calls export (CSV, GeoJSON, shapefile) instead of the scenario's [calls] dataset.",
+)
+def run(
+    scenario_path: Path | None, out_dir: Path, mirror: Path | None, calls_path: Path | None
+) -> None:
     """Data -> demand -> network -> placement and expansion -> shifts -> simulation ->
     maps -> report, writing run.json with the key results.
     """
+    from heart_plan.commands.simulate import with_calls_file
     from heart_plan.config import load_scenario
     from heart_plan.planning.run import run_plan
     from heart_plan.writer import write_run
@@ -28,8 +56,13 @@ def run(scenario_path: Path | None, out_dir: Path, mirror: Path | None) -> None:
         click.echo(f"[run {time.perf_counter() - t0:6.1f} s] {msg}", err=True)
 
     scenario = load_scenario(scenario_path)
+    if calls_path is not None and not calls_path.is_file():
+        raise click.BadParameter(f"{calls_path}: file not found", param_hint="--calls")
+    scenario = with_calls_file(scenario, calls_path)
     result = run_plan(scenario, mirror=mirror, progress=say)
-    write_run(result, out_dir, command=command_line(), progress=say)
+    with staged(out_dir, OUTPUT_FILES) as stage:
+        write_run(result, stage, command=command_line(), progress=say)
+        say("outputs complete; moving them into place")
     click.echo(
         f"eligible calls per year: {result.calls_per_year:,.0f} "
         f"({result.modeled_share:.1%} modeled)"

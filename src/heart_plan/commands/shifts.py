@@ -13,7 +13,14 @@ from pathlib import Path
 
 import click
 
-from heart_plan.commands._common import command_line, mirror_option, out_option, scenario_option
+from heart_plan.commands._common import (
+    FiniteFloat,
+    command_line,
+    mirror_option,
+    out_option,
+    scenario_option,
+    staged,
+)
 
 OUTPUT_FILES = (
     "schedule.csv",
@@ -24,6 +31,7 @@ OUTPUT_FILES = (
     "hours_answer.json",
     "plan.json",
     "run_info.json",
+    "calls_quality.csv",
 )
 
 
@@ -39,7 +47,10 @@ OUTPUT_FILES = (
 @out_option("outputs/durham/shifts")
 @mirror_option
 @click.option(
-    "--fte-budget", type=float, default=None, help="CRT FTE budget (default: [budget] crt_fte)."
+    "--fte-budget",
+    type=FiniteFloat(min=0),
+    default=None,
+    help="CRT FTE budget, >= 0 (default: [budget] crt_fte).",
 )
 @click.option(
     "--objective",
@@ -55,7 +66,12 @@ OUTPUT_FILES = (
     default=None,
     help="CSV with hour_of_week, calls_per_year (168 rows) instead of building the demand.",
 )
-@click.option("--mean-drive-s", type=float, default=None, help="Mean drive time per call (s).")
+@click.option(
+    "--mean-drive-s",
+    type=FiniteFloat(min=0),
+    default=None,
+    help="Mean drive time per call (s, >= 0).",
+)
 @click.option(
     "--fte-curve",
     "fte_curve_method",
@@ -77,6 +93,7 @@ def shifts(
 ) -> None:
     """Plan shifts for a plan and write the schedule, curves and a new plan.json."""
     from heart_plan.atomic import write_csv, write_json
+    from heart_plan.commands._common import calls_quality_record, write_calls_quality
     from heart_plan.config import load_scenario
     from heart_plan.plan import read_plan, write_plan
     from heart_plan.runinfo import run_info, write_run_info
@@ -97,11 +114,14 @@ def shifts(
         )
     scenario = load_scenario(scenario_path)
     plan = read_plan(plan_path)
+    plan.check_against(source=str(plan_path), unit_types=scenario.units)
     if fte_budget is not None and fte_budget < 0:
         raise click.BadParameter("must be >= 0", param_hint="--fte-budget")
     if mean_drive_s is not None and mean_drive_s < 0:
         raise click.BadParameter("must be >= 0 seconds", param_hint="--mean-drive-s")
-    arrivals, data_files, arrivals_source = plan_arrivals(plan, scenario, mirror, arrivals_path)
+    arrivals, data_files, arrivals_source, calls = plan_arrivals(
+        plan, scenario, mirror, arrivals_path, plan_path
+    )
     drive_s, drive_source = plan_mean_drive(plan, scenario, mean_drive_s)
     crt = scenario.crt
     busy_h = unit_busy_time_h(crt, drive_s)
@@ -145,24 +165,27 @@ def shifts(
             "busy_time_h": busy_h,
             "fte_budget": budget,
             "shift_plan": result.to_dict() | {"expected_served_per_hour": None},
+            "calls_quality": None if calls is None else calls_quality_record(calls),
         },
     )
-    out_dir = Path(out_dir)
-    write_csv(out_dir / "schedule.csv", tables["schedule"])
-    write_csv(out_dir / "teams_on_duty.csv", tables["teams_on_duty"])
-    write_csv(out_dir / "hours_curve.csv", answer.curve)
-    write_csv(out_dir / "fte_curve.csv", answer.fte_curve)
-    write_csv(out_dir / "overnight_marginal.csv", answer.overnight)
-    write_json(
-        out_dir / "hours_answer.json",
-        {
-            "fte_24_7": answer.to_24_7.to_dict(),
-            "best_12h": answer.best_window.to_dict(),
-            "busy_time_h": busy_h,
-        },
-    )
-    write_plan(out_plan, new_plan)
-    write_run_info(out_dir, info)
+    with staged(Path(out_dir), OUTPUT_FILES) as stage:
+        write_csv(stage / "schedule.csv", tables["schedule"])
+        write_csv(stage / "teams_on_duty.csv", tables["teams_on_duty"])
+        write_csv(stage / "hours_curve.csv", answer.curve)
+        write_csv(stage / "fte_curve.csv", answer.fte_curve)
+        write_csv(stage / "overnight_marginal.csv", answer.overnight)
+        write_json(
+            stage / "hours_answer.json",
+            {
+                "fte_24_7": answer.to_24_7.to_dict(),
+                "best_12h": answer.best_window.to_dict(),
+                "busy_time_h": busy_h,
+            },
+        )
+        write_plan(stage / "plan.json", new_plan)
+        if calls is not None:
+            write_calls_quality(stage, calls)
+        write_run_info(stage, info)
     click.echo(result.summary())
     full = answer.to_24_7
     click.echo(

@@ -6,7 +6,15 @@ from pathlib import Path
 
 import click
 
-from heart_plan.commands._common import command_line, mirror_option, out_option, scenario_option
+from heart_plan.commands._common import (
+    calls_quality_record,
+    command_line,
+    mirror_option,
+    out_option,
+    scenario_option,
+    staged,
+    write_calls_quality,
+)
 
 
 @click.command("simulate")
@@ -33,7 +41,12 @@ from heart_plan.commands._common import command_line, mirror_option, out_option,
     default=None,
     help="Replications (default: [simulation] replications).",
 )
-@click.option("--seed", type=int, default=None, help="Seed (default: [simulation] seed).")
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0, max=2**32 - 1),
+    default=None,
+    help="Seed, 0 or more (default: [simulation] seed).",
+)
 @click.option(
     "--observed-only/--with-modeled",
     "observed_only",
@@ -55,9 +68,10 @@ def simulate(
 
     from heart_plan.config import load_scenario
     from heart_plan.plan import read_plan
-    from heart_plan.planning.replay import load_replay, simulate_plan
+    from heart_plan.planning.context import build_context
+    from heart_plan.planning.replay import replay_inputs, simulate_plan
     from heart_plan.runinfo import run_info
-    from heart_plan.simulation.outputs import write_simulation_outputs
+    from heart_plan.simulation.outputs import OUTPUT_FILES, write_simulation_outputs
 
     scenario = load_scenario(scenario_path)
     plan = read_plan(plan_path)
@@ -67,11 +81,15 @@ def simulate(
     observed_only = sim.observed_only if observed_only is None else observed_only
     if calls_path is not None and not calls_path.is_file():
         raise click.BadParameter(f"{calls_path}: file not found", param_hint="--calls")
+    plan.check_against(source=str(plan_path), bands=scenario.network.time_bands,
+                       unit_types=scenario.units)  # fmt: skip
+    scenario = with_calls_file(scenario, calls_path)
 
     t0 = time.perf_counter()
-    replay = load_replay(
-        scenario, mirror=mirror, calls_file=calls_path, seed=seed, observed_only=observed_only
-    )
+    ctx = build_context(scenario, mirror)
+    plan.check_against(source=str(plan_path), city_beats=ctx.city_beats,
+                       node_ids=ctx.engine.node_ids)  # fmt: skip
+    replay = replay_inputs(ctx, seed=seed, observed_only=observed_only)
     t1 = time.perf_counter()
     result = simulate_plan(plan, scenario, replay, replications=replications, seed=seed)
     t2 = time.perf_counter()
@@ -89,10 +107,13 @@ def simulate(
                 "load_seconds": round(t1 - t0, 2),
                 "simulate_seconds": round(t2 - t1, 2),
                 **replay.info.to_dict(),
-            }
+            },
+            "calls_quality": calls_quality_record(ctx.inputs.calls),
         },
     )
-    tables = write_simulation_outputs(result, plan.predicted, out_dir, info)
+    with staged(out_dir, (*OUTPUT_FILES, "calls_quality.csv")) as stage:
+        tables = write_simulation_outputs(result, plan.predicted, stage, info)
+        write_calls_quality(stage, ctx.inputs.calls)
     measures = tables["simulation_summary.json"]["measures"]
     click.echo(
         f"simulated {len(result.trace):,} eligible calls x {replications} replications: "
@@ -103,3 +124,13 @@ def simulate(
         )
         + f" -> {out_dir}"
     )
+
+
+def with_calls_file(scenario, calls_path: Path | None):
+    """``scenario`` with ``[calls] dataset`` replaced by the file ``calls_path`` (if given)."""
+    import dataclasses
+
+    if calls_path is None:
+        return scenario
+    calls_cfg = dataclasses.replace(scenario.calls, dataset=str(Path(calls_path).resolve()))
+    return dataclasses.replace(scenario, calls=calls_cfg)

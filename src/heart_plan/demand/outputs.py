@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from heart_plan.atomic import write_csv, write_geoparquet
+from heart_plan.loaders.quality import calls_quality_record, write_calls_quality
 from heart_plan.runinfo import run_info, write_run_info
 
 
@@ -14,9 +15,13 @@ def write_demand_outputs(result, inputs, scenario, out_dir: Path, *, command: st
         scenario,
         command=command,
         data_files=inputs.paths,
-        extra={"demand_summary": result.summary},
+        extra={
+            "demand_summary": result.summary,
+            "calls_quality": calls_quality_record(inputs.calls),
+        },
     )
     out_dir = Path(out_dir)
+    write_calls_quality(out_dir, inputs.calls)
     write_csv(out_dir / "beat_demand.csv", result.beats)
     write_csv(out_dir / "beat_nature_demand.csv", result.beat_nature)
     write_csv(out_dir / "hour_of_week.csv", result.hour_of_week)

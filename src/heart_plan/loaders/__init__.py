@@ -17,14 +17,16 @@ from heart_plan.catalog import Manifest, load_manifest, resolve, verify
 from heart_plan.config import Scenario
 from heart_plan.loaders.beats import city_beats, load_beats
 from heart_plan.loaders.boundaries import load_city_limits
-from heart_plan.loaders.calls import load_calls
+from heart_plan.loaders.calls import calls_quality_table, check_calls_quality, load_calls
 from heart_plan.loaders.facilities import load_fire_stations, missing_stations_from_addresses
 from heart_plan.loaders.population import load_blockgroups, load_incidents, load_tracts
+from heart_plan.network.graph import graph_source_path, verify_graph_file
 from heart_plan.paths import local_data_dir, resolve_mirror
 
 __all__ = [
     "DurhamInputs",
     "city_beats",
+    "calls_quality_table",
     "load_beats",
     "load_blockgroups",
     "load_calls",
@@ -90,7 +92,7 @@ def load_inputs(
     def path_of(ds_id: str) -> Path:
         path = resolve(ds_id, mirror=mirror_dir, local_dir=local, manifest=manifest)
         if verify_checksums:
-            verify(manifest.get(ds_id), path)
+            verify(manifest.get(ds_id), path, on_mismatch=scenario.data.on_checksum_mismatch)
         return path
 
     paths = {
@@ -108,10 +110,19 @@ def load_inputs(
     }
     key, cpath = calls_path(scenario, mirror=mirror_dir, local_dir=local, manifest=manifest)
     if verify_checksums and key in manifest.datasets:
-        verify(manifest.get(key), cpath)
+        verify(manifest.get(key), cpath, on_mismatch=scenario.data.on_checksum_mismatch)
     paths[key] = cpath
+    graph = graph_source_path(scenario, mirror_dir)
+    if graph is not None and graph.is_file():
+        if verify_checksums:
+            verify_graph_file(graph, scenario)
+        paths["trm_graph" if _is_manifest_file(graph, manifest, "trm_graph") else "road_graph"] = (
+            graph
+        )
     beats = load_beats(paths["beats"])
-    calls = load_calls(cpath, scenario, beats=beats)
+    city_limits = load_city_limits(paths["city_limits"])
+    calls = load_calls(cpath, scenario, beats=beats, city_limits=city_limits)
+    check_calls_quality(calls, scenario, cpath)
     stations, no_xy = load_fire_stations(paths["fire_stations"])
     not_geocoded = missing_stations_from_addresses(stations, paths["fire_station_addresses"])
     no_xy = pd.concat([no_xy, not_geocoded[~not_geocoded["name"].isin(no_xy["name"])]])
@@ -121,7 +132,7 @@ def load_inputs(
         calls=calls,
         stations=stations,
         stations_without_coordinates=no_xy,
-        city_limits=load_city_limits(paths["city_limits"]),
+        city_limits=city_limits,
         tracts=load_tracts(paths["tracts_2020_acs2022"]),
         blockgroups=load_blockgroups(
             paths["blockgroups_2010"],
@@ -132,3 +143,8 @@ def load_inputs(
         paths=paths,
         mirror=mirror_dir,
     )
+
+
+def _is_manifest_file(path: Path, manifest: Manifest, ds_id: str) -> bool:
+    ds = manifest.datasets.get(ds_id)
+    return ds is not None and path.resolve().as_posix().endswith("/" + ds.file)

@@ -17,8 +17,16 @@ taken as its *first* occurrence (daylight time); a skipped (nonexistent) spring-
 is shifted forward to the first valid instant (02:30 -> 03:00).  ``hour_of_week`` is the
 local wall-clock bin of ``called_at`` (bin 0 = Monday 00:00-00:59).
 
-Rows with empty or zero coordinates are dropped and counted in
-``calls.attrs["dropped_no_xy"]`` (the published totals also exclude zero-X/Y calls).
+Data quality is counted, not hidden (``calls.attrs["quality"]``, a list of rows of
+``calls_quality_table``): rows read; duplicates (identical rows, or a repeated call id);
+rows dropped for empty, zero or non-finite coordinates (the published totals also exclude
+zero-X/Y calls; also ``calls.attrs["dropped_no_xy"]``), a time outside the observation
+window ``[calls] observed_start..observed_end``, an empty or unknown recorded beat, a
+negative or out-of-range priority, a point outside the city whose recorded beat is not a
+city beat; and, kept but flagged, city-beat calls whose point is outside the city limits.
+Each row is counted under its first reason in that order.  ``check_calls_quality`` turns
+large losses (``[calls] max_dropped_share``) and too few calls (``[calls] min_calls``) into
+errors.
 """
 
 from __future__ import annotations
@@ -102,11 +110,18 @@ def column_mapping(scenario: Scenario) -> dict[str, tuple[str, ...]]:
     return mapping
 
 
+#: Data-quality checks in the order rows are attributed to them.
+QUALITY_REASONS = ("duplicates", "coordinates", "times", "beat", "priority", "outside_city")
+#: Largest valid priority number.
+MAX_PRIORITY = 99
+
+
 def load_calls(
     path: str | Path,
     scenario: Scenario,
     *,
     beats: gpd.GeoDataFrame | None = None,
+    city_limits: gpd.GeoDataFrame | None = None,
 ) -> gpd.GeoDataFrame:
     """Load a calls export into the normalized schema, in EPSG:4326.
 
@@ -118,7 +133,9 @@ def load_calls(
         Supplies ``[calls] schema``, ``columns``, ``timezone`` and ``coordinates_crs``.
     beats
         Optional beats table (``load_beats``) used to fill ``district`` from the recorded
-        beat where the export has no district column.
+        beat where the export has no district column, and to drop unknown recorded beats.
+    city_limits
+        Optional city polygon (``load_city_limits``) for the outside-the-city check.
 
     Returns
     -------
@@ -179,7 +196,9 @@ def load_calls(
     lon, lat, keep = _coordinates(raw, get, columns, geo_crs, path, scenario)
     out["lon"], out["lat"] = lon, lat
     dropped = int((~keep).sum())
-    out = out[keep].reset_index(drop=True)
+    reasons = _quality_reasons(raw, out, keep, scenario, beats, city_limits)
+    quality = _quality_rows(reasons, n)
+    out = out[reasons[0] == ""].reset_index(drop=True)
     if beats is not None and "district" not in get:
         out["district"] = out["beat_id"].map(beats.set_index("beat_id")["district"]).fillna("")
     ordered = [c for c in CALL_COLUMNS if c != "geometry"] + [
@@ -190,7 +209,128 @@ def load_calls(
     )
     gdf.attrs["dropped_no_xy"] = dropped
     gdf.attrs["path"] = str(path)
+    gdf.attrs["quality"] = quality
     return gdf
+
+
+def _quality_reasons(
+    raw: pd.DataFrame,
+    out: pd.DataFrame,
+    has_xy: np.ndarray,
+    scenario: Scenario,
+    beats: gpd.GeoDataFrame | None,
+    city_limits: gpd.GeoDataFrame | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: the final reason ("" = kept, else a drop reason of ``QUALITY_REASONS``),
+    and the detailed one (also "outside_city_kept" for flagged rows that are kept).
+    """
+    n = len(out)
+    reason = np.full(n, "", dtype=object)
+
+    def mark(mask: np.ndarray, name: str) -> None:
+        reason[(reason == "") & np.asarray(mask, dtype=bool)] = name
+
+    plain = raw.drop(columns="geometry") if "geometry" in raw.columns else raw
+    key = plain.reset_index(drop=True).astype(str)
+    if isinstance(raw, gpd.GeoDataFrame) and "geometry" in raw.columns:
+        key = key.assign(__geometry__=raw.geometry.reset_index(drop=True).to_wkb(hex=True))
+    dup = key.duplicated().to_numpy().copy()
+    ids = out["call_id"]
+    dup |= (ids.ne("") & ids.duplicated()).to_numpy()
+    mark(dup, "duplicates")
+    mark(~has_xy, "coordinates")
+    cfg = scenario.calls
+    try:
+        start = pd.Timestamp(cfg.observed_start).tz_localize(cfg.timezone)
+        end = (pd.Timestamp(cfg.observed_end) + pd.Timedelta(days=1)).tz_localize(cfg.timezone)
+        at = out["called_at"]
+        mark(((at < start) | (at >= end)).to_numpy(), "times")
+    except (ValueError, TypeError):
+        pass  # the window is validated with the scenario
+    beat = out["beat_id"].astype(str)
+    bad_beat = beat.eq("")
+    if beats is not None:
+        bad_beat |= ~beat.isin(set(beats["beat_id"].astype(str)))
+    mark(bad_beat.to_numpy(), "beat")
+    prio = out["priority"]
+    if prio.notna().any():
+        bad = prio.notna() & ((prio < 0) | (prio > MAX_PRIORITY))
+        mark(bad.fillna(False).to_numpy(dtype=bool), "priority")
+    if city_limits is not None and len(city_limits):
+        import shapely
+
+        poly = city_limits.to_crs(WGS84).union_all()
+        xy = np.where(has_xy, out["lon"].to_numpy(dtype=float), 0.0)
+        yy = np.where(has_xy, out["lat"].to_numpy(dtype=float), 0.0)
+        inside = shapely.contains_xy(poly, xy, yy)
+        outside = has_xy & ~inside
+        if beats is not None and "is_city_beat" in beats.columns:
+            city = set(beats.loc[beats["is_city_beat"].astype(bool), "beat_id"].astype(str))
+            in_city_beat = beat.isin(city).to_numpy()
+        else:
+            in_city_beat = np.ones(n, dtype=bool)
+        mark(outside & ~in_city_beat, "outside_city")
+        mark(outside & in_city_beat, "outside_city_kept")
+    return np.where(reason == "outside_city_kept", "", reason).astype(object), reason
+
+
+def _quality_rows(reasons: tuple[np.ndarray, np.ndarray], n: int) -> list[dict]:
+    final, detailed = reasons
+    rows = [{"check": "rows_read", "rows": n, "share_of_rows_read": 1.0 if n else 0.0,
+             "action": "read"}]  # fmt: skip
+    for name in QUALITY_REASONS:
+        k = int((final == name).sum())
+        rows.append(
+            {"check": name, "rows": k, "share_of_rows_read": k / n if n else 0.0,
+             "action": "dropped"}
+        )  # fmt: skip
+    k = int((detailed == "outside_city_kept").sum())
+    rows.append(
+        {"check": "outside_city_limits_in_city_beat", "rows": k,
+         "share_of_rows_read": k / n if n else 0.0, "action": "kept, flagged"}
+    )  # fmt: skip
+    kept = int((final == "").sum())
+    rows.append(
+        {"check": "rows_kept", "rows": kept, "share_of_rows_read": kept / n if n else 0.0,
+         "action": "kept"}
+    )  # fmt: skip
+    return rows
+
+
+def calls_quality_table(calls: pd.DataFrame) -> pd.DataFrame:
+    """The data-quality table of loaded calls: ``check, rows, share_of_rows_read, action``."""
+    rows = calls.attrs.get("quality") or []
+    return pd.DataFrame(rows, columns=["check", "rows", "share_of_rows_read", "action"]).round(
+        {"share_of_rows_read": 6}
+    )
+
+
+def check_calls_quality(calls: pd.DataFrame, scenario: Scenario, path: str | Path) -> None:
+    """``DataError`` when more than ``[calls] max_dropped_share`` of the rows were dropped,
+    or fewer than ``[calls] min_calls`` rows are left to plan from.
+    """
+    table = calls_quality_table(calls).set_index("check")
+    if table.empty:
+        return
+    read = int(table.loc["rows_read", "rows"])
+    dropped = table[table["action"] == "dropped"]
+    lost = int(dropped["rows"].sum())
+    cfg = scenario.calls
+    if read and lost / read > cfg.max_dropped_share:
+        worst = dropped["rows"].idxmax()
+        raise DataError(
+            f"{path}: {lost:,} of {read:,} call rows ({lost / read:.1%}) were dropped, more than "
+            f"calls.max_dropped_share = {cfg.max_dropped_share:g} (most for {worst!r}: "
+            f"{int(dropped.loc[worst, 'rows']):,}); fix the file or the column mapping, or raise "
+            f"calls.max_dropped_share in the scenario"
+        )
+    kept = int(table.loc["rows_kept", "rows"])
+    if kept < cfg.min_calls:
+        raise DataError(
+            f"{path}: only {kept:,} usable call rows (of {read:,} read); at least "
+            f"calls.min_calls = {cfg.min_calls} are needed to plan from; pass the full calls "
+            f"export or lower calls.min_calls in the scenario"
+        )
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -278,7 +418,7 @@ def _parse_priority(series: pd.Series | None, path: Path, columns: dict[str, str
     if series is None:
         return pd.Series(pd.NA, dtype="Int64")
     text = _as_text(series)
-    digits = text.str.extract(r"(\d+)", expand=False)
+    digits = text.str.extract(r"(-?\d+)", expand=False)
     bad = digits.isna() & text.ne("")
     if bad.any():
         i = int(bad.to_numpy().nonzero()[0][0])
@@ -331,6 +471,13 @@ def _coordinates(
             )
         geom = raw.geometry.reset_index(drop=True)
         empty = geom.isna() | geom.is_empty
+        kinds = geom[~empty].geom_type
+        if (kinds != "Point").any():
+            i = int(np.flatnonzero((~empty).to_numpy())[(kinds != "Point").to_numpy()][0])
+            raise DataError(
+                f"{path}: feature {i + 1} is a {kinds[kinds != 'Point'].iloc[0]}, not a Point; "
+                f"a calls layer must hold one point per call (or map calls.columns.x/y)"
+            )
         x = np.where(empty, np.nan, geom.x.where(~empty))
         y = np.where(empty, np.nan, geom.y.where(~empty))
         crs = CRS.from_user_input(geo_crs)

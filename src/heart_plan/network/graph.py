@@ -24,7 +24,7 @@ OSMnx settings are set in exactly one place: ``configure_osmnx``.
 from __future__ import annotations
 
 import hashlib
-import pickle
+import json
 import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -51,7 +51,7 @@ CITY_LIMITS = Path(
 )
 
 #: Bump when the cleaning or edge attributes change (invalidates the graph cache).
-GRAPH_CACHE_VERSION = "1"
+GRAPH_CACHE_VERSION = "2"
 
 #: OSMnx 2.x ``drive`` way filter as (key, excluded-values regex) pairs.  Overpass
 #: semantics: ``["k"!~"re"]`` keeps a way when the tag is absent or its value does not
@@ -273,8 +273,10 @@ def load_graph(scenario: Scenario, mirror: str | Path, *, use_cache: bool = True
 
     ``trm`` reads ``graph_file`` or the mirror's TRM GraphML; ``osm_file`` reads
     ``graph_file``; ``online`` downloads the drive network inside the mirror's city limits.
-    File-based builds are cached under ``paths.cache_dir("graph")``, keyed by the file's
-    sha256 and the speed table, so repeated runs skip parsing.
+    File-based builds are cached under ``paths.cache_dir("graph")`` as verified JSON
+    entries (``heart_plan.cachefile``; never pickle), keyed by the file's sha256 and the
+    speed table, so repeated runs skip parsing.  The mirror's TRM file is checked against
+    the manifest's sha256 first (``verify_graph_file``).
     """
     net = scenario.network
     mirror = Path(mirror)
@@ -297,24 +299,114 @@ def load_graph(scenario: Scenario, mirror: str | Path, *, use_cache: bool = True
             f'network.source = {net.source!r}; expected "trm", "osm_file" or "online"'
         )
     path = _existing(path)
+    digest = verify_graph_file(path, scenario)
     speeds = dict(net.speed_kph_by_class)
     if not use_cache:
         return graph_from_file(path, speed_kph_by_class=speeds)
-    key = _graph_cache_key(path, speeds)
-    cached = cache_dir("graph") / f"{path.stem}-{key[:20]}.pickle"
-    if cached.is_file():
+    from heart_plan.cachefile import read_entry, write_entry
+
+    key = _graph_cache_key(digest, speeds)
+    cached = cache_dir("graph") / f"graph-{key[:32]}.json.entry"
+    payload = read_entry(cached, kind="graph", key=key)
+    if payload is not None:
         try:
-            with open(cached, "rb") as fh:
-                network = pickle.load(fh)
-            if isinstance(network, RoadNetwork):
-                return network
-        except Exception:
+            return network_from_json(payload)
+        except (ValueError, KeyError, TypeError):
             pass
     network = graph_from_file(path, speed_kph_by_class=speeds)
-    from heart_plan.atomic import write_with
-
-    write_with(cached, lambda p: p.write_bytes(pickle.dumps(network, protocol=5)))
+    try:
+        payload = network_to_json(network)
+    except TypeError:  # an attribute with no data form: do not cache
+        return network
+    write_entry(cached, kind="graph", key=key, payload=payload)
     return network
+
+
+def graph_source_path(scenario: Scenario, mirror: str | Path) -> Path | None:
+    """The road graph file a scenario reads (None for ``online``), unchecked."""
+    net = scenario.network
+    if net.source == "online":
+        return None
+    if net.source == "trm":
+        return (
+            _resolve(net.graph_file, Path(mirror)) if net.graph_file else Path(mirror) / TRM_GRAPHML
+        )
+    if net.source == "osm_file" and net.graph_file:
+        return _resolve(net.graph_file, Path(mirror))
+    return None
+
+
+def verify_graph_file(path: str | Path, scenario: Scenario | None = None) -> str:
+    """The file's sha256, checked against the manifest when it is a manifest dataset.
+
+    A file at the manifest's path for ``trm_graph`` (or ``osm_downtown``...) must have the
+    pinned sha256, else ``DataError`` naming the file and the fix; with
+    ``[data] on_checksum_mismatch = "warn"`` the mismatch is logged and recorded instead.
+    """
+    from heart_plan.catalog import load_manifest, verify
+    from heart_plan.runinfo import sha256_file
+
+    path = Path(path)
+    manifest = load_manifest()
+    resolved = path.resolve().as_posix()
+    for ds in manifest.datasets.values():
+        if ds.format in ("graphml", "osm") and resolved.endswith("/" + ds.file):
+            on_mismatch = scenario.data.on_checksum_mismatch if scenario else "error"
+            return verify(ds, path, on_mismatch=on_mismatch)
+    return sha256_file(path)
+
+
+def network_to_json(network: RoadNetwork) -> bytes:
+    """A road network as UTF-8 JSON (geometries as WKB hex); ``TypeError`` if impossible."""
+    g = network.graph
+    doc = {
+        "graph": _plain(dict(g.graph)),
+        "nodes": [[_plain(n), _plain(d)] for n, d in g.nodes(data=True)],
+        "edges": [
+            [_plain(u), _plain(v), _plain(k), _plain(d)]
+            for u, v, k, d in g.edges(keys=True, data=True)
+        ],
+        "report": network.report.to_dict(),
+    }
+    return json.dumps(doc, separators=(",", ":")).encode("utf-8")
+
+
+def network_from_json(payload: bytes) -> RoadNetwork:
+    """Inverse of ``network_to_json``."""
+    doc = json.loads(payload.decode("utf-8"))
+    g = nx.MultiDiGraph(**_unplain(doc["graph"]))
+    for n, d in doc["nodes"]:
+        g.add_node(n, **_unplain(d))
+    for u, v, k, d in doc["edges"]:
+        g.add_edge(u, v, key=k, **_unplain(d))
+    return RoadNetwork(graph=g, report=GraphReport(**doc["report"]))
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready data: numpy scalars to Python, shapely geometries to WKB hex."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if hasattr(value, "wkb_hex") and hasattr(value, "geom_type"):
+        return {"__wkb__": value.wkb_hex}
+    raise TypeError(f"cannot cache a {type(value).__name__} attribute")
+
+
+def _unplain(value: Any) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"__wkb__"}:
+            import shapely
+
+            return shapely.from_wkb(bytes.fromhex(value["__wkb__"]))
+        return {k: _unplain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unplain(v) for v in value]
+    return value
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -457,13 +549,11 @@ def _resolve(graph_file: str, mirror: Path) -> Path:
     return mirror / path
 
 
-def _graph_cache_key(path: Path, speeds: dict[str, float]) -> str:
-    from heart_plan.runinfo import sha256_file
-
+def _graph_cache_key(file_sha256: str, speeds: dict[str, float]) -> str:
     digest = hashlib.sha256()
     digest.update(GRAPH_CACHE_VERSION.encode())
     digest.update(metadata.version("osmnx").encode())
-    digest.update(sha256_file(path).encode())
+    digest.update(file_sha256.encode())
     digest.update(repr(sorted(speeds.items())).encode())
     return digest.hexdigest()
 

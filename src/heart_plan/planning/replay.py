@@ -23,7 +23,7 @@ from heart_plan.config import Scenario
 from heart_plan.demand import replay_calls
 from heart_plan.network.snap import snap_table
 from heart_plan.plan import Plan
-from heart_plan.planning.context import PlanningContext, build_context
+from heart_plan.planning.context import PlanningContext
 from heart_plan.simulation.deployment import Deployment, TravelFn
 from heart_plan.simulation.engine import simulate
 from heart_plan.simulation.onscene import on_scene_from_unit
@@ -82,21 +82,6 @@ def horizon(scenario: Scenario, *, observed_only: bool) -> tuple[str, str]:
         return scenario.calls.observed_start, str(end.date())
     year = scenario.demand.calibration_year
     return f"{year}-01-01", f"{year + 1}-01-01"
-
-
-def load_replay(
-    scenario: Scenario,
-    *,
-    mirror: str | Path | None = None,
-    calls_file: str | Path | None = None,
-    seed: int = 0,
-    observed_only: bool = False,
-) -> ReplayInputs:
-    """Build the planning context (``calls_file`` replaces ``[calls] dataset``) and replay."""
-    if calls_file is not None:
-        calls_cfg = dataclasses.replace(scenario.calls, dataset=str(Path(calls_file).resolve()))
-        scenario = dataclasses.replace(scenario, calls=calls_cfg)
-    return replay_inputs(build_context(scenario, mirror), seed=seed, observed_only=observed_only)
 
 
 def replay_inputs(

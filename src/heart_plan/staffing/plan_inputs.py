@@ -24,8 +24,12 @@ from heart_plan.staffing.workload import arrivals_by_how_for_area, offered_load_
 
 
 def plan_arrivals(
-    plan: Plan, scenario: Scenario, mirror: Path | None, arrivals_path: Path | None
-) -> tuple[np.ndarray, dict[str, Path], str]:
+    plan: Plan,
+    scenario: Scenario,
+    mirror: Path | None,
+    arrivals_path: Path | None,
+    plan_path: Path,
+) -> tuple[np.ndarray, dict[str, Path], str, pd.DataFrame | None]:
     """Annual eligible calls per hour-of-week bin for the plan's area (or the CSV of
     ``--arrivals``), the data files used, and the source.
     """
@@ -45,14 +49,16 @@ def plan_arrivals(
         arr = pd.to_numeric(frame["calls_per_year"], errors="coerce").to_numpy(dtype=float)
         if not np.isfinite(arr).all() or (arr < 0).any():
             raise DataError(f"{arrivals_path}: calls_per_year must be numbers >= 0 in every row")
-        return arr, {"arrivals": arrivals_path}, f"file {arrivals_path}"
+        return arr, {"arrivals": arrivals_path}, f"file {arrivals_path}", None
     if not plan.service_area_beats:
         raise DataError("plan has no service_area_beats; the shift plan needs a service area")
     inputs = load_inputs(scenario, mirror)
     demand = build_demand(inputs, scenario)
+    plan.check_against(source=str(plan_path), city_beats=demand.beats["beat_id"].astype(str))
     calls = demand.beats.set_index("beat_id")["eligible_calls_per_year"]
     arr = arrivals_by_how_for_area(calls, demand.beat_hour_share, plan.service_area_beats)
-    return np.asarray(arr), dict(inputs.paths), f"demand of {len(plan.service_area_beats)} beats"
+    source = f"demand of {len(plan.service_area_beats)} beats"
+    return np.asarray(arr), dict(inputs.paths), source, inputs.calls
 
 
 def plan_mean_drive(
