@@ -51,9 +51,11 @@ dividing by the independence value ``rho^k (1 - rho)`` with the carried per-team
 ``rho = a (1 - B(N, a)) / N``::
 
     Q_loss(N, a, k) = sum_{n=k}^{N-1} P_n C(N-k-1, n-k) / C(N, n) / (rho^k (1 - rho))
-                    = sum_{n=k}^{N-1} (N-k-1)! (N-n) / (n-k)! * N^n / N! * rho^(n-k) P_0' ...
 
-which is Larson's formula with the M/M/N distribution replaced by the M/M/N/N one
+Substituting the M/M/N law ``P_n = P_0 (N rho)^n / n!`` (``n < N``) and its ``rho = a / N``
+gives back Larson's ``Q(N, rho, k) = sum_{n=k}^{N-1} (N-k-1)! (N-n) / (n-k)! * N^n / N! *
+rho^(n-k) P_0 / (1 - rho)`` term by term, so ``Q_loss`` is Larson's correction with the
+M/M/N distribution of the number busy replaced by the M/M/N/N one
 (``Q_loss(N, a, 0) = 1``; at ``a -> 0``, ``Q_loss -> N^k (N-k)! / N!``).  The team workloads
 are the fixed point of ``rho_i = (1 - rho_i) V_i``, ``V_i = busy_time_h * sum_j lambda_j c_j
 sum_k [a_jk = i] Q_loss(k-1) prod_{l<k} rho_{a_jl}`` (Larson's iteration ``rho_i = V_i /
@@ -582,58 +584,57 @@ def evaluate(
     n = len(posts)
     chosen = _choose(method, n, exact_max_teams)
     team_d = d[:, list(posts)].astype(np.int64) if n else np.zeros((lam.size, 0), np.int64)
+    team_r: NDArray[np.float64] | None = None
     if include_return_drive:
         ret = d if return_drive_time_s is None else np.asarray(return_drive_time_s)
         if ret.shape != d.shape:
             raise ModelError("evaluate: return_drive_time_s must have the shape of drive_time_s")
-        team_r = ret[:, list(posts)].astype(np.float64) if n else np.zeros((lam.size, 0))
+        team_r = ret[:, list(posts)].astype(np.float64)
     pref = preference_order(team_d) if n else np.zeros((lam.size, 0), np.int64)
     total = float(lam.sum())
-
-    def mean_over_served(frac: NDArray[np.float64], values: NDArray) -> float:
-        served = float(lam @ frac.sum(axis=1))
-        return float(lam @ (frac * values).sum(axis=1)) / served if served > 0 else math.nan
-
-    if chosen == EXACT and n:
-        solve = _ExactChain(lam, pref).solve
-    else:
-        solve = _Larson(lam, pref).solve
-
     base_h = turnout_s / 3600.0 + on_scene_mean_h
+
+    def busy_from(frac: NDArray[np.float64]) -> float:
+        """Busy hours per call when calls are dispatched with fractions ``frac``."""
+        drive = _mean_over_served(lam, frac, team_d)
+        if math.isnan(drive):  # no arrivals: the busy time does not matter
+            return base_h
+        if team_r is not None:
+            drive += _mean_over_served(lam, frac, team_r)
+        return base_h + drive / 3600.0
+
     iterations = 0
     if n == 0:
         model = LossModel(chosen, np.zeros(0), np.zeros((lam.size, 0)), np.ones(lam.size), None)
         tau = base_h if busy_time_h is None else _check_busy_time(busy_time_h)
-    elif busy_time_h is not None:
-        tau = _check_busy_time(busy_time_h)
-        model = solve(tau)
     else:
-        # Start from every call going to its first choice (the zero-load dispatch).
-        first = np.zeros_like(team_d, dtype=np.float64)
-        np.put_along_axis(first, pref[:, :1], 1.0, axis=1)
-        tau = _busy_from(first, base_h, team_d, team_r if include_return_drive else None,
-                         mean_over_served, lam)  # fmt: skip
-        for iterations in range(1, max_busy_time_iterations + 1):  # noqa: B007
+        solve = (_ExactChain(lam, pref) if chosen == EXACT else _Larson(lam, pref)).solve
+        if busy_time_h is not None:
+            tau = _check_busy_time(busy_time_h)
             model = solve(tau)
-            new = _busy_from(model.dispatch_fraction, base_h, team_d,
-                             team_r if include_return_drive else None, mean_over_served, lam)  # fmt: skip
-            if abs(new - tau) < busy_time_tol_h:
-                tau = new
-                model = solve(tau)
-                break
-            tau = new
         else:
-            raise ModelError(
-                f"evaluate: busy-time fixed point did not converge in "
-                f"{max_busy_time_iterations} iterations"
-            )
+            # Start from every call going to its first choice (the zero-load dispatch).
+            first = np.zeros(team_d.shape)
+            np.put_along_axis(first, pref[:, :1], 1.0, axis=1)
+            tau = busy_from(first)
+            for iterations in range(1, max_busy_time_iterations + 1):  # noqa: B007
+                model = solve(tau)
+                new = busy_from(model.dispatch_fraction)
+                if abs(new - tau) < busy_time_tol_h:
+                    break  # report the busy time the model was solved with
+                tau = new
+            else:
+                raise ModelError(
+                    f"evaluate: busy-time fixed point did not converge in "
+                    f"{max_busy_time_iterations} iterations"
+                )
 
     covered = (team_d <= standard_s).astype(np.float64)
     reached_p = (model.dispatch_fraction * covered).sum(axis=1)
     if total > 0:
         served_share = float(lam @ (1.0 - model.lost_fraction)) / total
         reached_share = float(lam @ reached_p) / total
-        mean_drive = mean_over_served(model.dispatch_fraction, team_d)
+        mean_drive = _mean_over_served(lam, model.dispatch_fraction, team_d)
     else:
         served_share = reached_share = mean_drive = math.nan
     return HypercubeEvaluation(
@@ -657,12 +658,7 @@ def evaluate(
     )
 
 
-def _busy_from(frac, base_h, team_d, team_r, mean_over_served, lam) -> float:
-    """Busy hours per call given dispatch fractions (NaN means -> first-choice 0 drive)."""
-    drive = mean_over_served(frac, team_d)
-    if math.isnan(drive):  # no arrivals: the busy time does not matter; use the base
-        return base_h
-    out = base_h + drive / 3600.0
-    if team_r is not None:
-        out += mean_over_served(frac, team_r) / 3600.0
-    return out
+def _mean_over_served(lam: NDArray, frac: NDArray, values: NDArray) -> float:
+    """Mean of ``values[j, i]`` over served calls (NaN when nothing is served)."""
+    served = float(lam @ frac.sum(axis=1))
+    return float(lam @ (frac * values).sum(axis=1)) / served if served > 0 else math.nan
