@@ -129,6 +129,8 @@ Method = Literal["auto", "exact", "approximate"]
 
 #: Largest team count solved by the exact chain under ``method="auto"`` (2^10 states).
 EXACT_MAX_TEAMS = 10
+#: Dense LU up to this many states, sparse LU (minimum-degree ordering) above.
+DENSE_MAX_STATES = 256
 #: Refuse the exact chain above this (2^16 states) even when forced.
 EXACT_HARD_LIMIT = 16
 
@@ -351,9 +353,9 @@ class _ExactChain:
         keep = rows != s - 1
         rhs = np.zeros(s)
         rhs[-1] = 1.0
-        if s <= 512:
-            a = np.zeros((s, s))
-            np.add.at(a, (rows[keep], cols[keep]), vals[keep])
+        if s <= DENSE_MAX_STATES:
+            a = np.bincount(rows[keep] * s + cols[keep], weights=vals[keep], minlength=s * s)
+            a = a.reshape(s, s)
             a[s - 1, :] = 1.0
             pi = np.linalg.solve(a, rhs)
         else:
@@ -361,7 +363,7 @@ class _ExactChain:
             cols = np.concatenate([cols[keep], states])
             vals = np.concatenate([vals[keep], np.ones(s)])
             a = sp.csc_matrix((vals, (rows, cols)), shape=(s, s))
-            pi = spla.spsolve(a, rhs)
+            pi = spla.spsolve(a, rhs, permc_spec="MMD_AT_PLUS_A")
         pi = np.clip(pi, 0.0, None)
         pi /= pi.sum()
         # Dispatch fractions by PASTA.
