@@ -179,3 +179,47 @@ def test_week_input_errors():
         evaluate_week(np.zeros((24, 3)), [1] * 168, ["a"] * 168, {"a": DRIVE}, {("a", 1): (0,)})
     with pytest.raises(ModelError, match="band"):
         evaluate_week(np.ones((168, 3)), [1] * 168, ["a"] * 168, {"b": DRIVE}, {("a", 1): (0,)})
+
+
+def test_evaluate_plan_wires_the_context():
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from heart_plan.config import load_scenario
+    from heart_plan.plan import Plan, Post
+    from heart_plan.queueing.plan_eval import evaluate_plan
+
+    scenario = load_scenario()
+    band_of_hour = ("all",) * 168
+    node_beat_calls = pd.DataFrame(
+        {"111": [100.0, 0.0, 50.0, 0.0], "999": [0.0, 80.0, 0.0, 40.0]},
+        index=pd.Index([10, 11, 12, 13], name="demand_id"),
+    )
+    share = pd.DataFrame(np.full((2, 168), 1 / 168), index=["111", "999"])
+    matrix = pd.DataFrame(
+        [[100, 900], [800, 200], [300, 700], [950, 100]],
+        index=node_beat_calls.index,
+        columns=["s1", "s2"],
+    )
+    ctx = SimpleNamespace(
+        node_beat_calls=node_beat_calls,
+        demand=SimpleNamespace(beat_hour_share=share),
+        band_of_hour=band_of_hour,
+        matrix=lambda band: matrix,
+        scenario=scenario,
+        calls_per_year=float(node_beat_calls.to_numpy().sum()),
+    )
+    plan = Plan(
+        scenario_name="t", scenario_sha256="x", command="test",
+        service_area_beats=("111",), teams_on_duty=(1,) * 84 + (0,) * 84,
+        posts=(Post("s1", 1, 0.0, 0.0), Post("s2", 2, 0.0, 0.0)),
+    )  # fmt: skip
+    week, predicted = evaluate_plan(ctx, plan)
+    # Area = beat 111: nodes 10 (100/yr) and 12 (50/yr); team 0 at s1 reaches both.
+    assert week.calls_per_year == pytest.approx(150.0, rel=1e-3)
+    assert predicted["reached_share"] == pytest.approx(week.reached_calls_per_year / 270.0)
+    assert predicted["reached_share_in_scope"] == pytest.approx(
+        week.reached_calls_per_year / week.in_scope_calls_per_year
+    )
+    assert 0.49 < predicted["served_share_of_area"] < 0.5  # half the hours, little load

@@ -3,7 +3,8 @@
 ``hypercube`` evaluates one time band (or one hour): team workloads, per-node dispatch
 fractions, reached/served shares and mean drive time, exactly (2^N-state Markov chain) or
 by Larson's approximation adapted to loss systems.  ``week`` aggregates 168 hours of week to
-annual expected calls served and reached.
+annual expected calls served and reached; ``plan_eval.evaluate_plan(ctx, plan)`` wires a
+``plan.json`` and the planning context to it (imported on demand: it needs the context).
 """
 
 from heart_plan.queueing.hypercube import (

@@ -54,6 +54,7 @@ class WeekEvaluation:
     calls_per_year_by_node: NDArray[np.float64]
     reached_calls_per_year_by_node: NDArray[np.float64]
     distinct_solutions: int
+    weeks_per_year: float = WEEKS_PER_YEAR
 
     @property
     def served_share(self) -> float:
@@ -65,15 +66,36 @@ class WeekEvaluation:
             self.reached_calls_per_year / self.calls_per_year if self.calls_per_year else math.nan
         )
 
-    def predicted(self) -> dict[str, float]:
-        """The plan's ``predicted`` measures (CONVENTIONS.md names) over these calls."""
+    @property
+    def in_scope_calls_per_year(self) -> float:
+        """Calls per year in hours with at least one team on duty."""
+        on = self.hours["teams"].to_numpy() > 0
+        return float(self.hours["arrivals_per_h"].to_numpy()[on].sum()) * self.weeks_per_year
+
+    def predicted(self, citywide_calls_per_year: float | None = None) -> dict[str, float]:
+        """The plan's ``predicted`` measures, named as the simulator's summary names them.
+
+        ``reached_share`` / ``served_share`` are over ``citywide_calls_per_year`` when given
+        (the CONVENTIONS.md headline denominator), else over the calls evaluated;
+        ``*_of_area`` over the calls evaluated (all hours); ``*_in_scope`` over the calls in
+        hours with a team on duty.
+        """
+        denominator = citywide_calls_per_year or self.calls_per_year
+        scope = self.in_scope_calls_per_year
+
+        def share(x: float, d: float) -> float:
+            return x / d if d else math.nan
+
         return {
-            "reached_share": self.reached_share,
-            "served_share": self.served_share,
+            "reached_share": share(self.reached_calls_per_year, denominator),
+            "served_share": share(self.served_calls_per_year, denominator),
             "mean_drive_time_s": self.mean_drive_time_s,
             "reached_calls_per_year": self.reached_calls_per_year,
             "served_calls_per_year": self.served_calls_per_year,
-            "calls_per_year": self.calls_per_year,
+            "reached_share_of_area": share(self.reached_calls_per_year, self.calls_per_year),
+            "served_share_of_area": share(self.served_calls_per_year, self.calls_per_year),
+            "reached_share_in_scope": share(self.reached_calls_per_year, scope),
+            "served_share_in_scope": share(self.served_calls_per_year, scope),
         }
 
 
@@ -191,4 +213,5 @@ def evaluate_week(
         calls_per_year_by_node=lam.sum(axis=0) * weeks_per_year,
         reached_calls_per_year_by_node=reached_node * weeks_per_year,
         distinct_solutions=len(cache),
+        weeks_per_year=weeks_per_year,
     )
