@@ -386,7 +386,7 @@ class _ExactChain:
         pi /= pi.sum()
         # Dispatch fractions by PASTA.
         fu = np.bincount(self.fu_index, weights=pi[self.b_idx], minlength=self.n_lists * n)
-        frac = fu.reshape(self.n_lists, n)[self.inverse]
+        frac = np.asarray(fu.reshape(self.n_lists, n)[self.inverse], dtype=np.float64)
         busy = np.asarray(pi @ self.bits, dtype=np.float64)
         return LossModel(EXACT, busy, frac, np.full(self.nodes, pi[-1]), pi)
 
