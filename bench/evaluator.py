@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> dict:
         def run_sim(dep=dep):
             return simulate(
                 trace, dep, travel, on_scene=on_scene, standard_s=scenario.response.standard_s,
-                turnout_s=crt.turnout_s, return_to_post=crt.return_to_post, replications=1,
+                turnout_s=crt.turnout_s, return_rule=crt.return_rule, replications=1,
             )  # fmt: skip
 
         ev = run_eval()

@@ -90,7 +90,7 @@ def main() -> None:
         on_scene=on_scene,
         standard_s=scenario.response.standard_s,
         turnout_s=crt.turnout_s,
-        return_to_post=crt.return_to_post,
+        return_rule=crt.return_rule,
     )
 
     t0 = time.perf_counter()
@@ -109,7 +109,7 @@ def main() -> None:
             travel,
             draws,
             turnout_s=crt.turnout_s,
-            return_to_post=crt.return_to_post,
+            return_rule=crt.return_rule,
         )
         served_simpy.append(int((reason == 0).sum()))
         identical &= bool(

@@ -145,21 +145,38 @@ class ResponseConfig:
     standard_s: int = 720
 
 
+#: How a team comes back into service after a call (:class:`UnitConfig`).
+RETURN_RULES = ("at_post_when_clear", "drive_back", "stay_at_scene")
+
+
 @dataclass(frozen=True)
 class UnitConfig:
     """One unit type (``[units.crt]``): crew, busy time, costs.  On-scene times are an
     assumption (no on-scene times in the data): lognormal with the given mean and sd.
+
+    ``return_rule`` (one rule for the simulator and the queue-aware evaluator):
+    ``at_post_when_clear`` (default) - a team clear of the scene is free at its post (the
+    drive back is neither busy time nor a dispatch origin); ``drive_back`` - it drives back
+    and can be dispatched from its last scene on the way; ``stay_at_scene`` - it waits at
+    the scene.  Busy time per call is turnout + drive + on-scene under every rule.
     """
 
     crew_size: int = 3
     on_scene_mean_min: float = 45.0
     on_scene_sd_min: float = 30.0
     turnout_s: int = 60
-    return_to_post: bool = True
+    return_rule: str = "at_post_when_clear"
     cost_per_staff_hour_usd: float = 50.0
     productive_hours_per_fte: float = 1800.0
     # ASSUMPTION: mean post-to-call drive time (s) when a plan carries none (busy time).
     default_mean_drive_s: float = 480.0
+
+    def __post_init__(self) -> None:
+        if self.return_rule not in RETURN_RULES:
+            raise ConfigError(
+                f"units.*.return_rule = {self.return_rule!r}; use one of "
+                f"{', '.join(map(repr, RETURN_RULES))}"
+            )
 
 
 @dataclass(frozen=True)

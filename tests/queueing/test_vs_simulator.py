@@ -2,9 +2,8 @@
 
 Setting that makes the two models share their assumptions (module docstring of
 ``queueing.hypercube``: a free team is dispatched from its post; busy from dispatch until
-clear of the scene): ``simulate(..., return_to_post=True)`` with a travel function whose
-scene-to-post drive is 0, so a team is back at its post the moment it clears and is never
-dispatched from a scene; exponential on-scene times (``ExponentialOnScene``), turnout 60 s,
+clear of the scene): ``simulate(..., return_rule="at_post_when_clear")`` (the default), so
+a team is back at its post the moment it clears and is never dispatched from a scene; exponential on-scene times (``ExponentialOnScene``), turnout 60 s,
 one band, teams on duty constant, a stationary Poisson trace of 40,000 calls.  What still
 differs: the simulator's busy time is turnout + the dispatched team's own (deterministic)
 drive + exponential on-scene, while the hypercube uses one exponential busy time with the
@@ -14,8 +13,8 @@ Measured (20 instances, 2-6 teams on 1-6 posts, 5-15 nodes, 0.3-0.8 erlang per t
 evaluator minus simulator reached share max |gap| 1.65 pp, mean |gap| 0.36 pp, mean gap
 -0.29 pp; served share max |gap| 0.43 pp; mean drive of served calls max |gap| 13 s.
 
-With the simulator's own rule (``return_to_post=True`` with real return drives: a team
-driving back is dispatched from its last scene) the same instances (20,000 calls) give
+With ``return_rule="drive_back"`` (real return drives: a team driving back is dispatched
+from its last scene) the same instances (20,000 calls) give
 reached-share gaps max 10.6 pp, mean |gap| 4.0 pp, mean -3.1 pp (the evaluator lower: on these toys posts are random points, so a team
 leaving a scene is often nearer the next call than its post is); served shares still agree
 (availability is the same; max |gap| 1.3 pp) and the mean drive differs by up to 141 s.  See ``test_simulator_return_rule_gap``.
@@ -58,8 +57,7 @@ def _instance(seed: int, *, instant_return: bool, calls: int = CALLS):
     np.fill_diagonal(full, 0)
     drive = full[:nodes, nodes:]  # demand node x post: post -> node drive
     travel = full.copy()
-    if instant_return:
-        travel[:nodes, nodes:] = 0  # scene -> post: back at post on clearing
+    rule = "at_post_when_clear" if instant_return else "drive_back"
     lam = rng.gamma(1.0, 1.0, nodes)
     lam *= rng.uniform(0.3, 0.8) * teams / (ON_SCENE_S / 3600 + 0.1) / lam.sum()
     dep = Deployment(
@@ -79,7 +77,7 @@ def _instance(seed: int, *, instant_return: bool, calls: int = CALLS):
     )  # fmt: skip
     res = simulate(
         trace, dep, MatrixTravel({"all": travel}), on_scene=ExponentialOnScene(ON_SCENE_S),
-        standard_s=STANDARD_S, turnout_s=TURNOUT_S, return_to_post=True, replications=1,
+        standard_s=STANDARD_S, turnout_s=TURNOUT_S, return_rule=rule, replications=1,
         seed=seed,
     )  # fmt: skip
     served = res.served[0]
@@ -118,7 +116,7 @@ def test_evaluator_matches_simulator_with_the_shared_return_rule():
 def test_simulator_return_rule_gap():
     rows = [_instance(seed, instant_return=False, calls=20_000) for seed in range(INSTANCES)]
     summary = _summary(rows)
-    print(f"\nevaluator - simulator (return_to_post, dispatch from scene): {summary}")
+    print(f"\nevaluator - simulator (drive_back, dispatch from scene): {summary}")
     # Availability is the same under both rules: the served share agrees.
     assert summary["served_max_abs_pp"] <= 100 * TOL
     # The reached share does not: dispatching from scenes changes who goes and how far.

@@ -45,6 +45,7 @@ def _run(trace, deployment, *, on_scene_s=1800.0, **kw):
         turnout_s=kw.pop("turnout_s", 60),
         standard_s=720,
         replications=kw.pop("replications", 1),
+        return_rule=kw.pop("return_rule", "drive_back"),
         **kw,
     )
 
@@ -75,10 +76,20 @@ def test_returning_team_is_dispatched_from_its_last_scene():
     assert res.drive_s[0].tolist() == [300, 200]
 
 
-def test_team_waits_at_scene_without_return_to_post():
+def test_team_waits_at_scene_with_stay_at_scene():
     # never returns: call 2 at 5000 drives from scene 1 to scene 2 (200 s), not 0->2
-    res = _run(make_trace([100, 5000], [1, 2]), _deployment(), return_to_post=False)
+    res = _run(make_trace([100, 5000], [1, 2]), _deployment(), return_rule="stay_at_scene")
     assert res.drive_s[0].tolist() == [300, 200]
+
+
+def test_team_is_at_its_post_when_clear_by_default():
+    # at_post_when_clear: call 2 at 5000 is driven from the post (0 -> 2), not from scene 1
+    res = _run(make_trace([100, 5000], [1, 2]), _deployment(), return_rule="at_post_when_clear")
+    drive_back = _run(make_trace([100, 5000], [1, 2]), _deployment(), return_rule="drive_back")
+    post_to_2 = int(TRAVEL(np.array([0]), np.array([2]), "all")[0])
+    assert res.drive_s[0].tolist() == [300, post_to_2]
+    assert res.return_rule == "at_post_when_clear"
+    assert drive_back.drive_s[0][0] == 300
 
 
 def test_reached_needs_drive_within_standard():

@@ -19,8 +19,11 @@ pytest.importorskip("simpy")
 
 
 @settings(max_examples=25)
-@given(seed=st.integers(0, 10_000), return_to_post=st.booleans())
-def test_engine_matches_simpy(seed: int, return_to_post: bool):
+@given(
+    seed=st.integers(0, 10_000),
+    return_rule=st.sampled_from(["at_post_when_clear", "drive_back", "stay_at_scene"]),
+)
+def test_engine_matches_simpy(seed: int, return_rule: str):
     rng = np.random.default_rng(seed)
     n_nodes, hours = 8, 36
     bands = ("night", "day")
@@ -53,7 +56,7 @@ def test_engine_matches_simpy(seed: int, return_to_post: bool):
         travel,
         on_scene=on_scene,
         turnout_s=60,
-        return_to_post=return_to_post,
+        return_rule=return_rule,
         replications=3,
         seed=seed,
     )
@@ -68,7 +71,7 @@ def test_engine_matches_simpy(seed: int, return_to_post: bool):
             travel,
             on_scene.sample(np.random.default_rng(seed + r), n_calls),
             turnout_s=60,
-            return_to_post=return_to_post,
+            return_rule=return_rule,
         )
         assert res.reason[r].tolist() == reason.tolist()
         assert res.team[r].tolist() == team.tolist()

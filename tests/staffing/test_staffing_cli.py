@@ -61,7 +61,8 @@ def test_cli_toy_plan(tmp_path):
     assert new.predicted["fte"] <= 12.0 + 1e-9
     assert new.predicted["covered_share_of_area"] == 0.8  # kept from the input plan
     # Busy time from the plan's mean drive time: 60 + 300 + 2700 + 300 s.
-    assert new.predicted["busy_time_h"] == pytest.approx(3360 / 3600)
+    # turnout 60 + drive 300 + on-scene 2700 s (the drive back is not busy time)
+    assert new.predicted["busy_time_h"] == pytest.approx(3060 / 3600)
     on_duty = pd.read_csv(out / "teams_on_duty.csv")
     assert len(on_duty) == 168 and list(on_duty["teams"]) == list(new.teams_on_duty)
     np.testing.assert_allclose(on_duty["arrivals_per_year"], arr)
@@ -96,7 +97,7 @@ def test_durham_citywide_hours_answer(mirror, tmp_path):
     calls = demand.beat_nature.groupby("beat_id")["calls_per_year"].sum()
     arr = arrivals_by_how_for_area(calls, demand.beat_hour_share, beats)
     assert arr.sum() == pytest.approx(14745.0, rel=1e-6)  # published 2021 city total
-    busy = busy_time_h(480.0, 45.0, 60, True)
+    busy = busy_time_h(480.0, 45.0, 60)
     answer = hours_answer(arr, busy, scenario=scenario)
     curve = answer.curve
     assert curve["calls_in_window_per_year"].is_monotonic_increasing

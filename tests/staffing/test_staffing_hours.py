@@ -43,8 +43,8 @@ def week_profile(total: float = 10000.0) -> np.ndarray:
 
 def test_busy_time_and_load():
     # 60 s turnout + 480 s out + 45 min on scene + 480 s back = 3720 s.
-    assert busy_time_h(480, 45, 60, True) == pytest.approx(3720 / 3600)
-    assert busy_time_h(480, 45, 60, False) == pytest.approx(3240 / 3600)
+    # turnout + drive + on-scene; the drive back is never busy time
+    assert busy_time_h(480, 45, 60) == pytest.approx(3240 / 3600)
     arr = np.full(168, WEEKS_PER_YEAR * 2)  # 2 calls per hour in every bin
     np.testing.assert_allclose(arrivals_per_hour(arr), 2.0)
     np.testing.assert_allclose(offered_load_by_hour(arr, 0.75), 1.5)

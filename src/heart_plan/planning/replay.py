@@ -144,7 +144,7 @@ def simulate_plan(
         on_scene=on_scene_from_unit(crt),
         standard_s=scenario.response.standard_s,
         turnout_s=crt.turnout_s,
-        return_to_post=crt.return_to_post,
+        return_rule=crt.return_rule,
         replications=replications,
         seed=seed,
     )

@@ -92,29 +92,18 @@ until clear of the scene (turnout + drive + on-scene); the drive back is not bus
 free team is dispatchable, from its post.*  With ``include_return_drive=True`` the team is
 busy until back at its post (the drive back is busy time), still dispatched from the post.
 
-How this relates to the simulator (``simulation/engine.py``): with ``return_to_post=True``
-the simulator's busy time is the same as the default here (busy until clear; the drive back
-is not busy time) and so is availability, but a team still driving back is dispatched from
-its *last scene node*, not from its post; with ``return_to_post=False`` it waits at the
-scene and is always dispatched from there.  Only *which* team goes and its drive time
-differ, never whether a team is free (beyond the drive's small share of the busy time), so
-the served share agrees and the reached share and mean drive differ.  The simulator matches this evaluator exactly (apart from the busy-time
-distribution: drive times are deterministic per node and team, on-scene times drawn from
-its sampler) when teams are back at their posts the moment they clear: a travel function
-whose scene-to-post drive is 0 (what the comparison tests do), or a future
-``return_to_post="instant"`` option.  ``include_return_drive=True`` corresponds to a
-simulator in which a team driving back is busy (not dispatchable) until back at its post,
-which the simulator does not offer today.
-
-To align the simulator on the default rule, its engine needs one change: with a new
-``return_to_post="instant"`` (or by making this the meaning of ``False``), a team that clears
-the scene is at its post at once, ``back_at = clear`` (``slot_return = 0``), so it is never
-dispatched from a scene.  For ``include_return_drive=True`` instead: ``free_at = clear +
-slot_return`` and ``back_at = free_at`` (busy until back at post).  Measured cost of the
+How this relates to the simulator (``simulation/engine.py``): the default rule here is the
+simulator's default ``return_rule = "at_post_when_clear"`` (``UnitConfig.return_rule``): a
+team that clears the scene is free at its post at once, so both models agree on
+availability and on where a free team is dispatched from; they differ only in the
+busy-time distribution (here one exponential rate for all teams; there per-team drive
+times and the scenario's on-scene sampler).  With ``return_rule = "drive_back"`` the
+simulator dispatches a team still driving back from its last scene node, which changes who
+goes and how far (not whether a team is free).  Measured cost of the
 mismatch on 20 random toy instances (``tests/queueing/test_vs_simulator.py``): with the
 shared rule the evaluator is within 1.65 percentage points of the simulator's reached share
-(mean |gap| 0.36 pp); against the simulator's current rule (dispatch from the last scene
-while driving back) the gap is up to 10.6 pp (mean |gap| 4.0 pp, the evaluator lower: a
+(mean |gap| 0.36 pp); against the ``drive_back`` rule (dispatch from the last scene
+while driving back, ``drive_back``) the gap is up to 10.6 pp (mean |gap| 4.0 pp, the evaluator lower: a
 team leaving a scene is often nearer the next call than its post is when posts are poor),
 served shares within 1.3 pp in both cases.
 

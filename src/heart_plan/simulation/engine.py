@@ -23,8 +23,10 @@ Calls are the only exogenous events, so the engine is a tight loop over calls in
 * **Position**: a team coming on duty (its slot was off in the previous hour, or the trace
   starts) is a fresh crew, free at its post; a team going off duty finishes its current call
   and takes no new one.  A busy team (dispatched, not yet clear of the scene) cannot be
-  dispatched.  A team clear of the scene but still driving back is dispatchable from its
-  last scene node; once back (or, with ``return_to_post = false``, never) it is at its post.
+  dispatched.  Once clear of the scene, by ``return_rule``: ``at_post_when_clear`` (the
+  default, the queue-aware evaluator's rule) - it is free at its post at once (the drive
+  back is not simulated); ``drive_back`` - it drives back and is dispatchable from its
+  last scene node on the way, at its post once back; ``stay_at_scene`` - it waits there.
   A free team at its post is at the post of its slot in the *current* band (repositioning at
   band changes is instantaneous: a documented simplification).
 * **Drive times** use the band of the call's hour (dispatch and the return drive alike):
@@ -33,7 +35,7 @@ Calls are the only exogenous events, so the engine is a tight loop over calls in
   or the previous call's access when leaving a scene, as in the optimizers' matrix.
 * **Nearest**: minimum drive time; ties go to the lowest team slot.
 * **Times**: dispatch at the call time ``t``; arrival ``t + turnout_s + drive_s``; clear at
-  arrival + on-scene time; back at post at clear + return drive (when returning to post).
+  arrival + on-scene time; with ``drive_back`` back at post at clear + return drive.
   ``response_s = turnout_s + drive_s``.  **reached** = served and ``drive_s <= standard_s``:
   drive time only, the same test as the optimizers' *covered* (turnout is reported in
   ``response_s`` but not in the standard).
@@ -49,6 +51,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from heart_plan.config import RETURN_RULES
 from heart_plan.errors import ModelError
 from heart_plan.simulation.deployment import Deployment, TravelFn
 from heart_plan.simulation.onscene import OnSceneSampler
@@ -69,7 +72,7 @@ def simulate(
     on_scene: OnSceneSampler,
     standard_s: int = 720,
     turnout_s: int = 0,
-    return_to_post: bool = True,
+    return_rule: str = "at_post_when_clear",
     replications: int = 20,
     seed: int = 0,
 ) -> SimulationResult:
@@ -91,8 +94,8 @@ def simulate(
         Response standard (drive seconds) for *reached*.
     turnout_s : int
         Seconds from dispatch to wheels rolling.
-    return_to_post : bool
-        Teams drive back to post after a call (else they wait at the scene).
+    return_rule : str
+        ``at_post_when_clear``, ``drive_back`` or ``stay_at_scene`` (module docstring).
     replications, seed : int
         Replication ``r`` uses ``numpy.random.default_rng(seed + r)``.
 
@@ -102,8 +105,10 @@ def simulate(
     """
     if replications < 1:
         raise ModelError(f"simulate: replications must be >= 1, got {replications}")
+    if return_rule not in RETURN_RULES:
+        raise ModelError(f"simulate: return_rule {return_rule!r}; use one of {RETURN_RULES}")
     layout = _Layout.of(trace, deployment)
-    legs = _post_legs(trace, deployment, layout, travel_s, return_to_post=return_to_post)
+    legs = _post_legs(trace, deployment, layout, travel_s, drive_back=return_rule == "drive_back")
     covered = _covered(trace, layout, legs, standard_s)
     calls = _DispatchableCalls.of(trace, layout, legs, standard_s)
     on_scene_s = np.empty((replications, len(trace)), dtype=np.float64)
@@ -115,7 +120,7 @@ def simulate(
         fleet.reset(calls.reset_slots.get(j))
         _dispatch(
             j, i, trace, calls, fleet, outcome, layout, travel_s, on_scene_s,
-            turnout_s=turnout_s, return_to_post=return_to_post,
+            turnout_s=turnout_s, return_rule=return_rule,
         )  # fmt: skip
     return SimulationResult(
         trace=trace,
@@ -130,7 +135,7 @@ def simulate(
         on_duty_s_by_slot=calls.on_duty_s_by_slot,
         standard_s=int(standard_s),
         turnout_s=int(turnout_s),
-        return_to_post=bool(return_to_post),
+        return_rule=return_rule,
         seed=int(seed),
         on_scene=on_scene.describe(),
     )
@@ -205,7 +210,7 @@ def _post_legs(
     layout: _Layout,
     travel_s: TravelFn,
     *,
-    return_to_post: bool,
+    drive_back: bool,
 ) -> _PostLegs:
     """Bulk drive times in the call's band: post -> scene for in-area calls and every post
     valid in the band (dispatch, covered); scene -> post for dispatchable calls (return).
@@ -225,7 +230,7 @@ def _post_legs(
                 + post_access[p]
                 + access[area_idx]
             )
-            if return_to_post and scope_idx.size:
+            if drive_back and scope_idx.size:
                 src = np.full(scope_idx.size, post_nodes[p])
                 to_post[p, scope_idx] = (
                     _checked(travel_s(trace.scene[scope_idx], src, band), scope_idx.size)
@@ -379,7 +384,7 @@ def _dispatch(
     on_scene_s: np.ndarray,
     *,
     turnout_s: int,
-    return_to_post: bool,
+    return_rule: str,
 ) -> None:
     """Send the nearest free on-duty team to dispatchable call ``j`` (trace position
     ``i``) in every replication at once, or mark it ``all_busy``.
@@ -411,7 +416,12 @@ def _dispatch(
     fleet.free_at[r_ok, k_ok] = clear
     fleet.last_scene[r_ok, k_ok] = trace.scene[i]
     fleet.last_access_s[r_ok, k_ok] = access[i]
-    fleet.back_at[r_ok, k_ok] = clear + calls.slot_return_s[j, k_ok] if return_to_post else np.inf
+    if return_rule == "drive_back":
+        fleet.back_at[r_ok, k_ok] = clear + calls.slot_return_s[j, k_ok]
+    elif return_rule == "stay_at_scene":
+        fleet.back_at[r_ok, k_ok] = np.inf
+    else:  # at_post_when_clear: at its post as soon as it is free
+        fleet.back_at[r_ok, k_ok] = clear
     outcome.team[r_ok, i] = k_ok
     outcome.drive_s[r_ok, i] = d
     outcome.clear_s[r_ok, i] = clear

@@ -32,7 +32,7 @@ def simulation_tables(result: SimulationResult, predicted: dict[str, Any]) -> di
             "seed": result.seed,
             "standard_s": result.standard_s,
             "turnout_s": result.turnout_s,
-            "return_to_post": result.return_to_post,
+            "return_rule": result.return_rule,
             "on_scene": result.on_scene,
             "on_scene_is_assumption": True,
             "measures": {

@@ -35,7 +35,7 @@ def simpy_replication(
     on_scene_s: np.ndarray,
     *,
     turnout_s: int = 0,
-    return_to_post: bool = True,
+    return_rule: str = "at_post_when_clear",
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One replication with the given on-scene times (one per trace call).
 
@@ -76,7 +76,10 @@ def simpy_replication(
             return
         crew.busy, crew.location = False, int(trace.scene[i])
         crew.location_access_s = int(trace.access_s[i])
-        if not return_to_post:
+        if return_rule == "at_post_when_clear":
+            crew.at_post = True
+            return
+        if return_rule == "stay_at_scene":
             return
         road = int(travel_s(np.array([trace.scene[i]]), np.array([post_node]), band)[0])
         back = road + int(trace.access_s[i]) + post_access

@@ -91,7 +91,7 @@ class SimulationResult:
     on_duty_s_by_slot: np.ndarray
     standard_s: int
     turnout_s: int
-    return_to_post: bool
+    return_rule: str
     seed: int
     on_scene: dict[str, Any]
 

@@ -2,9 +2,9 @@
 
 Model and assumptions (documented here once; the planner and the curves rely on them):
 
-* **Busy time** per call (hours) = turnout + drive to the scene + on-scene time + drive
-  back to the post (when ``return_to_post``; the drive back is taken equal to the drive
-  out).  Drive times are the *mean* post-to-call drive time of the plan; on-scene time is
+* **Busy time** per call (hours) = turnout + drive to the scene + on-scene time (a team
+  is free again once clear of the scene under every ``UnitConfig.return_rule``, in the
+  simulator and the queue-aware evaluator alike).  Drive times are the *mean* post-to-call drive time of the plan; on-scene time is
   the scenario's lognormal *mean* (an ASSUMPTION: the data have no on-scene times).  Only
   means matter because Erlang B is insensitive to the busy-time distribution.
 * **Arrivals** in hour-of-week bin ``h`` (bin 0 = Monday 00:00 local): annual eligible
@@ -33,12 +33,12 @@ def busy_time_h(
     mean_drive_s: float,
     on_scene_mean_min: float,
     turnout_s: float,
-    return_to_post: bool,
 ) -> float:
     """Mean hours a team is busy per call.
 
-    ``turnout_s + mean_drive_s + 60 * on_scene_mean_min (+ mean_drive_s if return_to_post)``
-    seconds, in hours.
+    ``turnout_s + mean_drive_s + 60 * on_scene_mean_min`` seconds, in hours.  The drive
+    back is not busy time under any return rule (``UnitConfig.return_rule``): a team is
+    free once clear of the scene.
     """
     if mean_drive_s < 0 or turnout_s < 0 or on_scene_mean_min <= 0:
         raise ModelError(
@@ -46,8 +46,6 @@ def busy_time_h(
             f"drive {mean_drive_s}, turnout {turnout_s}, on-scene {on_scene_mean_min}"
         )
     seconds = turnout_s + mean_drive_s + 60.0 * on_scene_mean_min
-    if return_to_post:
-        seconds += mean_drive_s
     return seconds / 3600.0
 
 
@@ -55,7 +53,7 @@ def unit_busy_time_h(unit: UnitConfig, mean_drive_s: float) -> float:
     """Mean busy hours per call of a unit type (:func:`busy_time_h` with its turnout,
     on-scene mean and return rule) given the mean post-to-scene drive (s).
     """
-    return busy_time_h(mean_drive_s, unit.on_scene_mean_min, unit.turnout_s, unit.return_to_post)
+    return busy_time_h(mean_drive_s, unit.on_scene_mean_min, unit.turnout_s)
 
 
 def loss_busy_fraction(arrivals_per_year_by_how: ArrayLike, teams: int, busy_h: float) -> float:
