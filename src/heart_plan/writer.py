@@ -65,6 +65,7 @@ def plan_key(outcome: PlanOutcome) -> dict[str, Any]:
         "fte": outcome.fte,
         "cost_per_year_usd": outcome.cost_per_year_usd,
         "predicted": plan.predicted,
+        "replications": outcome.simulation.replications,
         "simulated": {
             row.measure: {"mean": row.mean, "ci_low": row.ci_low, "ci_high": row.ci_high}
             for row in outcome.summary.itertuples()

@@ -124,7 +124,7 @@ def predicted_measures(area: AreaDemand, placement: Placement) -> dict[str, floa
         "covered_calls_per_year": covered,
         "covered_share_of_city": covered / area.city_calls_per_year,
         "area_calls_per_year": area.calls_per_year,
-        "mean_drive_time_s": float(placement.result.mean_drive_time_s),
+        "nearest_post_drive_time_s": float(placement.result.mean_drive_time_s),
     }
     if placement.result.expected_covered_share is not None:
         out["expected_covered_share_of_area"] = float(placement.result.expected_covered_share)

@@ -35,6 +35,7 @@ from heart_plan.planning.area import AreaDemand
 from heart_plan.planning.compare import CandidateComparison, compare_candidates
 from heart_plan.planning.context import PlanningContext, build_context
 from heart_plan.planning.equity import equity_table, reached_by_call, tract_reached
+from heart_plan.planning.evaluate import evaluate_plan
 from heart_plan.planning.expansion import citywide_curve, expansion_roadmap, teams_for_target
 from heart_plan.planning.placement import (
     Placement,
@@ -208,6 +209,9 @@ def run_plan(
             ctx, busy_h, roadmap, replay, progress=timer.progress
         )
         rec_plan = rec_plan.with_changes(command="heart-plan run (recommended plan)")
+    with timer.step("queue-aware predictions (hypercube evaluator)"):
+        current_plan = with_evaluated(ctx, current_plan)
+        rec_plan = with_evaluated(ctx, rec_plan)
     with timer.step("simulation of both plans"):
         current = simulate_outcome(ctx, "current", current_plan, current_placements, replay)
         recommended = simulate_outcome(ctx, "recommended", rec_plan, rec_placements, replay)
@@ -269,6 +273,16 @@ def target_would_take(ctx: PlanningContext, curve: pd.DataFrame, target: float) 
 def citywide_hours(ctx: PlanningContext, busy_time_h: float) -> HoursAnswer:
     """The 24/7 answer over the citywide area (Durham's situation since Oct 2023)."""
     return hours_answer(ctx.area().arrivals_by_hour, busy_time_h, scenario=ctx.scenario)
+
+
+def with_evaluated(ctx: PlanningContext, plan: Plan) -> Plan:
+    """``plan`` with the queue-aware evaluator's predicted measures added to ``predicted``
+    (:func:`heart_plan.planning.evaluate.evaluate_plan`): ``reached_share``,
+    ``served_share`` (of citywide eligible calls per year), ``mean_drive_time_s`` and their
+    ``_of_area`` / ``_in_scope`` variants, named as the simulator names its twins.
+    """
+    _week, predicted = evaluate_plan(ctx, plan)
+    return plan.with_changes(predicted=dict(plan.predicted) | predicted)
 
 
 def simulate_outcome(

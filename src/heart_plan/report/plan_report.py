@@ -369,15 +369,17 @@ def _verification(r: ReportBuilder, result: RunResult) -> None:
         served = _sim(result, name, "served_share")
         reached = _sim(result, name, "reached_share")
         busy = _sim(result, name, "missed_all_busy_share")
-        drive = _sim(result, name, "drive_time_mean_s")
-        predicted = result.plans[name].comparison.set_index("predicted_measure")
-        nearest = float(predicted.loc["mean_drive_time_s", "predicted_value"])
+        drive = _sim(result, name, "mean_drive_time_s")
+        pred = result.plans[name].plan.predicted
+        nearest = float(pred["nearest_post_drive_time_s"])
         sec.paragraph(
             f"{name.capitalize()} plan: {_pct(served)} of citywide eligible calls are served "
-            f"and {_pct(reached)} reached within {minutes:.0f} minutes; {_pct(busy)} find every "
-            f"team busy. Dispatched teams drive {drive / 60:.1f} minutes on average, against "
-            f"{nearest / 60:.1f} minutes from the nearest post in the optimizer, because the "
-            f"nearest team is often busy or off duty and the next one is farther away."
+            f"and {_pct(reached)} reached within {minutes:.0f} minutes (the queue-aware model "
+            f"predicted {_pct(pred['served_share'])} served and {_pct(pred['reached_share'])} "
+            f"reached); {_pct(busy)} find every team busy. Dispatched teams drive "
+            f"{drive / 60:.1f} minutes on average (predicted {pred['mean_drive_time_s'] / 60:.1f}),"
+            f" against {nearest / 60:.1f} minutes from the nearest post, because the nearest "
+            f"team is often busy or off duty and the next one is farther away."
         )
     for name in ("current", "recommended"):
         sec.table(

@@ -145,7 +145,7 @@ class SimulationResult:
             ),
             "served_share_of_area": _share(served.sum(1), n_area),
             "reached_share_of_area": _share(reached.sum(1), n_area),
-            "drive_time_mean_s": _mean(self.drive_s, served),
+            "mean_drive_time_s": _mean(self.drive_s, served),
             "drive_time_median_s": _quantile(self.drive_s, served, 0.5),
             "drive_time_p90_s": _quantile(self.drive_s, served, 0.9),
             "response_time_median_s": _quantile(self.drive_s + self.turnout_s, served, 0.5),
@@ -349,7 +349,12 @@ PAIRS: dict[str, tuple[str, bool]] = {
     "expected_served_share_of_area": ("served_share_of_area", False),
     "served_share": ("served_share", True),
     "reached_share": ("reached_share", True),
-    "mean_drive_time_s": ("drive_time_mean_s", False),
+    "mean_drive_time_s": ("mean_drive_time_s", True),
+    "served_share_of_area": ("served_share_of_area", True),
+    "reached_share_of_area": ("reached_share_of_area", True),
+    "served_share_in_scope": ("served_share_in_scope", True),
+    "reached_share_in_scope": ("reached_share_in_scope", True),
+    "nearest_post_drive_time_s": ("mean_drive_time_s", False),
 }
 
 MEASURE_DESCRIPTIONS = {
@@ -370,7 +375,7 @@ MEASURE_DESCRIPTIONS = {
     "standard (busy teams ignored; deterministic) / all eligible calls",
     "served_share_of_area": "served calls / eligible calls in the service area (any hour)",
     "reached_share_of_area": "reached calls / eligible calls in the service area (any hour)",
-    "drive_time_mean_s": "mean dispatch drive time of served calls (s)",
+    "mean_drive_time_s": "mean dispatch drive time of served calls (s)",
     "drive_time_median_s": "median dispatch drive time of served calls (s)",
     "drive_time_p90_s": "90th percentile dispatch drive time of served calls (s)",
     "response_time_median_s": "median turnout + drive time of served calls (s)",
