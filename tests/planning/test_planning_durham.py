@@ -164,3 +164,21 @@ def test_recommended_area_reaches_the_most_calls_among_candidates(durham_run: Pa
     assert margin["replications"] == candidates["replications"].iloc[0]
     excluded = set(margin["excluded_beats"])
     assert len(excluded) == 35 - chosen["beats"]
+
+
+def test_predicted_stands_next_to_simulated_with_the_same_names(durham_run: Path) -> None:
+    """Every reported plan: the queue-aware evaluator's prediction and the simulation agree
+    (reached and served within 2 points, mean drive within 10%)."""
+    key = json.loads((durham_run / "run.json").read_text())["key_results"]
+    for name in ("current_plan", "recommended_plan"):
+        predicted, simulated = key[name]["predicted"], key[name]["simulated"]
+        assert key[name]["replications"] >= 1
+        for measure in ("reached_share", "served_share", "mean_drive_time_s"):
+            assert isinstance(predicted[measure], float)
+            assert set(simulated[measure]) == {"mean", "ci_low", "ci_high"}
+        for measure in ("reached_share", "served_share"):
+            assert abs(predicted[measure] - simulated[measure]["mean"]) <= 0.02, (name, measure)
+        drive = simulated["mean_drive_time_s"]["mean"]
+        assert abs(predicted["mean_drive_time_s"] - drive) <= 0.10 * drive, name
+    plan = read_plan(durham_run / "plan_recommended.json")
+    assert 0 < plan.predicted["reached_share"] <= plan.predicted["served_share"] <= 1
