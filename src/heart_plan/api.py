@@ -106,19 +106,16 @@ def plan_posts(
     and the plan's ``fte`` and ``cost_per_year_usd`` (team-hours x crew / productive hours).
     """
     from heart_plan.planning.placement import (
+        default_busy_fraction,
         place_per_band,
         plan_from_placements,
         predicted_measures,
     )
     from heart_plan.staffing.shifts import cost_of_team_hours, fte_of_team_hours
-    from heart_plan.staffing.workload import loss_busy_fraction, unit_busy_time_h
 
     s = ctx.scenario
     area = ctx.area(beats)
-    q = None
-    if queue_aware:
-        busy_h = unit_busy_time_h(s.crt, s.crt.default_mean_drive_s)
-        q = loss_busy_fraction(area.arrivals_by_hour, teams, busy_h)
+    q = default_busy_fraction(area, s.crt, teams) if queue_aware else None
     placements = place_per_band(
         area, teams, solver=s.solver, bands=s.network.time_bands, busy_fraction=q
     )
@@ -140,13 +137,7 @@ def drive_time_areas(
     """Areas (EPSG:4326) within each of ``minutes`` of the nearest of ``node_ids`` in
     ``band``: columns ``band, minutes, geometry`` (the maps' reach-area algorithm).
     """
-    import geopandas as gpd
+    from heart_plan.network.isochrones import isochrones
 
-    from heart_plan.network.isochrones import reach_area
-
-    values = sorted(float(m) for m in minutes)
-    geoms = [reach_area(ctx.engine, list(node_ids), band, 60.0 * m) for m in values]
-    frame = gpd.GeoDataFrame({"minutes": values}, geometry=geoms, crs=ctx.engine.utm_crs)
-    out = frame.to_crs(4326)
-    out.insert(0, "band", band)
-    return out
+    areas = isochrones(ctx.engine, list(node_ids), minutes, band=band)
+    return areas[["band", "minutes", "geometry"]]

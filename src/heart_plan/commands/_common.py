@@ -38,6 +38,26 @@ def out_option(default: str) -> Any:
     )
 
 
+calls_option = click.option(
+    "--calls",
+    "calls_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Calls export (CSV, GeoJSON, shapefile) instead of the scenario's [calls] dataset.",
+)
+
+
+def scenario_with_calls(scenario: Any, calls_path: Path | None) -> Any:
+    """``scenario`` with ``[calls] dataset`` set to ``--calls FILE`` (if given; checked)."""
+    if calls_path is None:
+        return scenario
+    if not calls_path.is_file():
+        raise click.BadParameter(f"{calls_path}: file not found", param_hint="--calls")
+    from heart_plan.config import with_overrides
+
+    return with_overrides(scenario, {"calls.dataset": str(calls_path.resolve())})
+
+
 def command_line() -> str:
     """The command line of this run, for plan files and run records."""
     import shlex

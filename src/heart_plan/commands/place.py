@@ -53,13 +53,13 @@ def place(
     from heart_plan.plan import write_plan
     from heart_plan.planning.context import build_context
     from heart_plan.planning.placement import (
+        default_busy_fraction,
         place_per_band,
         placement_table,
         plan_from_placements,
         predicted_measures,
     )
     from heart_plan.runinfo import run_info, write_run_info
-    from heart_plan.staffing.workload import loss_busy_fraction, unit_busy_time_h
 
     scenario = load_scenario(scenario_path)
     if band and band not in scenario.network.time_bands:
@@ -72,10 +72,7 @@ def place(
     teams = teams or scenario.baseline.teams
     fixed = tuple(s for s in fixed_sites.split(",") if s)
     bands = [band] if band else list(scenario.network.time_bands)
-    q = None
-    if queue_aware:
-        busy_h = unit_busy_time_h(scenario.crt, scenario.crt.default_mean_drive_s)
-        q = loss_busy_fraction(area.arrivals_by_hour, teams, busy_h)
+    q = default_busy_fraction(area, scenario.crt, teams) if queue_aware else None
     click.echo(
         f"[place] bands {', '.join(bands)}: {teams} teams over {len(area.beats)} beats", err=True
     )

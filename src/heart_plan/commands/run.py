@@ -15,10 +15,12 @@ from pathlib import Path
 import click
 
 from heart_plan.commands._common import (
+    calls_option,
     command_line,
     mirror_option,
     out_option,
     scenario_option,
+    scenario_with_calls,
     staged,
 )
 
@@ -32,20 +34,13 @@ OUTPUT_FILES = (
 @scenario_option
 @out_option("outputs/durham")
 @mirror_option
-@click.option(
-    "--calls",
-    "calls_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Calls export (CSV, GeoJSON, shapefile) instead of the scenario's [calls] dataset.",
-)
+@calls_option
 def run(
     scenario_path: Path | None, out_dir: Path, mirror: Path | None, calls_path: Path | None
 ) -> None:
     """Data -> demand -> network -> placement and expansion -> shifts -> simulation ->
     maps -> report, writing run.json with the key results.
     """
-    from heart_plan.commands.simulate import with_calls_file
     from heart_plan.config import load_scenario
     from heart_plan.planning.run import run_plan
     from heart_plan.writer import write_run
@@ -55,10 +50,7 @@ def run(
     def say(msg: str) -> None:
         click.echo(f"[run {time.perf_counter() - t0:6.1f} s] {msg}", err=True)
 
-    scenario = load_scenario(scenario_path)
-    if calls_path is not None and not calls_path.is_file():
-        raise click.BadParameter(f"{calls_path}: file not found", param_hint="--calls")
-    scenario = with_calls_file(scenario, calls_path)
+    scenario = scenario_with_calls(load_scenario(scenario_path), calls_path)
     result = run_plan(scenario, mirror=mirror, progress=say)
     with staged(out_dir, OUTPUT_FILES) as stage:
         write_run(result, stage, command=command_line(), progress=say)

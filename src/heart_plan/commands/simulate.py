@@ -7,11 +7,13 @@ from pathlib import Path
 import click
 
 from heart_plan.commands._common import (
+    calls_option,
     calls_quality_record,
     command_line,
     mirror_option,
     out_option,
     scenario_option,
+    scenario_with_calls,
     staged,
     write_calls_quality,
 )
@@ -25,13 +27,7 @@ from heart_plan.commands._common import (
     required=True,
     help="plan.json to simulate.",
 )
-@click.option(
-    "--calls",
-    "calls_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Calls export to replay (default: the scenario's [calls] dataset).",
-)
+@calls_option
 @scenario_option
 @out_option("outputs/durham/simulate")
 @mirror_option
@@ -79,11 +75,9 @@ def simulate(
     replications = sim.replications if replications is None else replications
     seed = sim.seed if seed is None else seed
     observed_only = sim.observed_only if observed_only is None else observed_only
-    if calls_path is not None and not calls_path.is_file():
-        raise click.BadParameter(f"{calls_path}: file not found", param_hint="--calls")
     plan.check_against(source=str(plan_path), bands=scenario.network.time_bands,
                        unit_types=scenario.units)  # fmt: skip
-    scenario = with_calls_file(scenario, calls_path)
+    scenario = scenario_with_calls(scenario, calls_path)
 
     t0 = time.perf_counter()
     ctx = build_context(scenario, mirror)
@@ -124,13 +118,3 @@ def simulate(
         )
         + f" -> {out_dir}"
     )
-
-
-def with_calls_file(scenario, calls_path: Path | None):
-    """``scenario`` with ``[calls] dataset`` replaced by the file ``calls_path`` (if given)."""
-    import dataclasses
-
-    if calls_path is None:
-        return scenario
-    calls_cfg = dataclasses.replace(scenario.calls, dataset=str(Path(calls_path).resolve()))
-    return dataclasses.replace(scenario, calls=calls_cfg)

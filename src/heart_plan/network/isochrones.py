@@ -64,23 +64,25 @@ def reach_area(
 
 def isochrones(
     engine: DriveTimeEngine,
-    node_id: int,
+    node_ids: int | Sequence[int],
     minutes: Sequence[float] = (8, 12, 15),
     *,
     band: str,
     **area_options: float,
 ) -> gpd.GeoDataFrame:
-    """Drive-time areas (EPSG:4326) around one road node, one row per minute value
-    (smallest first): columns ``node_id, band, minutes, geometry``.  ``area_options`` are
-    :func:`reach_area`'s shape parameters.
+    """Drive-time areas (EPSG:4326) within each of ``minutes`` of the nearest of
+    ``node_ids`` (one node or several), one row per minute value (smallest first): columns
+    ``node_id`` (the node, or -1 for several), ``band, minutes, geometry``.
+    ``area_options`` are :func:`reach_area`'s shape parameters.
     """
     import geopandas as gpd
 
     if not minutes or min(minutes) <= 0:
         raise NetworkError(f"isochrone minutes {list(minutes)!r} must be positive numbers")
+    nodes = [int(node_ids)] if isinstance(node_ids, int | np.integer) else list(node_ids)
     values = sorted(float(m) for m in minutes)
-    geoms = [reach_area(engine, [node_id], band, 60.0 * m, **area_options) for m in values]
+    geoms = [reach_area(engine, nodes, band, 60.0 * m, **area_options) for m in values]
     out = gpd.GeoDataFrame({"minutes": values}, geometry=geoms, crs=engine.utm_crs).to_crs(4326)
-    out["node_id"] = int(node_id)
+    out["node_id"] = nodes[0] if len(nodes) == 1 else -1
     out["band"] = band
     return out[["node_id", "band", "minutes", "geometry"]]

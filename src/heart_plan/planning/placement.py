@@ -20,11 +20,12 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from heart_plan.config import Scenario, SolverConfig
+from heart_plan.config import Scenario, SolverConfig, UnitConfig
 from heart_plan.errors import ModelError
 from heart_plan.models import MCLP, MEXCLP, CoverageResult
 from heart_plan.plan import Plan, Post, bands_for_plan, daily_window_on_duty
 from heart_plan.planning.area import AreaDemand
+from heart_plan.staffing.workload import loss_busy_fraction, unit_busy_time_h
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,15 @@ def place(
     result = model.solve(solver)
     posts = _greedy_order(area, band, posts_of(area.sites, result, band))
     return Placement(band, teams, busy_fraction is not None, result, posts)
+
+
+def default_busy_fraction(area: AreaDemand, unit: UnitConfig, teams: int) -> float:
+    """MEXCLP's ``q`` when a plan has no drive times yet: the loss-system busy fraction
+    (:func:`~heart_plan.staffing.workload.loss_busy_fraction`) of ``teams`` over the area's
+    arrivals, busy time at ``unit.default_mean_drive_s`` (an assumption).
+    """
+    busy_h = unit_busy_time_h(unit, unit.default_mean_drive_s)
+    return loss_busy_fraction(area.arrivals_by_hour, teams, busy_h)
 
 
 def place_per_band(
