@@ -190,6 +190,30 @@ class BaselineConfig:
 
 
 @dataclass(frozen=True)
+class CurrentConfig:
+    """Today's operation (``current``, CONVENTIONS.md: Durham since Oct 2023): service area
+    (empty = citywide), daily hours [start, end) every day and teams on duty.  The window
+    and team count are assumptions (not published); 4 teams 12 hours a day is about the
+    ``[budget] crt_fte`` default.
+    """
+
+    service_area_beats: tuple[str, ...] = ()
+    hours_start: int = 7
+    hours_end: int = 19
+    teams: int = 4
+
+
+@dataclass(frozen=True)
+class PlacementConfig:
+    """Post search (:mod:`heart_plan.planning.posts`): candidate pool size (sites) and
+    rounds of best-improvement exchanges per team count.
+    """
+
+    pool_size: int = 16
+    exchange_rounds: int = 3
+
+
+@dataclass(frozen=True)
 class BudgetConfig:
     """Budget and targets."""
 
@@ -313,9 +337,11 @@ class Scenario:
     response: ResponseConfig = ResponseConfig()
     units: dict[str, UnitConfig] = field(default_factory=dict)
     baseline: BaselineConfig = BaselineConfig()
+    current: CurrentConfig = CurrentConfig()
     budget: BudgetConfig = BudgetConfig()
     candidates: CandidatesConfig = CandidatesConfig()
     expansion: ExpansionConfig = ExpansionConfig()
+    placement: PlacementConfig = PlacementConfig()
     shifts: ShiftsConfig = ShiftsConfig()
     simulation: SimulationConfig = SimulationConfig()
     solver: SolverConfig = SolverConfig()
@@ -557,6 +583,11 @@ BOUNDS: dict[str, tuple[float, float, bool]] = {
     "baseline.hours_start": (0, 23, False),
     "baseline.hours_end": (1, 24, False),
     "baseline.teams": (0, 1000, False),
+    "current.hours_start": (0, 23, False),
+    "current.hours_end": (1, 24, False),
+    "current.teams": (1, 1000, False),
+    "placement.pool_size": (1, 100_000, False),
+    "placement.exchange_rounds": (0, 1000, False),
     "budget.crt_fte": (0.0, 100_000.0, False),
     "budget.target_reached_share": (0.0, 1.0, True),
     "budget.served_share_target": (0.0, 1.0, True),

@@ -53,6 +53,7 @@ class Post:
     band: str = ""
     teams: int = 1
     access_s: float = 0.0
+    team_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -176,6 +177,7 @@ class Plan:
                     band=band,
                     teams=v.int(p.get("teams", 1), f"{where}.teams", lo=0, hi=10_000),
                     access_s=v.number(p.get("access_s", 0.0), f"{where}.access_s", lo=0),
+                    team_count=v.int(p.get("team_count", 0), f"{where}.team_count", lo=0),
                 )
             )
         hours = {
@@ -266,7 +268,7 @@ _PLAN_KEYS = (
     *_REQUIRED_KEYS, "command", "unit_type", "time_bands", "posts", "hours", "shifts",
     "predicted",
 )  # fmt: skip
-_POST_KEYS = ("site_id", "node_id", "lon", "lat", "band", "teams", "access_s")
+_POST_KEYS = ("site_id", "node_id", "lon", "lat", "band", "teams", "access_s", "team_count")
 _SHIFT_KEYS = ("day", "start_hour", "length_h", "teams")
 _HOURS_KEYS = ("daily_start", "daily_end")
 

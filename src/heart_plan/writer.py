@@ -18,8 +18,8 @@ from heart_plan.catalog import load_manifest
 from heart_plan.demand.outputs import write_demand_outputs
 from heart_plan.loaders.quality import calls_quality_record, write_calls_quality
 from heart_plan.plan import write_plan
-from heart_plan.planning.placement import placement_table
-from heart_plan.planning.results import PlanOutcome, RunResult
+from heart_plan.planning.posts import post_set_table
+from heart_plan.planning.results import CandidateOutcome, PlanOutcome, RunResult
 from heart_plan.planning.run import Timer
 from heart_plan.report.plan_maps import citywide_map, hours_map
 from heart_plan.report.plan_report import build_report
@@ -73,8 +73,32 @@ def plan_key(outcome: PlanOutcome) -> dict[str, Any]:
     }
 
 
+def candidate_key(c: CandidateOutcome) -> dict[str, Any]:
+    """One candidate's entry in ``key_results`` (the shape of :func:`plan_key`)."""
+    plan = c.plan
+    return {
+        "beats": len(plan.service_area_beats),
+        "max_teams_on_duty": max(plan.teams_on_duty),
+        "team_hours_per_week": plan.team_hours_per_week,
+        "fte": c.fte,
+        "cost_per_year_usd": c.cost_per_year_usd,
+        "recommended": c.recommended,
+        "predicted": plan.predicted,
+        "replications": c.replications,
+        "simulated": {
+            m: {"mean": v.mean, "ci_low": v.ci_low, "ci_high": v.ci_high}
+            for m, v in c.simulated.items()
+        },
+    }
+
+
 def key_results(result: RunResult) -> dict[str, Any]:
-    """The run's headline numbers, JSON-ready (``run.json`` ``key_results``)."""
+    """The run's headline numbers, JSON-ready (``run.json`` ``key_results``).
+
+    One entry per reported plan (``pilot_2022``, ``current``, ``recommended``) and per
+    candidate (``candidate_<n>_beats``), each with ``predicted.<measure>`` (a number) and
+    ``simulated.<measure>`` (``{mean, ci_low, ci_high}``) under the same measure names.
+    """
     t = result.target
     target: dict[str, Any] = {
         "target": t.target,
@@ -91,8 +115,8 @@ def key_results(result: RunResult) -> dict[str, Any]:
     return {
         "eligible_calls_per_year": result.calls_per_year,
         "modeled_share": result.modeled_share,
-        "current_plan": plan_key(result.current),
-        "recommended_plan": plan_key(result.recommended),
+        **{name: plan_key(outcome) for name, outcome in result.plans.items()},
+        **{c.name: candidate_key(c) for c in result.candidate_plans},
         "expansion_steps": result.roadmap.to_dict(orient="records"),
         "recommendation_candidates": result.candidates.to_dict(orient="records"),
         "recommendation_margin": _margin(result),
@@ -149,7 +173,7 @@ def write_run(
         write_demand_outputs(ctx.demand, ctx.inputs, ctx.scenario, out / "demand", command=command)
         for outcome in result.plans.values():
             write_plan(out / f"plan_{outcome.name}.json", outcome.plan)
-            write_csv(out / f"posts_{outcome.name}.csv", placement_table(outcome.placements))
+            write_csv(out / f"posts_{outcome.name}.csv", post_set_table(outcome.post_sets))
         write_csv(out / "roadmap.csv", result.roadmap)
         write_csv(out / "recommendation_candidates.csv", result.candidates)
         write_csv(out / "citywide_curve.csv", result.curve)

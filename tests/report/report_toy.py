@@ -17,7 +17,7 @@ IMG_LABEL = "<img src=x onerror=alert(2)>"
 BAD = f"{SCRIPT_LABEL} {IMG_LABEL}"
 LAYER_NAMES = (
     "Eligible calls per year",
-    "Current service area",
+    "2022 pilot area",
     "Drive-time isochrones",
     "Expansion steps",
     "Team posts",

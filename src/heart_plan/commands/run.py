@@ -26,7 +26,8 @@ from heart_plan.commands._common import (
 
 #: What ``run`` writes at the top of ``--out`` (other entries there are kept).
 OUTPUT_FILES = (
-    "*.html", "*.csv", "plan_current.json", "plan_recommended.json", "run.json", "demand/",
+    "*.html", "*.csv", "plan_pilot_2022.json", "plan_current.json", "plan_recommended.json",
+    "run.json", "demand/",
 )  # fmt: skip
 
 

@@ -17,10 +17,10 @@ import pandas as pd
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from heart_plan.plan import Plan
+    from heart_plan.plan import Plan, Post
     from heart_plan.planning.compare import CandidateComparison
     from heart_plan.planning.context import PlanningContext
-    from heart_plan.planning.placement import Placement
+    from heart_plan.planning.posts import PostSet
     from heart_plan.planning.replay import ReplayInputs
     from heart_plan.simulation.results import SimulationResult
     from heart_plan.staffing.hours import HoursAnswer
@@ -38,8 +38,8 @@ class SimulatedMeasure:
 
 @dataclass(frozen=True, eq=False)
 class PlanOutcome:
-    """One plan, its posts per band (``busiest_band``: the band with most of its area's calls),
-    its cost and its predicted and simulated measures.
+    """One plan, its post set per team count on duty (``busiest_band``: the band with most of
+    its area's calls), its cost and its predicted and simulated measures.
 
     ``summary`` is the simulation's summary table (``measure, mean, ci_low, ci_high``) and
     ``comparison`` the optimizer-vs-simulation table; ``simulated(name)`` reads one measure.
@@ -47,13 +47,24 @@ class PlanOutcome:
 
     name: str
     plan: Plan
-    placements: dict[str, Placement]
+    post_sets: dict[int, PostSet]
     busiest_band: str
     simulation: SimulationResult
     summary: pd.DataFrame
     comparison: pd.DataFrame
     fte: float
     cost_per_year_usd: float
+
+    @property
+    def max_teams(self) -> int:
+        """Most teams on duty in any hour."""
+        return max(self.plan.teams_on_duty)
+
+    def posts(self, teams: int | None = None) -> tuple[Post, ...]:
+        """The posts staffed when ``teams`` teams are on duty (default: the most), in
+        staffing order.
+        """
+        return self.post_sets[self.max_teams if teams is None else teams].posts
 
     @property
     def predicted(self) -> dict[str, float]:
@@ -69,6 +80,21 @@ class PlanOutcome:
     def reached_share(self) -> float:
         """Simulated mean share of citywide eligible calls reached."""
         return self.simulated("reached_share").mean
+
+
+@dataclass(frozen=True, eq=False)
+class CandidateOutcome:
+    """One candidate of the recommendation: its plan (with the evaluator's ``predicted``),
+    cost and simulated measures (common random numbers, ``replications`` each).
+    """
+
+    name: str
+    plan: Plan
+    fte: float
+    cost_per_year_usd: float
+    replications: int
+    simulated: dict[str, SimulatedMeasure]
+    recommended: bool
 
 
 @dataclass(frozen=True)
@@ -94,11 +120,13 @@ class RunResult:
     """Everything a run computed (no files written; see ``heart_plan.writer``)."""
 
     ctx: PlanningContext
+    pilot: PlanOutcome
     current: PlanOutcome
     recommended: PlanOutcome
     shift_plan: ShiftPlanResult
     roadmap: pd.DataFrame
     candidates: pd.DataFrame
+    candidate_plans: tuple[CandidateOutcome, ...]
     comparison: CandidateComparison
     curve: pd.DataFrame
     hours: HoursAnswer
@@ -111,8 +139,8 @@ class RunResult:
 
     @property
     def plans(self) -> dict[str, PlanOutcome]:
-        """The reported plans by name (``current``, ``recommended``)."""
-        return {"current": self.current, "recommended": self.recommended}
+        """The reported plans by name: ``pilot_2022``, ``current`` (today), ``recommended``."""
+        return {o.name: o for o in (self.pilot, self.current, self.recommended)}
 
     @property
     def excluded_beats(self) -> tuple[str, ...]:

@@ -2,17 +2,19 @@
 shifts -> simulation -> equity, with progress lines, into one typed :class:`RunResult`
 (``heart_plan.writer`` turns it into files).
 
-Plans built here (CONVENTIONS.md "Baseline, budget, recommendation"):
+Plans built here (CONVENTIONS.md "Reference plans" and "Recommended plan"); every plan's
+posts come from :mod:`heart_plan.planning.posts` (an MCLP start improved by exchange search
+scored with the loss hypercube: calls reached), one post set per team count on duty:
 
-* **current** (the baseline pilot): the 12 FAQ pilot beats, the baseline's daily hours
-  (07:00-19:00 every day, an assumed window) and teams, posts chosen by MCLP per band;
+* **pilot_2022**: the 12 FAQ pilot beats, ``[baseline]`` daily hours (07:00-19:00 every
+  day, an assumed window) and teams;
+* **current** ("today"): ``[current]``, Durham since Oct 2023: citywide, 12 hours a day every
+  day (window and teams are labelled assumptions);
 * **recommended**: the plan that maximizes eligible calls *reached* within the FTE budget.
   Candidate areas are prefixes of the expansion roadmap (the pilot, every
   ``[expansion] recommend_every_steps`` steps, and citywide).  For each, the CP-SAT shift
-  planner chooses the hours and teams on duty that maximize expected calls served within
-  ``[budget] crt_fte``, and posts are chosen by MCLP per band for the largest number of teams
-  on duty, ordered so that the first ``k`` posts are the best ``k`` (greedy order), because
-  hours with fewer teams on duty staff the first posts.  The candidates are replayed with
+  planner chooses the hours and teams on duty within ``[budget] crt_fte``, and each hour
+  staffs the area's post set for its team count.  The candidates are replayed with
   common random numbers until the best's margin over the runner-up is measurable
   (:mod:`heart_plan.planning.compare`); with no measurable difference the cheaper is
   recommended.
@@ -23,28 +25,30 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from heart_plan.config import Scenario
-from heart_plan.plan import Plan, bands_for_plan, window_length_h
+from heart_plan.plan import Plan, Shift, bands_for_plan, daily_window_on_duty, window_length_h
 from heart_plan.planning.area import AreaDemand
 from heart_plan.planning.compare import CandidateComparison, compare_candidates
 from heart_plan.planning.context import PlanningContext, build_context
 from heart_plan.planning.equity import equity_table, reached_by_call, tract_reached
 from heart_plan.planning.evaluate import evaluate_plan
 from heart_plan.planning.expansion import citywide_curve, expansion_roadmap, teams_for_target
-from heart_plan.planning.placement import (
-    Placement,
-    place_per_band,
-    plan_from_placements,
-    predicted_measures,
-)
+from heart_plan.planning.posts import PostSearch, PostSet, set_measures
 from heart_plan.planning.replay import ReplayInputs, replay_inputs, simulate_plan
-from heart_plan.planning.results import PlanOutcome, RunResult, TargetAnswer
+from heart_plan.planning.results import (
+    CandidateOutcome,
+    PlanOutcome,
+    RunResult,
+    SimulatedMeasure,
+    TargetAnswer,
+)
+from heart_plan.simulation.results import mean_ci
 from heart_plan.staffing.hours import HoursAnswer, hours_answer
 from heart_plan.staffing.shifts import (
     ShiftPlanResult,
@@ -77,45 +81,147 @@ class Timer:
         self.progress(f"{name} done in {dt:.1f} s")
 
 
-def plan_current(ctx: PlanningContext) -> tuple[Plan, dict[str, Placement]]:
-    """The baseline pilot plan, posts per band."""
+class PostSearches:
+    """One :class:`~heart_plan.planning.posts.PostSearch` per service area, built on first
+    use (the pool from MCLP for ``[shifts] max_teams_per_hour`` teams, so an area's set for
+    ``k`` teams is the same whichever plan asks for it).
+    """
+
+    def __init__(self, ctx: PlanningContext) -> None:
+        self.ctx = ctx
+        self._searches: dict[tuple[str, ...], PostSearch] = {}
+
+    def sets(self, area: AreaDemand, max_teams: int) -> dict[int, PostSet]:
+        """The post sets for ``1..max_teams`` teams in ``area``."""
+        s = self.ctx.scenario
+        search = self._searches.get(area.beats)
+        if search is None:
+            search = PostSearch(
+                area, unit=s.crt, solver=s.solver, pool_teams=s.shifts.max_teams_per_hour,
+                pool_size=s.placement.pool_size, max_rounds=s.placement.exchange_rounds,
+            )  # fmt: skip
+            self._searches[area.beats] = search
+        return search.up_to(max_teams)
+
+
+def plan_of_sets(
+    ctx: PlanningContext,
+    area: AreaDemand,
+    sets: dict[int, PostSet],
+    teams_on_duty: tuple[int, ...],
+    *,
+    command: str,
+    hours: dict[str, int] | None = None,
+    shifts: tuple[Shift, ...] = (),
+    predicted: dict[str, float] | None = None,
+) -> Plan:
+    """A plan staffing, in each hour, the post set of that hour's team count."""
     s = ctx.scenario
-    base = s.baseline
-    area = ctx.area(base.service_area_beats)
-    placements = place_per_band(area, base.teams, solver=s.solver, bands=s.network.time_bands)
-    plan = plan_from_placements(
-        s, area.beats, placements, hours=(base.hours_start, base.hours_end),
-        command="heart-plan run (current plan)",
-        predicted=predicted_measures(area, placements[area.busiest_band]),
+    used = sorted({int(t) for t in teams_on_duty if t > 0})
+    posts = tuple(replace(p, team_count=k) for k in used for p in sets[k].posts)
+    return Plan(
+        scenario_name=s.name,
+        scenario_sha256=s.sha256,
+        command=command,
+        service_area_beats=area.beats,
+        teams_on_duty=tuple(int(t) for t in teams_on_duty),
+        posts=posts,
+        time_bands=bands_for_plan(s),
+        hours=dict(hours or {}),
+        shifts=shifts,
+        predicted=dict(predicted or {}),
+    )
+
+
+def plan_reference(
+    ctx: PlanningContext,
+    searches: PostSearches,
+    *,
+    name: str,
+    beats: tuple[str, ...] | None,
+    hours: tuple[int, int],
+    teams: int,
+) -> tuple[Plan, dict[int, PostSet]]:
+    """A reference plan: ``teams`` teams in ``beats`` (None: citywide) every day in the
+    daily window ``hours``, posts from the reached-maximizing search.
+    """
+    area = ctx.area(beats)
+    sets = searches.sets(area, teams)
+    plan = plan_of_sets(
+        ctx, area, sets, daily_window_on_duty(hours[0], hours[1], teams),
+        command=f"heart-plan run ({name} plan)",
+        hours={"daily_start": hours[0], "daily_end": hours[1]},
+        predicted=set_measures(area, sets[teams]),
     )  # fmt: skip
-    return plan, placements
+    return plan, {teams: sets[teams]}
+
+
+def plan_pilot(ctx: PlanningContext, searches: PostSearches) -> tuple[Plan, dict[int, PostSet]]:
+    """``pilot_2022``: the 12 FAQ pilot beats, ``[baseline]`` hours (assumed) and teams."""
+    base = ctx.scenario.baseline
+    return plan_reference(
+        ctx, searches, name="pilot_2022", beats=base.service_area_beats,
+        hours=(base.hours_start, base.hours_end), teams=base.teams,
+    )  # fmt: skip
+
+
+def plan_current(ctx: PlanningContext, searches: PostSearches) -> tuple[Plan, dict[int, PostSet]]:
+    """``current``: today's operation (``[current]``: citywide, 12 hours a day; the window
+    and teams are labelled assumptions).
+    """
+    cur = ctx.scenario.current
+    return plan_reference(
+        ctx, searches, name="current", beats=cur.service_area_beats or None,
+        hours=(cur.hours_start, cur.hours_end), teams=cur.teams,
+    )  # fmt: skip
 
 
 def plan_for_area(
-    ctx: PlanningContext, area: AreaDemand, busy_time_h: float
-) -> tuple[Plan, dict[str, Placement], ShiftPlanResult]:
-    """CP-SAT shifts within the FTE budget for ``area``, MCLP posts per band."""
+    ctx: PlanningContext, searches: PostSearches, area: AreaDemand, busy_time_h: float
+) -> tuple[Plan, dict[int, PostSet], ShiftPlanResult]:
+    """CP-SAT shifts within the FTE budget for ``area``; each hour staffs the post set of
+    its team count.
+    """
     s = ctx.scenario
     problem = ShiftProblem(tuple(area.arrivals_by_hour), busy_time_h, budget_fte=s.budget.crt_fte)
     shift = plan_shifts(problem, config=s.shifts, unit=s.crt, solver=solver_config_for_shifts(s))
     teams = max(shift.teams_on_duty)
-    placements = place_per_band(area, teams, solver=s.solver, bands=s.network.time_bands)
-    predicted = predicted_measures(area, placements[area.busiest_band])
+    sets = searches.sets(area, teams)
+    predicted = set_measures(area, sets[teams])
     predicted["expected_served_share_of_area"] = shift.served_share
     predicted["fte"] = shift.fte
-    plan = Plan(
-        scenario_name=s.name,
-        scenario_sha256=s.sha256,
-        command="heart-plan run (candidate plan)",
-        service_area_beats=area.beats,
-        teams_on_duty=tuple(shift.teams_on_duty),
-        posts=tuple(p for pl in placements.values() for p in pl.posts),
-        time_bands=bands_for_plan(s),
-        hours={},
-        shifts=tuple(shift.shifts),
-        predicted=predicted,
-    )
-    return plan, placements, shift
+    plan = plan_of_sets(
+        ctx, area, sets, tuple(shift.teams_on_duty), command="heart-plan run (candidate plan)",
+        shifts=tuple(shift.shifts), predicted=predicted,
+    )  # fmt: skip
+    used = {int(t) for t in shift.teams_on_duty if t > 0}
+    return plan, {k: v for k, v in sets.items() if k in used}, shift
+
+
+@dataclass(frozen=True, eq=False)
+class Recommendation:
+    """The recommended plan, how it was chosen and every candidate it was chosen from.
+
+    ``table``: one row per candidate (``name, beats, last_beat_added, teams_max, fte,
+    cost_per_year_usd, predicted_reached_share`` (evaluator), ``served_share, reached_share, reached_ci_low, reached_ci_high,
+    replications, recommended``: simulated shares of citywide eligible calls).
+    """
+
+    plan: Plan
+    post_sets: dict[int, PostSet]
+    shift: ShiftPlanResult
+    table: pd.DataFrame
+    comparison: CandidateComparison
+    candidates: tuple[CandidateOutcome, ...]
+
+
+#: Measures kept per replication for each candidate (CONVENTIONS.md names).
+CANDIDATE_MEASURES = ("reached_share", "served_share", "mean_drive_time_s")
+
+
+def candidate_name(beats: int) -> str:
+    """The name of the candidate plan with ``beats`` beats in ``key_results``."""
+    return f"candidate_{beats}_beats"
 
 
 def plan_recommended(
@@ -123,34 +229,31 @@ def plan_recommended(
     busy_time_h: float,
     roadmap: pd.DataFrame,
     replay: ReplayInputs,
+    searches: PostSearches,
     progress: Progress | None = None,
-) -> tuple[Plan, dict[str, Placement], ShiftPlanResult, pd.DataFrame, CandidateComparison]:
+) -> Recommendation:
     """The candidate area plan that reaches the most calls in the simulation.
 
     Candidates are compared with common random numbers until the margin of the best over
-    the runner-up is measurable (:mod:`heart_plan.planning.compare`).  Returns the plan, its
-    placements and shift plan, the candidates table (``beats, last_beat_added, teams_max,
-    fte, cost_per_year_usd, expected_served_share_of_area, served_share, reached_share,
-    reached_ci_low, reached_ci_high, replications``: simulated shares of citywide eligible
-    calls; ``recommended`` flags the choice) and the comparison.
+    the runner-up is measurable (:mod:`heart_plan.planning.compare`).
     """
     s = ctx.scenario
     order = [*s.baseline.service_area_beats, *roadmap["beat_added"].iloc[1:]]
     start, every = len(s.baseline.service_area_beats), s.expansion.recommend_every_steps
     sizes = sorted({*range(start, len(order), every), len(order)})
-    plans = [plan_for_area(ctx, ctx.area(order[:n]), busy_time_h) for n in sizes]
-    served: dict[int, list[float]] = {i: [] for i in range(len(plans))}
+    plans = [plan_for_area(ctx, searches, ctx.area(order[:n]), busy_time_h) for n in sizes]
+    per_rep: dict[int, list[pd.DataFrame]] = {i: [] for i in range(len(plans))}
 
     def reached_of(i: int, replications: int, seed: int) -> np.ndarray:
         sim = simulate_plan(plans[i][0], s, replay, replications=replications, seed=seed)
-        per_rep = sim.measures_by_replication()
-        served[i].extend(per_rep["served_share"].tolist())
+        reps = sim.measures_by_replication()
+        per_rep[i].append(reps[list(CANDIDATE_MEASURES)])
         if progress:
             progress(
                 f"candidate area {sizes[i]} beats: {replications} replications from seed "
-                f"{seed}, reached {per_rep['reached_share'].mean():.1%}"
+                f"{seed}, reached {reps['reached_share'].mean():.1%}"
             )
-        return per_rep["reached_share"].to_numpy()
+        return reps["reached_share"].to_numpy()
 
     costs = [cost_of_team_hours(p.team_hours_per_week, s.crt) for p, _, _ in plans]
     comparison = compare_candidates(
@@ -158,18 +261,34 @@ def plan_recommended(
         first_replications=min(s.simulation.first_replications, s.simulation.max_replications),
         max_replications=s.simulation.max_replications, seed=s.simulation.seed,
     )  # fmt: skip
-    rows = []
+    rows, outcomes = [], []
     for i, (n, (plan, _, shift)) in enumerate(zip(sizes, plans, strict=True)):
+        reps = pd.concat(per_rep[i], ignore_index=True)
+        simulated = {m: SimulatedMeasure(*_mean_ci(reps[m].to_numpy())) for m in CANDIDATE_MEASURES}
         est = comparison.reached(i)
+        name = candidate_name(n)
+        evaluated = with_evaluated(ctx, plan.with_changes(command=f"heart-plan run ({name})"))
+        outcomes.append(
+            CandidateOutcome(
+                name=name,
+                plan=evaluated,
+                fte=shift.fte,
+                cost_per_year_usd=costs[i],
+                replications=comparison.replications,
+                simulated=simulated,
+                recommended=i == comparison.chosen,
+            )
+        )
         rows.append(
             {
+                "name": name,
                 "beats": n,
                 "last_beat_added": order[n - 1] if n > start else "",
                 "teams_max": max(plan.teams_on_duty),
                 "fte": shift.fte,
                 "cost_per_year_usd": costs[i],
-                "expected_served_share_of_area": shift.served_share,
-                "served_share": float(np.mean(served[i])),
+                "predicted_reached_share": evaluated.predicted["reached_share"],
+                "served_share": simulated["served_share"].mean,
                 "reached_share": est.mean,
                 "reached_ci_low": est.ci_low,
                 "reached_ci_high": est.ci_high,
@@ -178,7 +297,13 @@ def plan_recommended(
         )
     table = pd.DataFrame(rows)
     table["recommended"] = table.index == comparison.chosen
-    return (*plans[comparison.chosen], table, comparison)
+    plan, sets, shift = plans[comparison.chosen]
+    return Recommendation(plan, sets, shift, table, comparison, tuple(outcomes))
+
+
+def _mean_ci(values: np.ndarray) -> tuple[float, float, float]:
+    est = mean_ci(values)
+    return est.mean, est.ci_low, est.ci_high
 
 
 def run_plan(
@@ -191,8 +316,10 @@ def run_plan(
     timer = Timer(progress or (lambda _m: None))
     with timer.step("data, demand and road network"):
         ctx = build_context(scenario, mirror, progress=timer.progress)
-    with timer.step("current plan (pilot) placement"):
-        current_plan, current_placements = plan_current(ctx)
+    searches = PostSearches(ctx)
+    with timer.step("reference plans (pilot_2022, current): posts"):
+        pilot_plan, pilot_sets = plan_pilot(ctx, searches)
+        current_plan, current_sets = plan_current(ctx, searches)
     with timer.step("expansion roadmap"):
         roadmap = expansion_roadmap(ctx, progress=timer.progress)
     with timer.step("citywide teams curve"):
@@ -205,30 +332,32 @@ def run_plan(
         s = scenario.simulation
         replay = replay_inputs(ctx, seed=s.seed, observed_only=s.observed_only)
     with timer.step("recommended plan (areas x shifts x posts, simulated)"):
-        rec_plan, rec_placements, shift, candidates, comparison = plan_recommended(
-            ctx, busy_h, roadmap, replay, progress=timer.progress
-        )
-        rec_plan = rec_plan.with_changes(command="heart-plan run (recommended plan)")
+        rec = plan_recommended(ctx, busy_h, roadmap, replay, searches, progress=timer.progress)
+        rec_plan = rec.plan.with_changes(command="heart-plan run (recommended plan)")
     with timer.step("queue-aware predictions (hypercube evaluator)"):
+        pilot_plan = with_evaluated(ctx, pilot_plan)
         current_plan = with_evaluated(ctx, current_plan)
         rec_plan = with_evaluated(ctx, rec_plan)
-    with timer.step("simulation of both plans"):
-        current = simulate_outcome(ctx, "current", current_plan, current_placements, replay)
-        recommended = simulate_outcome(ctx, "recommended", rec_plan, rec_placements, replay)
+    with timer.step("simulation of the reported plans"):
+        pilot = simulate_outcome(ctx, "pilot_2022", pilot_plan, pilot_sets, replay)
+        current = simulate_outcome(ctx, "current", current_plan, current_sets, replay)
+        recommended = simulate_outcome(ctx, "recommended", rec_plan, rec.post_sets, replay)
     with timer.step("equity view"):
-        reached = {o.name: reached_by_call(o.simulation) for o in (current, recommended)}
+        reached = {o.name: reached_by_call(o.simulation) for o in (pilot, current, recommended)}
         tracts = ctx.inputs.tracts
         per_tract = tract_reached(replay.calls, tracts, reached)
         equity = equity_table(per_tract, tracts)
         equity_tracts = tracts.merge(per_tract, left_on="tract_id", right_index=True)
     return RunResult(
         ctx=ctx,
+        pilot=pilot,
         current=current,
         recommended=recommended,
-        shift_plan=shift,
+        shift_plan=rec.shift,
         roadmap=roadmap,
-        candidates=candidates,
-        comparison=comparison,
+        candidates=rec.table,
+        candidate_plans=rec.candidates,
+        comparison=rec.comparison,
         curve=curve,
         hours=hours,
         target=target_would_take(ctx, curve, target),
@@ -289,7 +418,7 @@ def simulate_outcome(
     ctx: PlanningContext,
     name: str,
     plan: Plan,
-    placements: dict[str, Placement],
+    post_sets: dict[int, PostSet],
     replay: ReplayInputs,
 ) -> PlanOutcome:
     """Replay the year's eligible calls (observed + modeled) against ``plan``.
@@ -304,7 +433,7 @@ def simulate_outcome(
     return PlanOutcome(
         name=name,
         plan=plan,
-        placements=placements,
+        post_sets=post_sets,
         busiest_band=ctx.area(plan.service_area_beats).busiest_band,
         simulation=result,
         summary=result.summary(),

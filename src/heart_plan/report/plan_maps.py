@@ -22,6 +22,7 @@ import pandas as pd
 import shapely
 
 from heart_plan.network.isochrones import reach_area
+from heart_plan.plan import Post
 from heart_plan.report import charts, maps
 from heart_plan.report.escape import escape_text
 
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 CITYWIDE_LAYERS = (
     "Eligible calls per year",
     "Drive-time isochrones",
-    "Current service area",
+    "2022 pilot area",
     "Equity: reached share by tract",
     "Demand not reachable within the standard",
     "Expansion steps",
@@ -122,7 +123,7 @@ def beat_layer(
     city["modeled_share"] = city["beat_id"].map(demand["modeled_share"]).round(3)
     city["basis"] = np.where(city["modeled_share"] > 0.5, "modeled", "observed")
     area = set(ctx.scenario.baseline.service_area_beats)
-    city["current_area"] = np.where(city["beat_id"].isin(area), "yes", "no")
+    city["pilot_area"] = np.where(city["beat_id"].isin(area), "yes", "no")
     steps = result.roadmap.set_index("beat_added")["step"]
     city["expansion_step"] = city["beat_id"].map(steps).fillna(0).astype(int)
     return compact(city, tolerance_m, decimals=decimals)
@@ -130,7 +131,7 @@ def beat_layer(
 
 def service_area(beats: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """The current area's beats dissolved into one outline (slivers closed by 30 m)."""
-    area = beats[beats["current_area"] == "yes"]
+    area = beats[beats["pilot_area"] == "yes"]
     proj = area.to_crs(area.estimate_utm_crs())
     merged = shapely.union_all(shapely.buffer(proj.geometry.to_numpy(), 30.0)).buffer(-30.0)
     return compact(gpd.GeoDataFrame(geometry=[merged], crs=proj.crs).to_crs(4326))
@@ -139,7 +140,7 @@ def service_area(beats: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def unreachable_demand(result: RunResult, band: str) -> gpd.GeoDataFrame:
     """City demand nodes farther than the standard from every recommended post."""
     ctx = result.ctx
-    site_ids = [p.site_id for p in result.recommended.placements[band].posts]
+    site_ids = [p.site_id for p in result.recommended.posts()]
     nearest = ctx.matrix(band)[site_ids].min(axis=1)
     nodes = ctx.demand_nodes.set_index("demand_id")
     far = nodes.loc[nearest[nearest > ctx.scenario.response.standard_s].index]
@@ -187,13 +188,13 @@ def citywide_map(result: RunResult, path: str | Path) -> Path:
     maps.add_choropleth_layer(
         m, beats, "eligible_calls_per_year", name=CITYWIDE_LAYERS[0],
         tooltip_fields=["beat_id", "district", "eligible_calls_per_year", "modeled_share",
-                        "current_area", "expansion_step"],
+                        "pilot_area", "expansion_step"],
         aliases=["Beat", "District", "Eligible calls / year", "Modeled share",
-                 "In current service area", "Expansion step (0 = pilot)"],
+                 "In the 2022 pilot area", "Expansion step (0 = pilot)"],
         colormap=scale, style_by="basis",
     )  # fmt: skip
     band = result.city_busiest_band
-    rec_posts = result.recommended.placements[band].posts
+    rec_posts = result.recommended.posts()
     standard_min, near_min = _minutes(ctx.scenario)
     # one area per level: within the minutes of the nearest recommended post (union)
     levels = [(standard_min, REACH_COLOR, 0.10, None)]
@@ -242,7 +243,7 @@ def citywide_map(result: RunResult, path: str | Path) -> Path:
             for r in steps.itertuples()
         ],
     )  # fmt: skip
-    cur_posts = result.current.placements[result.current.busiest_band].posts
+    cur_posts = result.current.posts()
     for name, posts, color, label in (
         (CITYWIDE_LAYERS[6], cur_posts, "#2166ac", "Current post"),
         (CITYWIDE_LAYERS[7], rec_posts, REACH_COLOR, "Recommended post"),
@@ -282,17 +283,24 @@ def staffed_posts_by_hour(result: RunResult) -> list[dict]:
     """Per hour of day: the band (most common over the week), the recommended posts staffed
     on at least one day, the days each is staffed, and the posts staffed on most days.
 
-    Hours with ``k`` teams on duty staff the first ``k`` posts of the band's greedy order.
+    Hours with ``k`` teams on duty staff the plan's post set for ``k`` teams.
     """
     band_of_hour = result.ctx.scenario.network.band_of_hour()
-    on_duty = np.asarray(result.recommended.plan.teams_on_duty).reshape(7, 24)
+    rec = result.recommended
+    on_duty = np.asarray(rec.plan.teams_on_duty).reshape(7, 24)
     rows = []
     for hour in range(24):
         bands = [band_of_hour[d * 24 + hour] for d in range(7)]
         band = Counter(bands).most_common(1)[0][0]
         teams = on_duty[:, hour]
-        posts = result.recommended.placements[band].posts[: int(teams.max())]
-        days = [[DAY_NAMES[d] for d in range(7) if teams[d] > i] for i in range(len(posts))]
+        by_site: dict[str, Post] = {}
+        staffed_days: dict[str, list[str]] = {}
+        for d in range(7):
+            for post in rec.posts(int(teams[d])) if teams[d] > 0 else ():
+                by_site.setdefault(post.site_id, post)
+                staffed_days.setdefault(post.site_id, []).append(DAY_NAMES[d])
+        posts = list(by_site.values())
+        days = [staffed_days[p.site_id] for p in posts]
         rows.append(
             {
                 "band": band,

@@ -60,21 +60,24 @@ def _summary(r: ReportBuilder, result: RunResult) -> None:
     ctx = result.ctx
     s = result.ctx.scenario
     total = result.calls_per_year
+    pilot = result.pilot.plan
     cur = result.current.plan
     rec = result.recommended.plan
+    pilot_reached = result.pilot.reached_share
     cur_reached = result.current.reached_share
     rec_reached = result.recommended.reached_share
     target = s.budget.target_reached_share
     teams_target = result.target
     h247 = result.hours.to_24_7
-    base = s.baseline
+    base, today = s.baseline, s.current
     minutes = s.response.standard_s / 60
     sec = r.section("summary", "Summary")
     sec.key_figures(
         {
             "Eligible calls per year (citywide)": f"{total:,.0f}",
             "Modeled share of that demand": _pct(result.modeled_share),
-            "Reached today (pilot plan, simulated)": _pct(cur_reached),
+            "Reached by the 2022 pilot (simulated)": _pct(pilot_reached),
+            "Reached today (citywide 12 h/day, simulated)": _pct(cur_reached),
             "Reached with the recommended plan": _pct(rec_reached),
             f"Teams on duty for {target:.0%} of citywide calls (queue-aware)": str(
                 teams_target.teams_expected_covered or f"> {s.expansion.max_teams}"
@@ -86,9 +89,11 @@ def _summary(r: ReportBuilder, result: RunResult) -> None:
         f"Durham residents make about {total:,.0f} eligible HEART calls a year (trespass, "
         f"welfare checks, crisis calls and the other eligible natures, "
         f"{len(s.eligibility.natures)} in all). "
-        f"The pilot plan ({len(cur.service_area_beats)} beats, {base.hours_start:02d}:00-"
-        f"{base.hours_end:02d}:00, {base.teams} teams) reaches {_pct(cur_reached)} of them "
-        f"within {minutes:.0f} minutes' drive. Within the budget of {s.budget.crt_fte:.0f} CRT "
+        f"The 2022 pilot ({len(pilot.service_area_beats)} beats, {base.hours_start:02d}:00-"
+        f"{base.hours_end:02d}:00, {base.teams} teams) reached {_pct(pilot_reached)} of them "
+        f"within {minutes:.0f} minutes' drive; today's operation ({_area_text(cur, ctx)}, "
+        f"{today.hours_start:02d}:00-{today.hours_end:02d}:00 with {today.teams} teams: window "
+        f"and teams are assumptions) reaches {_pct(cur_reached)}. Within the budget of {s.budget.crt_fte:.0f} CRT "
         f"FTE, the recommended plan ({_area_text(rec, ctx)}, {max(rec.teams_on_duty)} teams at "
         f"the busiest hour, shifts chosen by the optimizer) reaches {_pct(rec_reached)}."
     )
@@ -102,25 +107,28 @@ def _summary(r: ReportBuilder, result: RunResult) -> None:
 def _where(r: ReportBuilder, result: RunResult) -> None:
     """Section 'where': Where do these units operate?"""
     ctx = result.ctx
+    pilot = result.pilot.plan
     cur = result.current.plan
     rec = result.recommended.plan
     sec = r.section("where", "Where do these units operate?")
     sec.paragraph(
-        f"Today: the {len(cur.service_area_beats)} pilot beats "
-        f"({', '.join(cur.service_area_beats)}). Recommended: {_area_text(rec, ctx)}. "
-        f"Posts are chosen by the maximal covering location model (MCLP) among "
-        f"{len(ctx.sites):,} candidate sites (fire stations and road intersections); real post "
-        f"locations are not public, so the current plan's posts are also optimized."
+        f"Today: {_area_text(cur, ctx)} (since October 2023). The 2022 pilot: the "
+        f"{len(pilot.service_area_beats)} pilot beats ({', '.join(pilot.service_area_beats)}). "
+        f"Recommended: {_area_text(rec, ctx)}. For each number of teams on duty, posts are "
+        f"chosen to maximize calls reached with busy teams taken into account: a maximal "
+        f"covering (MCLP) start among {len(ctx.sites):,} candidate sites (fire stations and "
+        f"road intersections), improved by exchanges scored with the loss hypercube queue "
+        f"model. Real post locations are not public, so every plan's posts are optimized."
     )
     posts = pd.DataFrame(
         [
-            {"plan": name, "order": i + 1, "band": outcome.busiest_band, "site": p.site_id,
+            {"plan": name, "order": i + 1, "teams on duty": outcome.max_teams, "site": p.site_id,
              "lat": f"{p.lat:.5f}", "lon": f"{p.lon:.5f}"}
             for name, outcome in result.plans.items()
-            for i, p in enumerate(outcome.placements[outcome.busiest_band].posts)
+            for i, p in enumerate(outcome.posts())
         ]
     )  # fmt: skip
-    sec.table(posts, caption="Posts in the busiest time band (teams fill posts in this order)")
+    sec.table(posts, caption="Posts with the most teams on duty (teams fill posts in this order)")
     sec.links(
         [
             ("Map: beats, service area, expansion order, posts and drive-time areas",
@@ -223,7 +231,7 @@ def _why_not_citywide(r: ReportBuilder, result: RunResult) -> None:
     )
     sec.table(
         cands, caption="Candidate areas for the recommended plan (simulated shares)",
-        percent_cols=["expected_served_share_of_area", "served_share", "reached_share",
+        percent_cols=["predicted_reached_share", "served_share", "reached_share",
                       "reached_ci_low", "reached_ci_high"],
     )  # fmt: skip
     sec.table(
@@ -365,7 +373,7 @@ def _verification(r: ReportBuilder, result: RunResult) -> None:
         f"is dispatched; a call with no free team goes to police (loss system)."
     )
     sec.table(simulation_table(result), caption="Simulated measures, mean [95% CI]")
-    for name in ("current", "recommended"):
+    for name in result.plans:
         served = _sim(result, name, "served_share")
         reached = _sim(result, name, "reached_share")
         busy = _sim(result, name, "missed_all_busy_share")
@@ -373,7 +381,7 @@ def _verification(r: ReportBuilder, result: RunResult) -> None:
         pred = result.plans[name].plan.predicted
         nearest = float(pred["nearest_post_drive_time_s"])
         sec.paragraph(
-            f"{name.capitalize()} plan: {_pct(served)} of citywide eligible calls are served "
+            f"Plan {name}: {_pct(served)} of citywide eligible calls are served "
             f"and {_pct(reached)} reached within {minutes:.0f} minutes (the queue-aware model "
             f"predicted {_pct(pred['served_share'])} served and {_pct(pred['reached_share'])} "
             f"reached); {_pct(busy)} find every team busy. Dispatched teams drive "
@@ -381,10 +389,10 @@ def _verification(r: ReportBuilder, result: RunResult) -> None:
             f" against {nearest / 60:.1f} minutes from the nearest post, because the nearest "
             f"team is often busy or off duty and the next one is farther away."
         )
-    for name in ("current", "recommended"):
+    for name in result.plans:
         sec.table(
             result.plans[name].comparison, decimals=3,
-            caption=f"{name.capitalize()} plan: optimizer prediction vs simulation "
+            caption=f"Plan {name}: optimizer prediction vs simulation "
             f"(same_measure says whether the two numbers measure the same thing)",
         )  # fmt: skip
     sec.note(
@@ -408,8 +416,8 @@ def _equity(r: ReportBuilder, result: RunResult) -> None:
                 charts.bar_chart(
                     part,
                     x="group",
-                    y=["reached_share__current", "reached_share__recommended"],
-                    names=["current plan", "recommended plan"],
+                    y=[f"reached_share__{name}" for name in result.plans],
+                    names=[f"{name} plan" for name in result.plans],
                     title=f"Reached share by {dim}",
                     x_title=dim,
                     y_title="share of eligible calls reached",
@@ -417,7 +425,7 @@ def _equity(r: ReportBuilder, result: RunResult) -> None:
                 )  # fmt: skip
             )
         sec.table(equity, caption="Reached share by tract quartile",
-                  percent_cols=["reached_share__current", "reached_share__recommended"])  # fmt: skip
+                  percent_cols=[f"reached_share__{name}" for name in result.plans])  # fmt: skip
 
 
 def _modeled(r: ReportBuilder, result: RunResult) -> None:

@@ -1,0 +1,320 @@
+"""Posts that maximize calls *reached*: an MCLP start improved by exchange search scored
+with the loss hypercube (:mod:`heart_plan.queueing.hypercube`).
+
+For one service area and each team count ``k = 1..K`` (solved on its own: the set for
+``k`` is not a prefix of the set for ``K``):
+
+1. **Pool.** The sites of the MCLP solution for ``K`` teams in the area's busiest band
+   (Church & ReVelle 1974: the most calls within the standard of a post, busy teams
+   ignored) plus the greedy maximal-coverage sequence of sites (each next site covers the
+   most calls not yet covered), up to ``pool_size`` distinct sites.  Several teams may share
+   a site.
+2. **Score.** Expected calls reached per hour at the band's mean arrival rates (each node's
+   annual calls x the area's share of calls in the band's hours / (hours of the band per
+   week x 52.143)), nearest-free dispatch, no queue, busy time = turnout + drive + on-scene
+   at the fixed point of the plan's own dispatches (:func:`~heart_plan.queueing.hypercube.
+   evaluate`).  During the search the busy time is held at the start set's fixed point
+   (re-solved after every improving move), so each candidate costs one chain solve.
+   Ties (reached within ``1e-9`` calls per hour) go to the lower mean drive, then to the
+   lower pool position: the search is deterministic.
+3. **Start.** The better of (a) the best ``k - 1`` set plus the best single addition from the
+   pool and (b) the first ``k`` MCLP sites in greedy order.
+4. **Exchange.** Best-improvement swaps of one team's site for another pool site, until no
+   swap improves the score or ``max_rounds`` rounds are done.
+
+The staffing order of a set (which team is listed first) is by rank: each next post adds
+the most calls within the standard (greedy order), ties to pool position.  Known limits:
+the pool bounds the search (a site outside it is never chosen); the score uses one band's
+mean load, the week evaluation (:mod:`heart_plan.planning.evaluate`) reports every hour.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from heart_plan.config import SolverConfig, UnitConfig
+from heart_plan.errors import ModelError
+from heart_plan.models import MCLP
+from heart_plan.plan import Post
+from heart_plan.planning.area import AreaDemand
+from heart_plan.queueing.hypercube import HypercubeEvaluation, evaluate
+from heart_plan.staffing.workload import WEEKS_PER_YEAR
+
+#: Reached calls per hour within this of each other count as a tie.
+TIE_CALLS_PER_H = 1e-9
+
+
+@dataclass(frozen=True)
+class PostSet:
+    """The posts of ``teams`` teams (``posts`` in staffing order) and their score.
+
+    ``reached_per_h`` / ``reached_share`` / ``mean_drive_time_s``: the hypercube at the
+    search band's mean arrival rates (``band``); ``sites`` lists one site per team.
+    """
+
+    teams: int
+    band: str
+    sites: tuple[str, ...]
+    posts: tuple[Post, ...]
+    reached_per_h: float
+    reached_share: float
+    served_share: float
+    mean_drive_time_s: float
+    evaluations: int
+
+
+@dataclass(frozen=True)
+class _Search:
+    """One area's search inputs: the pool's drive matrix, the band's rates, the unit."""
+
+    pool: tuple[str, ...]
+    drive_s: np.ndarray  # (J, pool) int seconds
+    rates_per_h: np.ndarray  # (J,)
+    standard_s: int
+    on_scene_mean_h: float
+    turnout_s: float
+
+    def score(self, teams: Sequence[int], busy_time_h: float | None) -> HypercubeEvaluation:
+        """The hypercube for teams at pool positions ``teams``."""
+        return evaluate(
+            self.rates_per_h,
+            self.drive_s,
+            list(teams),
+            standard_s=self.standard_s,
+            on_scene_mean_h=self.on_scene_mean_h,
+            turnout_s=self.turnout_s,
+            busy_time_h=busy_time_h,
+        )
+
+
+def band_rates_per_h(area: AreaDemand, band: str) -> np.ndarray:
+    """Mean calls per hour at each of the area's demand nodes in ``band``'s hours."""
+    hours = [h for h, b in enumerate(area.band_of_hour) if b == band]
+    if not hours:
+        raise ModelError(f"band {band!r} has no hour of week")
+    total = float(area.arrivals_by_hour.sum())
+    share = float(area.arrivals_by_hour[hours].sum()) / total if total else 0.0
+    return area.weights.to_numpy(dtype=float) * share / (len(hours) * WEEKS_PER_YEAR)
+
+
+def candidate_pool(area: AreaDemand, band: str, start_sites: Sequence[str], size: int) -> list:
+    """``start_sites`` then the greedy maximal-coverage sequence, ``size`` distinct sites.
+
+    When every coverable call is covered the sequence starts a new layer (all calls count
+    again), so the pool holds backup sites as well.
+    """
+    matrix = area.matrix(band)
+    covered = (matrix.to_numpy() <= area.standard_s).astype(np.float64)  # (J, S)
+    w = area.weights.to_numpy(dtype=float)
+    pool = list(dict.fromkeys(str(s) for s in start_sites))
+    columns = [str(c) for c in matrix.columns]
+    index = {c: i for i, c in enumerate(columns)}
+    left = w.copy()
+    for s in pool:
+        left[covered[:, index[s]] > 0] = 0.0
+    while len(pool) < size:
+        gains = left @ covered
+        gains[[index[s] for s in pool]] = -1.0
+        best = int(np.argmax(gains))
+        if gains[best] <= 0:  # everything coverable is covered: start a second layer
+            if left.sum() == w.sum() or len(pool) >= len(columns):
+                break
+            left = w.copy()
+            continue
+        pool.append(columns[best])
+        left[covered[:, best] > 0] = 0.0
+    return pool
+
+
+class PostSearch:
+    """The post sets of one area, searched lazily for team counts ``1, 2, ...``.
+
+    The pool comes from the MCLP solution for ``pool_teams`` teams (so the set for ``k``
+    does not depend on how many team counts are asked for); :meth:`up_to` extends the
+    search from the last set found.
+    """
+
+    def __init__(
+        self,
+        area: AreaDemand,
+        *,
+        unit: UnitConfig,
+        solver: SolverConfig,
+        pool_teams: int,
+        band: str | None = None,
+        pool_size: int = 16,
+        max_rounds: int = 3,
+    ) -> None:
+        if pool_teams < 1:
+            raise ModelError(f"post search: pool_teams = {pool_teams}; at least one team")
+        self.area, self.band = area, band or area.busiest_band
+        self.max_rounds = max_rounds
+        matrix = area.matrix(self.band)
+        mclp = MCLP.from_cost_matrix(
+            matrix, area.weights, radius_s=area.standard_s, p_sites=pool_teams
+        ).solve(solver)
+        self.mclp_order = greedy_order(area, self.band, [str(s) for s in mclp.selected_sites])
+        pool = candidate_pool(area, self.band, self.mclp_order, max(pool_size, pool_teams))
+        self.search = _Search(
+            pool=tuple(pool),
+            drive_s=matrix[pool].to_numpy(dtype=np.int64),
+            rates_per_h=band_rates_per_h(area, self.band),
+            standard_s=area.standard_s,
+            on_scene_mean_h=unit.on_scene_mean_min / 60.0,
+            turnout_s=float(unit.turnout_s),
+        )
+        self.sets: dict[int, PostSet] = {}
+        self._last: tuple[int, ...] = ()
+
+    def up_to(self, max_teams: int) -> dict[int, PostSet]:
+        """The sets for ``k = 1..max_teams`` (searched on first use)."""
+        pool = list(self.search.pool)
+        index = {site: i for i, site in enumerate(pool)}
+        for k in range(len(self.sets) + 1, max_teams + 1):
+            mclp_start = tuple(index[s] for s in self.mclp_order[:k])
+            if len(mclp_start) < k:  # more teams than MCLP sites: stack on the best ones
+                mclp_start += tuple(
+                    mclp_start[i % len(mclp_start)] for i in range(k - len(mclp_start))
+                )
+            self._last, ev, n_evals = _improve(self.search, self._last, mclp_start, self.max_rounds)
+            sites = greedy_order(self.area, self.band, [pool[i] for i in self._last])
+            self.sets[k] = PostSet(
+                teams=k,
+                band=self.band,
+                sites=tuple(sites),
+                posts=_posts(self.area, sites, k),
+                reached_per_h=ev.reached_per_h,
+                reached_share=ev.reached_share,
+                served_share=ev.served_share,
+                mean_drive_time_s=ev.mean_drive_time_s,
+                evaluations=n_evals,
+            )
+        return {k: self.sets[k] for k in range(1, max_teams + 1)}
+
+
+def _key(ev: HypercubeEvaluation, teams: Sequence[int]) -> tuple:
+    """Sort key, larger is better: reached (to the tie tolerance), lower drive, pool order."""
+    drive = ev.mean_drive_time_s if not math.isnan(ev.mean_drive_time_s) else math.inf
+    reached = round(ev.reached_per_h / TIE_CALLS_PER_H) * TIE_CALLS_PER_H
+    return (reached, -drive, tuple(-t for t in sorted(teams)))
+
+
+def _improve(
+    search: _Search, previous: tuple[int, ...], mclp_start: tuple[int, ...], max_rounds: int
+) -> tuple[tuple[int, ...], HypercubeEvaluation, int]:
+    """Best start for ``k = len(mclp_start)`` teams, then best-improvement exchanges."""
+    n_pool = len(search.pool)
+    evals = 0
+    starts = [tuple(sorted(previous + (j,))) for j in range(n_pool)] if previous else []
+    starts.append(tuple(sorted(mclp_start)))
+    tau = search.score(starts[-1], None).busy_time_h
+    scored = []
+    for s in dict.fromkeys(starts):
+        scored.append((_key(search.score(s, tau), s), s))
+        evals += 1
+    current = max(scored)[1]
+    current_ev = search.score(current, None)
+    tau = current_ev.busy_time_h
+    current_key = _key(search.score(current, tau), current)
+    for _round in range(max_rounds):
+        best_key, best_set = current_key, current
+        for pos in sorted(set(range(len(current)))):
+            for j in range(n_pool):
+                if j == current[pos]:
+                    continue
+                cand = tuple(sorted(current[:pos] + (j,) + current[pos + 1 :]))
+                key = _key(search.score(cand, tau), cand)
+                evals += 1
+                if key > best_key:
+                    best_key, best_set = key, cand
+        if best_set == current:
+            break
+        current = best_set
+        current_ev = search.score(current, None)
+        tau = current_ev.busy_time_h
+        current_key = _key(search.score(current, tau), current)
+    return current, current_ev, evals
+
+
+def greedy_order(area: AreaDemand, band: str, sites: Sequence[str]) -> list[str]:
+    """``sites`` (one per team, repeats allowed) in rank order: each next site adds the most
+    calls within the standard; ties (and repeats, which add nothing) keep input order.
+    """
+    weights = area.weights.to_numpy(dtype=float)
+    covered = area.matrix(band)[list(dict.fromkeys(sites))].to_numpy() <= area.standard_s
+    column = {s: i for i, s in enumerate(dict.fromkeys(sites))}
+    remaining = list(sites)
+    done = np.zeros(len(weights), dtype=bool)
+    order: list[str] = []
+    while remaining:
+        gains = [float(weights[covered[:, column[s]] & ~done].sum()) for s in remaining]
+        best = remaining.pop(int(np.argmax(gains)))
+        order.append(best)
+        done |= covered[:, column[best]]
+    return order
+
+
+def _posts(area: AreaDemand, sites: Sequence[str], k: int) -> tuple[Post, ...]:
+    """Plan posts of a set (band ``""``: used in every band), one per distinct site."""
+    by_id = area.sites.set_index("site_id")
+    counts = pd.Series(list(sites)).value_counts(sort=False)
+    posts = []
+    for site_id in dict.fromkeys(sites):
+        row = by_id.loc[site_id]
+        posts.append(
+            Post(
+                site_id=str(site_id),
+                node_id=int(row["node_id"]),
+                lon=float(row["lon"]),
+                lat=float(row["lat"]),
+                band="",
+                teams=int(counts[site_id]),
+                access_s=float(row["access_s"]),
+            )
+        )
+    return tuple(posts)
+
+
+def set_measures(area: AreaDemand, post_set: PostSet) -> dict[str, float]:
+    """Spatial measures of a post set for a plan's ``predicted`` (CONVENTIONS.md names):
+    covered (a post within the standard in the search band, busy teams ignored), the
+    nearest post's mean drive, and the search score (reached at the band's mean load).
+    """
+    drive = area.matrix(post_set.band)[list(dict.fromkeys(post_set.sites))].min(axis=1)
+    w = area.weights
+    covered = float(w[drive <= area.standard_s].sum())
+    return {
+        "covered_share_of_area": covered / area.calls_per_year if area.calls_per_year else 0.0,
+        "covered_calls_per_year": covered,
+        "covered_share_of_city": covered / area.city_calls_per_year,
+        "area_calls_per_year": area.calls_per_year,
+        "nearest_post_drive_time_s": float((drive * w).sum() / w.sum()) if w.sum() else 0.0,
+        "search_reached_share_of_area": post_set.reached_share,
+    }
+
+
+def post_set_table(post_sets: dict[int, PostSet]) -> pd.DataFrame:
+    """One row per team count and post: the post sets as a table."""
+    rows = []
+    for k, ps in post_sets.items():
+        for order, post in enumerate(ps.posts, start=1):
+            rows.append(
+                {
+                    "teams_on_duty": k,
+                    "order": order,
+                    "site_id": post.site_id,
+                    "node_id": post.node_id,
+                    "lon": post.lon,
+                    "lat": post.lat,
+                    "teams": post.teams,
+                    "search_band": ps.band,
+                    "search_reached_share_of_area": ps.reached_share,
+                    "search_mean_drive_time_s": ps.mean_drive_time_s,
+                }
+            )
+    return pd.DataFrame(rows)
