@@ -95,34 +95,49 @@ def plan_posts(
     teams: int,
     *,
     hours: tuple[int, int] = (0, 24),
-    queue_aware: bool = False,
+    model: str = "reached",
     command: str = "heart_plan.plan_posts",
 ) -> Plan:
     """A plan for ``beats`` (all city beats if None): ``teams`` teams on duty in the same
-    daily window ``hours`` (start, end; ``(0, 24)`` = 24/7) and posts per time band chosen
-    by MCLP (``queue_aware``: MEXCLP with the loss-system busy fraction at
-    ``[units.crt] default_mean_drive_s``), in greedy staffing order.  ``plan.predicted``
-    holds the optimizer's measures for the area's busiest band (covered share, mean drive)
+    daily window ``hours`` (start, end; ``(0, 24)`` = 24/7).
+
+    ``model="reached"`` (default): one post set per team count ``1..teams`` maximizing calls
+    reached with busy teams (:mod:`heart_plan.planning.posts`); ``"mclp"`` / ``"mexclp"``:
+    posts per time band maximizing covered / expected covered calls, in greedy staffing
+    order.  ``plan.predicted`` holds the spatial measures (covered share, nearest-post drive)
     and the plan's ``fte`` and ``cost_per_year_usd`` (team-hours x crew / productive hours).
     """
+    from heart_plan.errors import ConfigError
+    from heart_plan.plan import daily_window_on_duty
     from heart_plan.planning.placement import (
         default_busy_fraction,
         place_per_band,
         plan_from_placements,
         predicted_measures,
     )
+    from heart_plan.planning.posts import PostSearches, plan_of_sets, set_measures
     from heart_plan.staffing.shifts import cost_of_team_hours, fte_of_team_hours
 
     s = ctx.scenario
     area = ctx.area(beats)
-    q = default_busy_fraction(area, s.crt, teams) if queue_aware else None
-    placements = place_per_band(
-        area, teams, solver=s.solver, bands=s.network.time_bands, busy_fraction=q
-    )
-    plan = plan_from_placements(
-        s, area.beats, placements, hours=hours, command=command,
-        predicted=predicted_measures(area, placements[area.busiest_band]),
-    )  # fmt: skip
+    if model == "reached":
+        sets = PostSearches(ctx).sets(area, teams)
+        plan = plan_of_sets(
+            s, area, sets, daily_window_on_duty(hours[0], hours[1], teams), command=command,
+            hours={"daily_start": hours[0], "daily_end": hours[1]},
+            predicted=set_measures(area, sets[teams]), team_counts=range(1, teams + 1),
+        )  # fmt: skip
+    elif model in ("mclp", "mexclp"):
+        q = default_busy_fraction(area, s.crt, teams) if model == "mexclp" else None
+        placements = place_per_band(
+            area, teams, solver=s.solver, bands=s.network.time_bands, busy_fraction=q
+        )
+        plan = plan_from_placements(
+            s, area.beats, placements, hours=hours, command=command,
+            predicted=predicted_measures(area, placements[area.busiest_band]),
+        )  # fmt: skip
+    else:
+        raise ConfigError(f"plan_posts: model must be reached, mclp or mexclp, got {model!r}")
     team_hours = plan.team_hours_per_week
     staffing = {
         "fte": fte_of_team_hours(team_hours, s.crt),

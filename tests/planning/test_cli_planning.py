@@ -34,8 +34,9 @@ def _bad_scenario(tmp_path: Path) -> Path:
 def test_place_writes_a_plan_for_the_pilot(tmp_path: Path, capsys, mirror: Path) -> None:
     out = tmp_path / "place"
     code, stdout, _ = _run(
-        ["place", "--out", str(out), "--mirror", str(mirror), "--band", "midday"], capsys
-    )
+        ["place", "--out", str(out), "--mirror", str(mirror), "--model", "mclp", "--band",
+         "midday"], capsys,
+    )  # fmt: skip
     assert code == 0
     plan = read_plan(out / "plan.json")
     assert len(plan.service_area_beats) == 12
@@ -63,6 +64,26 @@ def test_unknown_scenario_key_is_a_usage_error_without_outputs(
 
 
 @pytest.mark.durham
+@pytest.mark.durham
+def test_place_reached_writes_one_post_set_per_team_count(tmp_path: Path, capsys, mirror) -> None:
+    out = tmp_path / "place"
+    code, stdout, err = _run(
+        ["place", "--teams", "3", "--out", str(out), "--mirror", str(mirror)], capsys
+    )
+    assert code == 0, err
+    plan = read_plan(out / "plan.json")
+    assert {p.team_count for p in plan.posts} == {1, 2, 3}
+    for k in (1, 2, 3):
+        assert sum(p.teams for p in plan.posts if p.team_count == k) == k
+    deployment = Deployment.from_plan(plan, load_scenario().network.band_of_hour())
+    assert len(deployment.slot_posts("midday", 2)) == 2  # the 2-team set when 2 are on duty
+    assert "reached" in stdout
+    posts = pd.read_csv(out / "posts.csv")
+    assert sorted(posts["teams_on_duty"].unique()) == [1, 2, 3]
+    code, _, err = _run(["place", "--band", "midday", "--out", str(tmp_path / "o")], capsys)
+    assert code == 2 and "--model mclp" in err
+
+
 def test_place_unknown_beat_names_the_option(tmp_path: Path, capsys, mirror: Path) -> None:
     out = tmp_path / "out"
     code, _, err = _run(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -15,6 +16,10 @@ from heart_plan.commands._common import (
     staged,
     write_calls_quality,
 )
+
+if TYPE_CHECKING:
+    from heart_plan.planning.area import AreaDemand
+    from heart_plan.planning.context import PlanningContext
 
 OUTPUT_FILES = ("posts.csv", "plan.json", "run_info.json", "calls_quality.csv")
 
@@ -34,20 +39,29 @@ OUTPUT_FILES = ("posts.csv", "plan.json", "run_info.json", "calls_quality.csv")
     default=None,
     help="Teams on duty (default: baseline teams).",
 )
-@click.option("--band", default="", help="Place for one time band only (default: every band).")
-@click.option("--queue-aware", is_flag=True, help="Use MEXCLP expected coverage (busy teams).")
-@click.option("--fixed-sites", default="", help="Comma-separated site ids kept as posts.")
+@click.option(
+    "--model",
+    type=click.Choice(["reached", "mclp", "mexclp"]),
+    default="reached",
+    show_default=True,
+    help="reached: one post set per team count 1..teams maximizing calls reached (busy "
+    "teams, loss hypercube); mclp: covered calls per band; mexclp: expected covered per band.",
+)
+@click.option("--band", default="", help="mclp/mexclp: one time band only (default: every band).")
+@click.option("--queue-aware", is_flag=True, help="Same as --model mexclp (kept for scripts).")
+@click.option("--fixed-sites", default="", help="mclp/mexclp: comma-separated site ids kept.")
 def place(
     scenario_path: Path | None,
     out_dir: Path,
     mirror: Path | None,
     beats: str,
     teams: int | None,
+    model: str,
     band: str,
     queue_aware: bool,
     fixed_sites: str,
 ) -> None:
-    """Choose posts (MCLP, or MEXCLP with --queue-aware) and write plan.json + posts.csv."""
+    """Choose posts and write plan.json + posts.csv (every hour of the baseline window)."""
     from heart_plan.atomic import write_csv
     from heart_plan.config import load_scenario
     from heart_plan.plan import write_plan
@@ -67,12 +81,21 @@ def place(
             f"unknown band {band!r}; choose one of {', '.join(scenario.network.time_bands)}",
             param_hint="--band",
         )
+    model = "mexclp" if queue_aware else model
+    fixed = tuple(s for s in fixed_sites.split(",") if s)
+    if model == "reached" and (fixed or band):
+        raise click.UsageError(
+            "--fixed-sites and --band apply to --model mclp or mexclp; the reached model "
+            "chooses one post set for every band"
+        )
     ctx = build_context(scenario, mirror, progress=lambda m: click.echo(f"[place] {m}", err=True))
     area = ctx.area(_area(beats, scenario.baseline.service_area_beats, ctx.city_beats))
     teams = teams or scenario.baseline.teams
-    fixed = tuple(s for s in fixed_sites.split(",") if s)
+    if model == "reached":
+        _place_reached(ctx, area, teams, out_dir)
+        return
     bands = [band] if band else list(scenario.network.time_bands)
-    q = default_busy_fraction(area, scenario.crt, teams) if queue_aware else None
+    q = default_busy_fraction(area, scenario.crt, teams) if model == "mexclp" else None
     click.echo(
         f"[place] bands {', '.join(bands)}: {teams} teams over {len(area.beats)} beats", err=True
     )
@@ -103,6 +126,48 @@ def place(
         write_calls_quality(stage, ctx.inputs.calls)
         write_run_info(stage, info)
     click.echo(main.result.summary())
+    click.echo(f"outputs: {out_dir}")
+
+
+def _place_reached(ctx: PlanningContext, area: AreaDemand, teams: int, out_dir: Path) -> None:
+    """Post sets for 1..teams teams maximizing calls reached; plan.json, posts.csv."""
+    from heart_plan.atomic import write_csv
+    from heart_plan.plan import daily_window_on_duty, write_plan
+    from heart_plan.planning.posts import PostSearches, plan_of_sets, post_set_table, set_measures
+    from heart_plan.runinfo import run_info, write_run_info
+
+    s = ctx.scenario
+    base = s.baseline
+    click.echo(f"[place] post sets for 1..{teams} teams over {len(area.beats)} beats", err=True)
+    sets = PostSearches(ctx).sets(area, teams)
+    command = command_line()
+    plan = plan_of_sets(
+        s, area, sets, daily_window_on_duty(base.hours_start, base.hours_end, teams),
+        command=command, hours={"daily_start": base.hours_start, "daily_end": base.hours_end},
+        predicted=set_measures(area, sets[teams]), team_counts=range(1, teams + 1),
+    )  # fmt: skip
+    info = run_info(
+        s,
+        command=command,
+        data_files=ctx.inputs.paths,
+        extra={
+            "post_sets": {
+                str(k): {"sites": list(ps.sites), "search_reached_share_of_area": ps.reached_share}
+                for k, ps in sets.items()
+            },
+            "calls_quality": calls_quality_record(ctx.inputs.calls),
+        },
+    )
+    with staged(out_dir, OUTPUT_FILES) as stage:
+        write_csv(stage / "posts.csv", post_set_table(sets))
+        write_plan(stage / "plan.json", plan)
+        write_calls_quality(stage, ctx.inputs.calls)
+        write_run_info(stage, info)
+    best = sets[teams]
+    click.echo(
+        f"{teams} teams: {len(best.posts)} posts, reached {best.reached_share:.1%} of the area's "
+        f"calls at the {best.band} band's mean load (loss hypercube)"
+    )
     click.echo(f"outputs: {out_dir}")
 
 

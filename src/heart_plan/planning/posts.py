@@ -31,19 +31,23 @@ mean load, the week evaluation (:mod:`heart_plan.planning.evaluate`) reports eve
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from heart_plan.config import SolverConfig, UnitConfig
+from heart_plan.config import Scenario, SolverConfig, UnitConfig
 from heart_plan.errors import ModelError
 from heart_plan.models import MCLP
-from heart_plan.plan import Post
+from heart_plan.plan import Plan, Post, Shift, bands_for_plan
 from heart_plan.planning.area import AreaDemand
 from heart_plan.queueing.hypercube import HypercubeEvaluation, evaluate
 from heart_plan.staffing.workload import WEEKS_PER_YEAR
+
+if TYPE_CHECKING:
+    from heart_plan.planning.context import PlanningContext
 
 #: Reached calls per hour within this of each other count as a tie.
 TIE_CALLS_PER_H = 1e-9
@@ -318,3 +322,60 @@ def post_set_table(post_sets: dict[int, PostSet]) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows)
+
+
+class PostSearches:
+    """One :class:`~heart_plan.planning.posts.PostSearch` per service area, built on first
+    use (the pool from MCLP for ``[shifts] max_teams_per_hour`` teams, so an area's set for
+    ``k`` teams is the same whichever plan asks for it).
+    """
+
+    def __init__(self, ctx: PlanningContext) -> None:
+        self.ctx = ctx
+        self._searches: dict[tuple[str, ...], PostSearch] = {}
+
+    def sets(self, area: AreaDemand, max_teams: int) -> dict[int, PostSet]:
+        """The post sets for ``1..max_teams`` teams in ``area``."""
+        s = self.ctx.scenario
+        search = self._searches.get(area.beats)
+        if search is None:
+            search = PostSearch(
+                area, unit=s.crt, solver=s.solver, pool_teams=s.shifts.max_teams_per_hour,
+                pool_size=s.placement.pool_size, max_rounds=s.placement.exchange_rounds,
+            )  # fmt: skip
+            self._searches[area.beats] = search
+        return search.up_to(max_teams)
+
+
+def plan_of_sets(
+    s: Scenario,
+    area: AreaDemand,
+    sets: dict[int, PostSet],
+    teams_on_duty: tuple[int, ...],
+    *,
+    command: str,
+    hours: dict[str, int] | None = None,
+    shifts: tuple[Shift, ...] = (),
+    predicted: dict[str, float] | None = None,
+    team_counts: Iterable[int] | None = None,
+) -> Plan:
+    """A plan staffing, in each hour, the post set of that hour's team count.
+
+    ``team_counts``: the sets written to the plan (default: the counts on duty in some
+    hour; ``place`` writes every count up to its teams so ``shifts`` may staff fewer).
+    """
+    on_duty = {int(t) for t in teams_on_duty if t > 0}
+    used = sorted(on_duty if team_counts is None else set(team_counts) | on_duty)
+    posts = tuple(replace(p, team_count=k) for k in used for p in sets[k].posts)
+    return Plan(
+        scenario_name=s.name,
+        scenario_sha256=s.sha256,
+        command=command,
+        service_area_beats=area.beats,
+        teams_on_duty=tuple(int(t) for t in teams_on_duty),
+        posts=posts,
+        time_bands=bands_for_plan(s),
+        hours=dict(hours or {}),
+        shifts=shifts,
+        predicted=dict(predicted or {}),
+    )

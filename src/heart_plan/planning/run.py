@@ -25,21 +25,21 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from heart_plan.config import Scenario
-from heart_plan.plan import Plan, Shift, bands_for_plan, daily_window_on_duty, window_length_h
+from heart_plan.plan import Plan, daily_window_on_duty, window_length_h
 from heart_plan.planning.area import AreaDemand
 from heart_plan.planning.compare import CandidateComparison, compare_candidates
 from heart_plan.planning.context import PlanningContext, build_context
 from heart_plan.planning.equity import equity_table, reached_by_call, tract_reached
 from heart_plan.planning.evaluate import evaluate_plan
 from heart_plan.planning.expansion import citywide_curve, expansion_roadmap, teams_for_target
-from heart_plan.planning.posts import PostSearch, PostSet, set_measures
+from heart_plan.planning.posts import PostSearches, PostSet, plan_of_sets, set_measures
 from heart_plan.planning.replay import ReplayInputs, replay_inputs, simulate_plan
 from heart_plan.planning.results import (
     CandidateOutcome,
@@ -81,58 +81,6 @@ class Timer:
         self.progress(f"{name} done in {dt:.1f} s")
 
 
-class PostSearches:
-    """One :class:`~heart_plan.planning.posts.PostSearch` per service area, built on first
-    use (the pool from MCLP for ``[shifts] max_teams_per_hour`` teams, so an area's set for
-    ``k`` teams is the same whichever plan asks for it).
-    """
-
-    def __init__(self, ctx: PlanningContext) -> None:
-        self.ctx = ctx
-        self._searches: dict[tuple[str, ...], PostSearch] = {}
-
-    def sets(self, area: AreaDemand, max_teams: int) -> dict[int, PostSet]:
-        """The post sets for ``1..max_teams`` teams in ``area``."""
-        s = self.ctx.scenario
-        search = self._searches.get(area.beats)
-        if search is None:
-            search = PostSearch(
-                area, unit=s.crt, solver=s.solver, pool_teams=s.shifts.max_teams_per_hour,
-                pool_size=s.placement.pool_size, max_rounds=s.placement.exchange_rounds,
-            )  # fmt: skip
-            self._searches[area.beats] = search
-        return search.up_to(max_teams)
-
-
-def plan_of_sets(
-    ctx: PlanningContext,
-    area: AreaDemand,
-    sets: dict[int, PostSet],
-    teams_on_duty: tuple[int, ...],
-    *,
-    command: str,
-    hours: dict[str, int] | None = None,
-    shifts: tuple[Shift, ...] = (),
-    predicted: dict[str, float] | None = None,
-) -> Plan:
-    """A plan staffing, in each hour, the post set of that hour's team count."""
-    s = ctx.scenario
-    used = sorted({int(t) for t in teams_on_duty if t > 0})
-    posts = tuple(replace(p, team_count=k) for k in used for p in sets[k].posts)
-    return Plan(
-        scenario_name=s.name,
-        scenario_sha256=s.sha256,
-        command=command,
-        service_area_beats=area.beats,
-        teams_on_duty=tuple(int(t) for t in teams_on_duty),
-        posts=posts,
-        time_bands=bands_for_plan(s),
-        hours=dict(hours or {}),
-        shifts=shifts,
-        predicted=dict(predicted or {}),
-    )
-
-
 def plan_reference(
     ctx: PlanningContext,
     searches: PostSearches,
@@ -148,7 +96,7 @@ def plan_reference(
     area = ctx.area(beats)
     sets = searches.sets(area, teams)
     plan = plan_of_sets(
-        ctx, area, sets, daily_window_on_duty(hours[0], hours[1], teams),
+        ctx.scenario, area, sets, daily_window_on_duty(hours[0], hours[1], teams),
         command=f"heart-plan run ({name} plan)",
         hours={"daily_start": hours[0], "daily_end": hours[1]},
         predicted=set_measures(area, sets[teams]),
@@ -191,7 +139,7 @@ def plan_for_area(
     predicted["expected_served_share_of_area"] = shift.served_share
     predicted["fte"] = shift.fte
     plan = plan_of_sets(
-        ctx, area, sets, tuple(shift.teams_on_duty), command="heart-plan run (candidate plan)",
+        s, area, sets, tuple(shift.teams_on_duty), command="heart-plan run (candidate plan)",
         shifts=tuple(shift.shifts), predicted=predicted,
     )  # fmt: skip
     used = {int(t) for t in shift.teams_on_duty if t > 0}
