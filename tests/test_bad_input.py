@@ -244,6 +244,16 @@ def test_scenario_keys_are_range_checked(tmp_path, capsys, old, new, key):
 # ----------------------------------------------------------------------------- 5. plan.json
 
 
+def _post(**changes) -> dict:
+    """A schema 2 post object (one team)."""
+    return {"site_id": "a", "node_id": 1, "lon": -78.9, "lat": 36.0, "teams": 1} | changes
+
+
+def _sets(*posts: dict, band: str = "", k: str = "1") -> dict:
+    """Schema 2 ``posts``: one set ``posts[band][k]``."""
+    return {band: {k: list(posts)}}
+
+
 def _mutated(**changes) -> dict:
     raw = toy_plan_dict()
     for key, value in changes.items():
@@ -264,15 +274,34 @@ BAD_PLANS = {
     "unknown field": _mutated(colour="red"),
     "no scenario": {k: v for k, v in toy_plan_dict().items() if k != "scenario"},
     "bad version": _mutated(schema_version="1"),
-    "negative access": _mutated(
-        posts=[{"site_id": "a", "node_id": 1, "lon": -78.9, "lat": 36.0, "access_s": -5}]
+    "version 3": _mutated(schema_version=3),
+    "negative access": _mutated(posts=_sets(_post(access_s=-5))),
+    "float node": _mutated(posts=_sets(_post(node_id=1.5))),
+    "lat out of range": _mutated(posts=_sets(_post(lat=99))),
+    "set teams not summing to k": _mutated(posts=_sets(_post(), k="2")),
+    "k key zero": _mutated(posts=_sets(_post(), k="0")),
+    "k key not a number": _mutated(posts=_sets(_post(), k="one")),
+    "k key with a sign": _mutated(posts=_sets(_post(), k="+1")),
+    "unknown band": _mutated(
+        posts=_sets(_post(), band="dusk"), time_bands={"night": {"speed_factor": 1.0, "bins": [0]}}
     ),
-    "float node": _mutated(posts=[{"site_id": "a", "node_id": 1.5, "lon": -78.9, "lat": 36.0}]),
-    "lat out of range": _mutated(posts=[{"site_id": "a", "node_id": 1, "lon": -78.9, "lat": 99}]),
+    "empty set": _mutated(posts={"": {"1": []}}),
+    "set not a list": _mutated(posts={"": {"1": _post()}}),
+    "band not an object": _mutated(posts={"": [_post()]}),
+    "post without teams": _mutated(posts=_sets({k: v for k, v in _post().items() if k != "teams"})),
+    "post with zero teams": _mutated(posts=_sets(_post(teams=0))),
+    "post with a band field": _mutated(posts=_sets(_post(band=""))),
+    "site twice in a set": _mutated(posts=_sets(_post(), _post(), k="2")),
+    "v1 posts in a v2 file": _mutated(posts=[_post()]),
+    "v1 negative access": _mutated(
+        schema_version=1,
+        posts=[{"site_id": "a", "node_id": 1, "lon": -78.9, "lat": 36.0, "access_s": -5}],
+    ),
     "negative predicted time": _mutated(predicted={"mean_drive_time_s": -3.0}),
     "string predicted": _mutated(predicted={"reached_share": "high"}),
     "shift day 7": _mutated(shifts=[{"day": 7, "start_hour": 7, "length_h": 8, "teams": 1}]),
-    "posts not a list": _mutated(posts={"a": 1}),
+    "posts not an object": _mutated(posts="a"),
+    "v1 posts not a list": _mutated(schema_version=1, posts={"a": 1}),
     "hours string": _mutated(hours={"daily_start": "7"}),
 }
 
@@ -303,7 +332,7 @@ def test_plan_checked_against_beats_nodes_bands_units():
     plan = Plan.from_dict(toy_plan_dict())
     with pytest.raises(PlanError, match="'112', not a city beat"):
         plan.check_against(source="p", city_beats=["111"])
-    raw = _mutated(posts=[{"site_id": "a", "node_id": 5, "lon": -78.9, "lat": 36.0, "band": "x"}])
+    raw = _mutated(posts=_sets(_post(node_id=5), band="x"))
     plan = Plan.from_dict(raw)
     with pytest.raises(PlanError, match="node_id 5 is not a node"):
         plan.check_against(source="p", node_ids=np.array([1, 2, 3]))

@@ -157,13 +157,23 @@ def test_scenario_values_through_the_cli(line, value):
 
 def _mutate_plan(data) -> dict:
     raw = _toy_plan()
-    keys = [*raw, "posts[0]", "teams_on_duty[]", "extra"]
+    keys = [*raw, "posts[0]", "posts keys", "v1 posts[0]", "teams_on_duty[]", "extra"]
     key = data.draw(st.sampled_from(keys))
     value = data.draw(JSON)
-    if key == "posts[0]":
+    if key == "posts[0]":  # schema 2: {band: {k: [post, ...]}}
+        post = {"site_id": "a", "node_id": 1, "lon": -78.9, "lat": 36.0, "teams": 1}
+        field = data.draw(st.sampled_from([*post, "access_s", "band"]))
+        post[field] = value
+        raw["posts"] = {"": {"1": [post]}}
+    elif key == "posts keys":
+        post = {"site_id": "a", "node_id": 1, "lon": -78.9, "lat": 36.0, "teams": 1}
+        band, k = data.draw(st.text(max_size=4)), data.draw(st.text(max_size=4))
+        raw["posts"] = {band: {k: [post]}}
+    elif key == "v1 posts[0]":  # schema 1 files are still read
         post = {"site_id": "a", "node_id": 1, "lon": -78.9, "lat": 36.0}
         field = data.draw(st.sampled_from([*post, "band", "teams", "access_s"]))
         post[field] = value
+        raw["schema_version"] = 1
         raw["posts"] = [post]
     elif key == "teams_on_duty[]":
         raw["teams_on_duty"][data.draw(st.integers(0, 167))] = value

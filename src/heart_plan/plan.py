@@ -6,20 +6,49 @@ many teams are on duty in each of the 168 hour-of-week bins (bin 0 = Monday 00:0
 Commands that refine a plan read one file and write a new one in their ``--out``; the input
 file is never modified.
 
-Schema (``schema_version`` 1)::
+Schema (``schema_version`` 2)::
 
-    schema_version      int
+    schema_version      int            2
     scenario            {"name": str, "sha256": str}
     command             str            the command line that made the plan
     unit_type           str            "crt"
     service_area_beats  [str]          beat ids (strings)
     time_bands          {name: {"speed_factor": float, "bins": [int]}}
-    posts               [{"site_id", "node_id", "lon", "lat", "band", "teams", "access_s"}]
-                        band "" = the post is used in every band
+    posts               {band: {k: [{"site_id", "node_id", "lon", "lat", "teams",
+                                     "access_s"}]}}
+                        one post set per band and team count: ``posts[band][k]`` lists,
+                        in staffing order, where the ``k`` teams on duty in an hour of
+                        ``band`` are posted; its ``teams`` (integers >= 1) sum to ``k``.
+                        band "" = every band without a set of its own for that ``k``;
+                        ``k`` is a positive integer written as a string ("1", "2", ...)
+                        since JSON keys are strings; the same site may appear in
+                        several sets.
     teams_on_duty       [int] * 168
     hours               {"daily_start": int, "daily_end": int} or {} when irregular
     shifts              [{"day": int, "start_hour": int, "length_h": int, "teams": int}]
     predicted           {measure name: number}  names per CONVENTIONS.md measures
+
+Post sets and team slots
+------------------------
+In memory :attr:`Plan.posts` stays a flat tuple of :class:`Post`; ``Post.team_count`` is
+the ``k`` whose set the post belongs to.  With ``k`` teams on duty in an hour of band
+``b``, the teams staff the set ``(b, k)``, else ``("", k)``; team slot ``s`` (0-based) is
+slot ``s`` of the set taken round-robin in staffing order (the first team of every post,
+then the second team of posts with ``teams >= 2``, ...).
+
+``team_count == 0`` is the *legacy* "any k" post of schema 1 (the *prefix rule*): the
+posts valid in ``b`` (band ``b`` or ``""``, team count 0) taken round-robin in plan order,
+slots ``0..k-1`` of that order, cycling when ``k`` exceeds the teams they hold -- so the
+set for ``k`` teams is a prefix of the largest.  Legacy posts are expanded on writing
+(:meth:`Plan.with_explicit_post_sets`) into explicit sets for ``k = 1 ..
+max(teams_on_duty)`` (and up to the teams the band's posts hold, so no post is dropped),
+so every schema 2 file is explicit; the expansion staffs the same posts with the same
+slots as the prefix rule.
+
+Schema 1 files (``posts`` a flat list of ``{"site_id", "node_id", "lon", "lat", "band",
+"teams", "access_s"}``, band "" = every band) are still *read*: their posts become legacy
+(team count 0) posts, i.e. converted by the prefix rule, and are written back as
+schema 2.  Only schema 2 is written.
 """
 
 from __future__ import annotations
@@ -27,7 +56,8 @@ from __future__ import annotations
 import builtins
 import json
 import math
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -36,14 +66,32 @@ from heart_plan.atomic import write_json
 from heart_plan.config import HOURS_PER_WEEK, Scenario
 from heart_plan.errors import PlanError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: Schema versions ``from_dict`` reads (1 is converted by the prefix rule).
+READABLE_SCHEMA_VERSIONS = (1, 2)
 
 
 @dataclass(frozen=True)
 class Post:
     """A staging post: a candidate site snapped to a road node, staffed in one band.
 
-    ``access_s`` is the drive between the site and its road node (0 for a road-node site).
+    Attributes
+    ----------
+    site_id, node_id : str, int
+        The candidate site and its road node.
+    lon, lat : float
+        Site coordinates (degrees, WGS 84).
+    band : str
+        Time band the post serves; ``""`` = every band.
+    teams : int
+        Teams posted here (>= 1 in an explicit post set).
+    access_s : float
+        Drive between the site and its road node (s; 0 for a road-node site).
+    team_count : int
+        The ``k`` (teams on duty) whose post set this post belongs to: the set for
+        ``(band, k)`` is the posts with that band and ``team_count == k``, in staffing
+        order, whose ``teams`` sum to ``k``.  ``0`` = legacy "any k" post (the prefix
+        rule of schema 1; module docstring).
     """
 
     site_id: str
@@ -64,6 +112,89 @@ class Shift:
     start_hour: int
     length_h: int
     teams: int = 1
+
+
+def round_robin_slots(members: Sequence[int], teams: Sequence[int], k: int) -> list[int]:
+    """Slots ``0 .. k-1`` of posts ``members`` taken round-robin in the given order.
+
+    Parameters
+    ----------
+    members : sequence of int
+        Post indices in staffing (plan) order.
+    teams : sequence of int
+        Teams of every post, indexed by post index (values < 1 count as 1).
+    k : int
+        Team slots wanted.
+
+    Returns
+    -------
+    list of int
+        Post index of each slot: the first team of every member, then the second team of
+        members with ``teams >= 2``, ...; cycling when ``k`` exceeds the teams they hold.
+        Empty when ``members`` is.
+    """
+    if not members or k <= 0:
+        return []
+    order: list[int] = []
+    for round_ in range(max(max(int(teams[j]), 1) for j in members)):
+        order.extend(j for j in members if max(int(teams[j]), 1) > round_)
+    return [order[s % len(order)] for s in range(k)]
+
+
+def slot_post_indices(
+    post_bands: Sequence[str],
+    post_teams: Sequence[int],
+    post_team_counts: Sequence[int],
+    band: str,
+    k: int,
+) -> list[int] | None:
+    """Post index of team slots ``0 .. k-1`` when ``k`` teams are on duty in ``band``.
+
+    The one staffing rule of plans, simulator and evaluator (module docstring): the
+    explicit set ``(band, k)`` if any post has that band and team count, else the set
+    ``("", k)``, else the prefix rule over the legacy (team count 0) posts valid in
+    ``band``.  Slots of a set are its posts round-robin in staffing order
+    (:func:`round_robin_slots`).
+
+    Parameters
+    ----------
+    post_bands, post_teams, post_team_counts : sequences, one value per post
+        Band (``""`` = every band), teams and team count (0 = legacy) of every post.
+    band : str
+        The band of the hour.
+    k : int
+        Teams on duty (>= 0).
+
+    Returns
+    -------
+    list of int or None
+        ``k`` post indices (``[]`` for ``k == 0``); ``None`` when no post set serves
+        ``(band, k)``.
+    """
+    if k <= 0:
+        return []
+    n = len(post_bands)
+    for key in dict.fromkeys((band, "")):
+        members = [j for j in range(n) if post_team_counts[j] == k and post_bands[j] == key]
+        if members:
+            return round_robin_slots(members, post_teams, k)
+    legacy = [j for j in range(n) if post_team_counts[j] == 0 and post_bands[j] in ("", band)]
+    return round_robin_slots(legacy, post_teams, k) if legacy else None
+
+
+def _slot_counts(slots: Sequence[int]) -> dict[int, int]:
+    """Teams per post index of a slot list, in order of first appearance."""
+    counts: dict[int, int] = {}
+    for j in slots:
+        counts[j] = counts.get(j, 0) + 1
+    return counts
+
+
+def _grouped(posts: Sequence[Post]) -> tuple[Post, ...]:
+    """Posts grouped into sets in canonical order: bands sorted (``""`` first), ``k``
+    ascending, the staffing order within a set kept.
+    """
+    return tuple(sorted(posts, key=lambda p: (p.band, p.team_count)))
 
 
 @dataclass(frozen=True)
@@ -91,6 +222,24 @@ class Plan:
             )
         if any(t < 0 for t in self.teams_on_duty):
             raise PlanError("plan teams_on_duty has a negative value; teams must be >= 0")
+        if any(p.team_count < 0 for p in self.posts):
+            raise PlanError("plan post team_count is negative; use k >= 1 (or 0 for any k)")
+        sums: dict[tuple[str, int], int] = {}
+        for post in self.posts:
+            if post.team_count > 0:
+                if post.teams < 1:
+                    raise PlanError(
+                        f"plan post {post.site_id!r} in the post set ({post.band!r}, "
+                        f"{post.team_count}) has teams {post.teams}; posts of a set need >= 1"
+                    )
+                key = (post.band, post.team_count)
+                sums[key] = sums.get(key, 0) + post.teams
+        for (band, k), total in sums.items():
+            if total != k:
+                raise PlanError(
+                    f"plan post set ({band!r}, {k}) has teams summing to {total}; the set "
+                    f"for {k} teams on duty must post exactly {k}"
+                )
 
     @property
     def team_hours_per_week(self) -> int:
@@ -101,16 +250,101 @@ class Plan:
         """A copy with some fields replaced (plans are immutable)."""
         return replace(self, **changes)
 
+    def with_explicit_post_sets(self) -> Plan:
+        """A copy whose posts are all explicit sets, grouped by band and ``k``.
+
+        Legacy (``team_count == 0``) posts are expanded by the prefix rule into the sets
+        of every band they serve (``""`` and each band named by a legacy post) for
+        ``k = 1 .. max(teams_on_duty)``, and on up to the teams the band's legacy posts
+        hold so that no post is dropped; a ``(band, k)`` already served by an explicit
+        set (``(band, k)`` or ``("", k)``) is left to it.  A post gets ``teams`` = its
+        slots among the first ``k``, so the sets staff every hour with the same posts in
+        the same slots as the prefix rule did (where ``k`` exceeds the teams the posts
+        hold and the rule cycles, with the same teams per post; slot order may differ).  Posts come out grouped: bands sorted (``""`` first), ``k``
+        ascending, staffing order within a set (the order ``from_dict`` reads them in).
+        """
+        explicit = [p for p in self.posts if p.team_count > 0]
+        legacy = [p for p in self.posts if p.team_count == 0]
+        derived: list[Post] = []
+        if legacy:
+            have = {(p.band, p.team_count) for p in explicit}
+            bands = [p.band for p in legacy]
+            teams = [p.teams for p in legacy]
+            zeros = [0] * len(legacy)
+            on_duty = max(self.teams_on_duty, default=0)
+            for band in dict.fromkeys(bands):
+                held = sum(max(p.teams, 1) for p in legacy if p.band in ("", band))
+                for k in range(1, max(on_duty, held) + 1):
+                    if (band, k) in have or ("", k) in have:
+                        continue
+                    slots = slot_post_indices(bands, teams, zeros, band, k) or []
+                    derived.extend(
+                        replace(legacy[j], band=band, teams=c, team_count=k)
+                        for j, c in _slot_counts(slots).items()
+                    )
+        return replace(self, posts=_grouped(explicit + derived))
+
+    def with_post_sets_up_to(self, k_max: int | None = None) -> Plan:
+        """A copy (explicit sets) with a post set for every ``k = 1 .. k_max`` that had none.
+
+        For each band with sets, a ``k`` served neither by ``(band, k)`` nor by
+        ``("", k)`` gets the prefix rule over the band's *largest* set: its first ``k``
+        slots (round-robin in staffing order), cycling (teams stacked at its posts) when
+        ``k`` is larger.  Used when a command changes ``teams_on_duty`` (``shifts``).
+
+        Parameters
+        ----------
+        k_max : int, optional
+            Largest team count needing a set; default ``max(teams_on_duty)``.
+        """
+        plan = self.with_explicit_post_sets()
+        k_max = max(plan.teams_on_duty, default=0) if k_max is None else k_max
+        sets = plan.post_sets()
+        have = {(band, k) for band, by_k in sets.items() for k in by_k}
+        added: list[Post] = []
+        for band, by_k in sets.items():
+            largest = by_k[max(by_k)]
+            teams = [p.teams for p in largest]
+            for k in range(1, k_max + 1):
+                if (band, k) in have or ("", k) in have:
+                    continue
+                slots = round_robin_slots(range(len(largest)), teams, k)
+                added.extend(
+                    replace(largest[j], teams=c, team_count=k)
+                    for j, c in _slot_counts(slots).items()
+                )
+        return replace(plan, posts=_grouped([*plan.posts, *added])) if added else plan
+
+    def post_sets(self) -> dict[str, dict[int, tuple[Post, ...]]]:
+        """The explicit post sets, ``{band: {k: posts in staffing order}}``.
+
+        Legacy posts are expanded first (:meth:`with_explicit_post_sets`); bands sorted
+        (``""`` first), ``k`` ascending.
+        """
+        out: dict[str, dict[int, list[Post]]] = {}
+        for post in self.with_explicit_post_sets().posts:
+            out.setdefault(post.band, {}).setdefault(post.team_count, []).append(post)
+        return {band: {k: tuple(ps) for k, ps in by_k.items()} for band, by_k in out.items()}
+
     def to_dict(self) -> dict[str, Any]:
-        """The JSON form (schema in the module docstring)."""
+        """The JSON form, schema 2 (module docstring): legacy posts are written as the
+        explicit sets of :meth:`with_explicit_post_sets`.
+        """
+        posts = {
+            band: {
+                str(k): [{f: getattr(p, f) for f in _SET_POST_KEYS} for p in members]
+                for k, members in by_k.items()
+            }
+            for band, by_k in self.post_sets().items()
+        }
         return {
-            "schema_version": self.schema_version,
+            "schema_version": SCHEMA_VERSION,
             "scenario": {"name": self.scenario_name, "sha256": self.scenario_sha256},
             "command": self.command,
             "unit_type": self.unit_type,
             "service_area_beats": list(self.service_area_beats),
             "time_bands": self.time_bands,
-            "posts": [asdict(p) for p in self.posts],
+            "posts": posts,
             "teams_on_duty": list(self.teams_on_duty),
             "hours": self.hours,
             "shifts": [asdict(s) for s in self.shifts],
@@ -124,16 +358,19 @@ class Plan:
         Validation, not coercion: every field must have its schema type (1.9 teams, a dict
         of teams or a string number are errors), ``teams_on_duty`` is 168 non-negative
         integers, times and coordinates are finite and non-negative where they must be.
-        Raises ``PlanError`` (exit 2) naming the field and the fix.
+        Schema 2 posts: a band is one of ``time_bands`` (when the plan lists any) or
+        ``""``; a ``k`` key is a positive integer string; each set is non-empty, lists a
+        site once, and its ``teams`` (integers >= 1) sum to ``k``.  A schema 1 file is
+        read as legacy posts (module docstring).  Raises ``PlanError`` (exit 2) naming the
+        field and the fix.
         """
         v = _PlanValidator(source)
         if not isinstance(raw, dict):
             raise PlanError(f"{source}: a plan must be a JSON object; regenerate the plan")
-        if raw.get("schema_version") != SCHEMA_VERSION or isinstance(
-            raw.get("schema_version"), bool
-        ):
+        version = raw.get("schema_version")
+        if isinstance(version, bool) or version not in READABLE_SCHEMA_VERSIONS:
             raise PlanError(
-                f"{source}: schema_version {raw.get('schema_version')!r} is not supported "
+                f"{source}: schema_version {version!r} is not supported "
                 f"(expected {SCHEMA_VERSION}); regenerate the plan with this heart-plan"
             )
         v.keys(raw, "plan", required=_REQUIRED_KEYS, allowed=_PLAN_KEYS)
@@ -158,28 +395,10 @@ class Plan:
             b = v.obj(band, f"time_bands.{name}", required=("speed_factor", "bins"))
             v.number(b["speed_factor"], f"time_bands.{name}.speed_factor", lo=0, lo_open=True)
             v.int_list(b["bins"], f"time_bands.{name}.bins", lo=0, hi=HOURS_PER_WEEK - 1)
-        posts = []
-        for i, p in enumerate(v.list(raw.get("posts", []), "posts")):
-            where = f"posts[{i}]"
-            p = v.obj(p, where, required=("site_id", "node_id", "lon", "lat"), allowed=_POST_KEYS)
-            band = v.str(p.get("band", ""), f"{where}.band")
-            if band and bands and band not in bands:
-                raise PlanError(
-                    f"{source}: {where}.band = {band!r} is not one of the plan's time_bands "
-                    f"({', '.join(bands)})"
-                )
-            posts.append(
-                Post(
-                    site_id=v.str(p["site_id"], f"{where}.site_id", empty=False),
-                    node_id=v.int(p["node_id"], f"{where}.node_id"),
-                    lon=v.number(p["lon"], f"{where}.lon", lo=-180, hi=180),
-                    lat=v.number(p["lat"], f"{where}.lat", lo=-90, hi=90),
-                    band=band,
-                    teams=v.int(p.get("teams", 1), f"{where}.teams", lo=0, hi=10_000),
-                    access_s=v.number(p.get("access_s", 0.0), f"{where}.access_s", lo=0),
-                    team_count=v.int(p.get("team_count", 0), f"{where}.team_count", lo=0),
-                )
-            )
+        if version == 1:
+            posts = _posts_v1(v, raw.get("posts", []), bands)
+        else:
+            posts = list(_grouped(_posts_v2(v, raw.get("posts", {}), bands)))
         hours = {
             k: v.int(h, f"hours.{k}", lo=0, hi=24)
             for k, h in v.obj(raw.get("hours", {}), "hours", allowed=_HOURS_KEYS).items()
@@ -263,12 +482,103 @@ class Plan:
             )
 
 
+def _post_band(v: _PlanValidator, band: Any, where: str, bands: dict[str, Any]) -> str:
+    """A post's band: a string, one of the plan's time bands (when it has any) or ``""``."""
+    band = v.str(band, where)
+    if band and bands and band not in bands:
+        raise PlanError(
+            f"{v.source}: {where} = {band!r} is not one of the plan's time_bands "
+            f"({', '.join(bands)}) or '' (every band); fix the band or regenerate the plan"
+        )
+    return band
+
+
+def _post_of(
+    v: _PlanValidator, p: dict, where: str, *, band: str, teams: int, team_count: int
+) -> Post:
+    """A :class:`Post` from a validated post object (site, node, coordinates, access)."""
+    return Post(
+        site_id=v.str(p["site_id"], f"{where}.site_id", empty=False),
+        node_id=v.int(p["node_id"], f"{where}.node_id"),
+        lon=v.number(p["lon"], f"{where}.lon", lo=-180, hi=180),
+        lat=v.number(p["lat"], f"{where}.lat", lo=-90, hi=90),
+        band=band,
+        teams=teams,
+        access_s=v.number(p.get("access_s", 0.0), f"{where}.access_s", lo=0),
+        team_count=team_count,
+    )
+
+
+def _posts_v1(v: _PlanValidator, raw: Any, bands: dict[str, Any]) -> list[Post]:
+    """Schema 1 ``posts`` (a flat list, band per post) as legacy (team count 0) posts."""
+    posts = []
+    for i, p in enumerate(v.list(raw, "posts")):
+        where = f"posts[{i}]"
+        p = v.obj(p, where, required=("site_id", "node_id", "lon", "lat"), allowed=_POST_KEYS_V1)
+        band = _post_band(v, p.get("band", ""), f"{where}.band", bands)
+        teams = v.int(p.get("teams", 1), f"{where}.teams", lo=0, hi=10_000)
+        posts.append(_post_of(v, p, where, band=band, teams=teams, team_count=0))
+    return posts
+
+
+def _posts_v2(v: _PlanValidator, raw: Any, bands: dict[str, Any]) -> list[Post]:
+    """Schema 2 ``posts`` (``{band: {k: [post, ...]}}``) as explicit post sets."""
+    if isinstance(raw, list):
+        raise PlanError(
+            f"{v.source}: posts is a list (the schema_version 1 shape); schema_version 2 "
+            f'posts are {{band: {{"k": [post, ...]}}}}: set schema_version to 1 or '
+            f"regenerate the plan"
+        )
+    posts = []
+    for band_key, by_k in v.obj(raw, "posts").items():
+        at_band = f"posts[{json.dumps(band_key)}]"
+        band = _post_band(v, band_key, f"{at_band} band", bands)
+        for k_key, members in v.obj(by_k, at_band).items():
+            at_k = f"{at_band}[{json.dumps(k_key)}]"
+            if not _TEAM_COUNT_KEY.fullmatch(k_key) or int(k_key) > 10_000:
+                raise PlanError(
+                    f"{v.source}: {at_k}: key {k_key!r} is not a team count; post sets are "
+                    f'keyed by a positive integer string ("1", "2", ...), the teams on duty'
+                )
+            k = int(k_key)
+            members = v.list(members, at_k)
+            if not members:
+                raise PlanError(
+                    f"{v.source}: {at_k} is empty; list the posts of the {k} teams "
+                    f"(their teams summing to {k}) or drop the key"
+                )
+            sites: set[str] = set()
+            total = 0
+            for i, p in enumerate(members):
+                where = f"{at_k}[{i}]"
+                p = v.obj(p, where, required=_SET_POST_REQUIRED, allowed=_SET_POST_KEYS)
+                teams = v.int(p["teams"], f"{where}.teams", lo=1, hi=10_000)
+                post = _post_of(v, p, where, band=band, teams=teams, team_count=k)
+                if post.site_id in sites:
+                    raise PlanError(
+                        f"{v.source}: {where}: site {post.site_id!r} is listed twice in the "
+                        f"set; list it once with the sum of its teams"
+                    )
+                sites.add(post.site_id)
+                total += teams
+                posts.append(post)
+            if total != k:
+                raise PlanError(
+                    f"{v.source}: {at_k}: teams sum to {total}, not {k}; the post set for {k} "
+                    f"teams on duty must post exactly {k} (fix the teams or the key)"
+                )
+    return posts
+
+
 _REQUIRED_KEYS = ("schema_version", "scenario", "service_area_beats", "teams_on_duty")
 _PLAN_KEYS = (
     *_REQUIRED_KEYS, "command", "unit_type", "time_bands", "posts", "hours", "shifts",
     "predicted",
 )  # fmt: skip
-_POST_KEYS = ("site_id", "node_id", "lon", "lat", "band", "teams", "access_s", "team_count")
+_POST_KEYS_V1 = ("site_id", "node_id", "lon", "lat", "band", "teams", "access_s")
+_SET_POST_REQUIRED = ("site_id", "node_id", "lon", "lat", "teams")
+_SET_POST_KEYS = (*_SET_POST_REQUIRED, "access_s")
+_TEAM_COUNT_KEY = re.compile(r"[1-9][0-9]*")
 _SHIFT_KEYS = ("day", "start_hour", "length_h", "teams")
 _HOURS_KEYS = ("daily_start", "daily_end")
 

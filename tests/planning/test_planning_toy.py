@@ -64,11 +64,15 @@ def _toy_plan() -> Plan:
 
 
 def test_plan_round_trips_through_json(tmp_path: Path) -> None:
+    # legacy (team_count 0) posts are written as the explicit sets of the prefix rule
     plan = _toy_plan()
     path = write_plan(tmp_path / "plan.json", plan)
     again = read_plan(path)
-    assert again == plan
+    assert again == plan.with_explicit_post_sets()
+    assert all(p.team_count > 0 for p in again.posts)
+    assert read_plan(write_plan(tmp_path / "again.json", again)) == again
     assert again.team_hours_per_week == 2 * 12 * 7
+    assert json.loads(path.read_text())["schema_version"] == 2
 
 
 def test_plan_with_wrong_hours_is_rejected_naming_the_field(tmp_path: Path) -> None:

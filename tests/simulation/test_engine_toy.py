@@ -166,7 +166,8 @@ def test_band_specific_posts_and_round_robin_slots():
     rr = Deployment(
         teams_on_duty=(3,) * 168, band_of_hour=ALL_BAND, post_nodes=(0, 3), post_teams=(2, 1)
     )
-    assert rr.slot_posts("all").tolist() == [0, 1, 0]
+    assert rr.slot_posts("all", 3).tolist() == [0, 1, 0]
+    assert rr.slot_posts("all", 2).tolist() == [0, 1]  # a prefix of the largest
 
 
 def test_deployment_without_post_for_an_on_duty_band_is_an_error():
@@ -187,7 +188,7 @@ def test_deployment_from_plan():
     )
     dep = Deployment.from_plan(plan, ALL_BAND)
     assert dep.post_nodes == (3,)
-    assert dep.slot_posts("all").tolist() == [0, 0]
+    assert dep.slot_posts("all", 2).tolist() == [0, 0]
 
 
 def test_same_seed_same_result_and_different_seed_differs():

@@ -127,3 +127,30 @@ def test_durham_citywide_hours_answer(mirror, tmp_path):
     new = read_plan(out / "plan.json")
     assert new.predicted["area_calls_per_year"] == pytest.approx(14745.0, rel=1e-6)
     assert new.predicted["fte"] <= 10.0 + 1e-9
+
+
+def test_cli_new_team_counts_get_post_sets(tmp_path):
+    # Post sets for 1 and 2 teams only; a larger budget schedules more teams at the peak,
+    # and every team count of the new plan gets a post set (the largest set's prefix rule).
+    from heart_plan.plan import Post
+    from heart_plan.simulation import Deployment
+
+    posts = (
+        Post("B", 2, -78.9, 36.0, teams=1, team_count=1),
+        Post("A", 1, -78.9, 36.0, teams=1, team_count=2),
+        Post("C", 3, -78.9, 36.0, teams=1, team_count=2),
+    )
+    plan_path = write_plan(tmp_path / "in" / "plan.json", toy_plan().with_changes(posts=posts))
+    arrivals_csv(tmp_path / "arrivals.csv", total=30_000.0)
+    out = tmp_path / "out"
+    args = ["shifts", "--plan", str(plan_path), "--out", str(out),
+            "--arrivals", str(tmp_path / "arrivals.csv"), "--fte-budget", "60"]  # fmt: skip
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    new = read_plan(out / "plan.json")
+    assert max(new.teams_on_duty) > 2
+    sets = new.post_sets()[""]
+    assert sets[1] == read_plan(plan_path).post_sets()[""][1]  # kept
+    assert sorted(sets) == list(range(1, max(new.teams_on_duty) + 1))
+    dep = Deployment.from_plan(new, load_scenario().network.band_of_hour())
+    assert [dep.site_ids[j] for j in dep.slot_posts(dep.band_of_hour[12], 3)] == ["A", "C", "A"]

@@ -4,7 +4,9 @@ Reads a ``plan.json``; computes the eligible arrivals per hour of week of the pl
 service area (``loaders.load_inputs`` + ``demand.build_demand``, or ``--arrivals FILE``) and
 the busy time per call (mean drive time: ``--mean-drive-s`` > the plan's
 ``predicted.mean_drive_time_s`` > ``[units.crt] default_mean_drive_s``); plans shifts within
-the FTE budget; writes the schedule, curves and a NEW plan file in ``--out``.
+the FTE budget; writes the schedule, curves and a NEW plan file in ``--out``.  The new plan
+keeps the input's post sets; a team count the schedule needs that has none is staffed from
+the band's largest set by the prefix rule (``Plan.with_post_sets_up_to``).
 """
 
 from __future__ import annotations
@@ -152,7 +154,7 @@ def shifts(
             "shift_plan_gap": result.gap,
             "busy_time_h": busy_h,
         },
-    )
+    ).with_post_sets_up_to()  # a post set for every new team count (prefix of the largest)
     info = run_info(
         scenario,
         command=command,

@@ -7,7 +7,9 @@ Wires :func:`heart_plan.queueing.week.evaluate_week` to the project's data:
   hour-of-week share (``ctx.demand.beat_hour_share``) / 52.143 weeks;
 * each band's drive matrix = ``ctx.matrix(band)`` (demand nodes x sites, access legs
   included) restricted to the plan's post sites in plan order;
-* teams and posts per hour as the simulator assigns them (:class:`Deployment`);
+* teams and posts per hour as the simulator assigns them (:class:`Deployment`): the post
+  set of each hour's band and number of teams on duty (a site in several sets is one
+  column per post);
 * busy time from ``[units.crt]`` (turnout, on-scene mean; an assumption) with the
   evaluator's return rule (``include_return_drive``, default False: module docstring of
   :mod:`heart_plan.queueing.hypercube`).

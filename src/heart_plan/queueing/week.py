@@ -3,10 +3,11 @@
 Each hour-of-week bin ``h`` (0 = Monday 00:00 local) is an independent steady-state loss
 system (the same simplification as :mod:`heart_plan.staffing.workload`: busy periods that
 straddle an hour boundary are ignored): its band's drive matrix, its arrivals per node
-(calls per hour), ``k = teams_on_duty[h]`` teams at the posts of that band and ``k``.  Hours
-with the same band, ``k`` and arrival rates share one solution (cached by band, ``k`` and the
-rates rounded to ``rate_decimals``); hours whose arrival pattern is only *scaled*
-differently cannot share one (the load differs), so they are evaluated separately.
+(calls per hour), ``k = teams_on_duty[h]`` teams at the posts of the plan's post set for
+that band and ``k``.  Hours with the same band, ``k`` and arrival rates share one solution
+(cached by band, ``k`` and the rates rounded to ``rate_decimals``); hours whose arrival
+pattern is only *scaled* differently cannot share one (the load differs), so they are
+evaluated separately.
 
 Annual expected calls = calls per hour x ``weeks_per_year`` (52.143, one such hour a week).
 Hours with no team on duty serve nothing.  ``mean_drive_time_s`` is the served-call-weighted
@@ -104,13 +105,18 @@ class WeekEvaluation:
 def team_posts_of_deployment(deployment: Deployment) -> Callable[[str, int], tuple[int, ...]]:
     """``(band, k) -> post index of team slots 0..k-1``, the simulator's slot rule.
 
-    Columns of the band's drive matrix must be the deployment's posts in plan order.
+    The post set for ``k`` teams on duty in ``band`` (``Deployment.slot_posts(band, k)``:
+    the explicit ``(band, k)`` set, else ``("", k)``, else the legacy prefix rule).  Columns
+    of the band's drive matrix must be the deployment's posts in plan order.
     """
 
     def posts(band: str, k: int) -> tuple[int, ...]:
-        slots = deployment.slot_posts(band)[:k]
+        slots = deployment.slot_posts(band, k)
         if len(slots) < k or np.any(slots < 0):
-            raise ModelError(f"no post serves band {band!r} for {k} teams in the deployment")
+            raise ModelError(
+                f"no post set serves band {band!r} for {k} teams in the deployment; add a "
+                f"post set for ({band!r}, {k}) or ('', {k}) to the plan"
+            )
         return tuple(int(p) for p in slots)
 
     return posts

@@ -15,11 +15,13 @@ Calls are the only exogenous events, so the engine is a tight loop over calls in
   area is ``outside_area``; with no team on duty in its hour it is ``outside_hours``; with
   every on-duty team busy it is ``all_busy`` (loss system, no queue).  Otherwise it is
   **served** by the nearest free on-duty team.
-* **Teams and posts**: team slot ``k`` is on duty in hour-of-week ``h`` when
-  ``k < teams_on_duty[h]``.  Its post in band ``b`` is slot ``k`` of the band's post list:
-  the posts valid in ``b`` (their band is ``b`` or ``""``) taken round-robin in plan order
-  (first team of every post, then the second team of posts with >= 2 teams, ...), cycling
-  when more teams are on duty than the posts hold.
+* **Teams and posts**: team slot ``s`` is on duty in hour-of-week ``h`` when
+  ``s < teams_on_duty[h]``.  With ``k = teams_on_duty[h]`` teams on duty in band ``b``,
+  its post is slot ``s`` of the post set for ``(b, k)`` (``Deployment.slot_posts(b, k)``:
+  the plan's explicit set ``(b, k)``, else ``("", k)``, else the legacy prefix rule -- the
+  posts valid in ``b`` round-robin in plan order, cycling when more teams are on duty than
+  they hold).  Slots of a set are its posts round-robin in staffing order (first team of
+  every post, then the second team of posts with >= 2 teams, ...).
 * **Position**: a team coming on duty (its slot was off in the previous hour, or the trace
   starts) is a fresh crew, free at its post; a team going off duty finishes its current call
   and takes no new one.  A busy team (dispatched, not yet clear of the scene) cannot be
@@ -27,8 +29,16 @@ Calls are the only exogenous events, so the engine is a tight loop over calls in
   default, the queue-aware evaluator's rule) - it is free at its post at once (the drive
   back is not simulated); ``drive_back`` - it drives back and is dispatchable from its
   last scene node on the way, at its post once back; ``stay_at_scene`` - it waits there.
-  A free team at its post is at the post of its slot in the *current* band (repositioning at
-  band changes is instantaneous: a documented simplification).
+  A free team at its post is at the post of its slot in the *current* ``(band, k)`` set:
+  when the band or the number of teams on duty changes, free teams move to their slot's
+  post in the new set at once (instantaneous repositioning: a documented simplification).
+  The drive back (``drive_back``) heads for the slot's post in the set of the call's hour
+  (its band and ``k``), computed at dispatch.
+* **Covered** (spatial, CONVENTIONS.md) uses, in each band, the posts staffed in some
+  hour of that band (``Deployment.covered_posts``: the union of the sets for every ``k``
+  on duty in the band, i.e. its largest staffed set when sets are nested as by the prefix
+  rule; the union keeps *covered in hours* within *covered* for non-nested sets), hours
+  and busy teams ignored.
 * **Drive times** use the band of the call's hour (dispatch and the return drive alike):
   road time between nodes (``travel_s``) plus the access legs at both ends, the call's
   ``trace.access_s`` (node <-> call point) and the post's ``post_access_s`` (site <-> node),
@@ -145,9 +155,11 @@ def simulate(
 class _Layout:
     """Bands, team slots and posts as arrays, and which calls are in scope.
 
-    ``slot_post[b, k]`` is the post of slot ``k`` in band ``b``; ``valid[b, p]`` says post
-    ``p`` serves band ``b``; ``call_band[i]`` is call ``i``'s band; ``scope[i]`` is in
-    the area with a team on duty.
+    ``slot_post[b, k, s]`` (shape ``(bands, K + 1, K)``) is the post of slot ``s`` when
+    ``k`` teams are on duty in band ``b`` (0 = padding where ``s >= k`` or no set serves
+    ``(b, k)``); ``valid[b, p]`` says post ``p`` is staffed in band ``b``
+    (``Deployment.covered_posts``: every set on duty there, also the posts of *covered*);
+    ``call_band[i]`` is call ``i``'s band; ``scope[i]`` is in the area with a team on duty.
     """
 
     bands: tuple[str, ...]
@@ -169,15 +181,15 @@ class _Layout:
         bands = deployment.band_names()
         band_index = {b: j for j, b in enumerate(bands)}
         band_of_hour = np.array([band_index[b] for b in deployment.band_of_hour], dtype=np.int64)
-        slot_post = (
-            np.stack([deployment.slot_posts(b) for b in bands])
-            if K
-            else np.zeros((len(bands), 0), np.int64)
-        )
+        slot_post = np.zeros((len(bands), K + 1, K), dtype=np.int64)
+        for j, band in enumerate(bands):
+            for k in range(1, K + 1):
+                if deployment.has_post_set(band, k):
+                    slot_post[j, k, :k] = deployment.slot_posts(band, k)
         post_nodes = np.asarray(deployment.post_nodes, dtype=np.int64)
-        valid = np.array(
-            [[b in ("", band) for b in deployment.post_bands] for band in bands], dtype=bool
-        ).reshape(len(bands), len(post_nodes))
+        valid = np.zeros((len(bands), len(post_nodes)), dtype=bool)
+        for j, band in enumerate(bands):
+            valid[j, deployment.covered_posts(band)] = True
         how = trace.hour_of_week.astype(np.int64)
         return cls(
             bands=bands,
@@ -213,7 +225,8 @@ def _post_legs(
     drive_back: bool,
 ) -> _PostLegs:
     """Bulk drive times in the call's band: post -> scene for in-area calls and every post
-    valid in the band (dispatch, covered); scene -> post for dispatchable calls (return).
+    staffed in the band (dispatch, covered); scene -> post for dispatchable calls (return).
+    Road times are computed once per distinct post node (a site in several post sets).
     """
     n, n_posts = len(trace), len(layout.post_nodes)
     access = trace.access_s  # scene node -> call point, int seconds
@@ -223,27 +236,28 @@ def _post_legs(
     for j, band in enumerate(layout.bands):
         area_idx = np.flatnonzero(trace.in_area & (layout.call_band == j))
         scope_idx = np.flatnonzero(layout.scope & (layout.call_band == j))
+        road_to: dict[int, np.ndarray] = {}
+        road_back: dict[int, np.ndarray] = {}
         for p in np.flatnonzero(layout.valid[j]) if area_idx.size else ():
-            src = np.full(area_idx.size, post_nodes[p])
-            to_call[p, area_idx] = (
-                _checked(travel_s(src, trace.scene[area_idx], band), area_idx.size)
-                + post_access[p]
-                + access[area_idx]
-            )
+            node = int(post_nodes[p])
+            if node not in road_to:
+                src = np.full(area_idx.size, node)
+                road_to[node] = _checked(travel_s(src, trace.scene[area_idx], band), area_idx.size)
+            to_call[p, area_idx] = road_to[node] + post_access[p] + access[area_idx]
             if drive_back and scope_idx.size:
-                src = np.full(scope_idx.size, post_nodes[p])
-                to_post[p, scope_idx] = (
-                    _checked(travel_s(trace.scene[scope_idx], src, band), scope_idx.size)
-                    + access[scope_idx]
-                    + post_access[p]
-                )
+                if node not in road_back:
+                    src = np.full(scope_idx.size, node)
+                    road_back[node] = _checked(
+                        travel_s(trace.scene[scope_idx], src, band), scope_idx.size
+                    )
+                to_post[p, scope_idx] = road_back[node] + access[scope_idx] + post_access[p]
     return _PostLegs(to_call, to_post)
 
 
 def _covered(trace: CallTrace, layout: _Layout, legs: _PostLegs, standard_s: int) -> np.ndarray:
-    """Covered (spatial, deterministic, CONVENTIONS.md): in the area with a post valid in
-    the call's band within the standard (hours and busy teams ignored, as in the
-    optimizers).
+    """Covered (spatial, deterministic, CONVENTIONS.md): in the area with a post staffed
+    in the call's band (``Deployment.covered_posts``) within the standard (hours and busy
+    teams ignored, as in the optimizers).
     """
     n_posts = len(layout.post_nodes)
     if not n_posts:
@@ -257,7 +271,8 @@ class _DispatchableCalls:
     """The calls a team could take (in area, a team on duty), with per-slot drive times.
 
     ``index`` are trace positions; row ``j`` of ``slot_drive_s`` / ``slot_return_s`` gives
-    each slot's drive from its post to call ``index[j]`` and back; ``reset_slots[j]`` are
+    each slot's drive from its post in the call's ``(band, teams on duty)`` set to call
+    ``index[j]`` and back (columns ``>= teams_on[j]`` are padding); ``reset_slots[j]`` are
     the slots whose on-duty stretch began since the previous dispatchable call (a fresh crew
     at its post).  ``covered_in_hours``: the nearest *staffed* post is within the standard.
     """
@@ -294,9 +309,9 @@ class _DispatchableCalls:
         reset_rows = np.flatnonzero((starts_at_call != prev_starts).any(axis=1))
         reset = {int(j): np.flatnonzero(starts_at_call[j] != prev_starts[j]) for j in reset_rows}
         b_call = layout.call_band[idx]
-        posts = layout.slot_post[b_call]
-        slot_drive = legs.to_call[posts, idx[:, None]].astype(np.float64)  # (m, K)
         n_on = tod[layout.hour_of_week[idx]]
+        posts = layout.slot_post[b_call, n_on]  # (m, K): the set of the hour's (band, k)
+        slot_drive = legs.to_call[posts, idx[:, None]].astype(np.float64)  # (m, K)
         covered_in_hours = np.zeros(len(trace), dtype=bool)
         staffed = np.arange(K)[None, :] < n_on[:, None]
         if idx.size:

@@ -4,8 +4,11 @@ One SimPy environment per replication: an arrival process yields a timeout to ea
 an hourly process starts fresh crews when a team slot comes on duty, and every dispatch
 spawns a team process (turnout + drive + on scene, then the drive back to post).  Rules
 are those of :mod:`heart_plan.simulation.engine` (nearest free team, lowest slot on ties,
-a team driving back is dispatchable from its last scene), evaluated call by call with no
-precomputation, so its outcomes must equal the engine's call for call.  SimPy is a
+a team driving back is dispatchable from its last scene; the post of a slot is looked up
+in the post set of the hour's band and number of teams on duty,
+``Deployment.slot_posts(band, k)``, both for a team at its post and for the post a team
+drives back to), evaluated call by call with no precomputation, so its outcomes must equal
+the engine's call for call.  SimPy is a
 benchmark-only dependency (the ``bench`` extra) and is imported lazily.
 """
 
@@ -47,8 +50,6 @@ def simpy_replication(
     n = len(trace)
     tod = deployment.teams_on_duty
     K = deployment.max_teams
-    bands = deployment.band_names()
-    slot_post = {b: deployment.slot_posts(b) for b in bands}
     teams = [_Team() for _ in range(K)]
     reason = np.zeros(n, dtype=np.int8)
     team_of = np.full(n, -1, dtype=np.int16)
@@ -99,7 +100,7 @@ def simpy_replication(
                 reason[i] = 2
                 continue
             band = deployment.band_of_hour[h]
-            posts = slot_post[band]
+            posts = deployment.slot_posts(band, tod[h])  # the set of this hour's (band, k)
             free = [k for k in range(tod[h]) if not teams[k].busy]
             if not free:
                 reason[i] = 3
