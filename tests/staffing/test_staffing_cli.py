@@ -71,6 +71,15 @@ def test_cli_toy_plan(tmp_path):
     info = json.loads((out / "run_info.json").read_text())
     assert info["mean_drive_source"] == "plan predicted.mean_drive_time_s"
     assert info["shift_plan"]["solver_params"]["random_seed"] == 0
+    # --arrivals: Erlang B served, labelled; reached not predicted.
+    assert info["objective"] == "max_served" and "Erlang B" in info["objective_source"]
+    assert "objective max_served: calls served, Erlang B (--arrivals" in result.output
+    assert info["shift_plan"]["reached_share"] is None and info["hour_values"] is None
+    # The plan's 07:00-19:00 window holds: no team on duty outside it.
+    assert all(t == 0 for h, t in enumerate(new.teams_on_duty) if not 7 <= h % 24 < 19)
+    assert info["operating_window"]["source"] == "plan"
+    assert info["operating_window"]["allowed_hours_of_day"] == list(range(7, 19))
+    assert "operating window: 07:00-19:00 every day" in result.output
 
 
 def test_cli_refuses_to_overwrite_input(tmp_path):
@@ -85,13 +94,12 @@ def test_cli_refuses_to_overwrite_input(tmp_path):
 
 
 @pytest.mark.durham
-def test_durham_citywide_hours_answer(mirror, tmp_path):
-    from heart_plan.demand import build_demand
-    from heart_plan.loaders import load_inputs
+def test_durham_citywide_hours_answer(mirror, durham_context, tmp_path):
+    from heart_plan.plan import Post
     from heart_plan.staffing.workload import arrivals_by_how_for_area
 
     scenario = load_scenario()
-    demand = build_demand(load_inputs(scenario, mirror), scenario)
+    demand = durham_context.demand
     beats = tuple(demand.beats["beat_id"].astype(str))
     assert len(beats) == 35
     calls = demand.beat_nature.groupby("beat_id")["calls_per_year"].sum()
@@ -105,28 +113,118 @@ def test_durham_citywide_hours_answer(mirror, tmp_path):
     assert full.full.fte > full.baseline.fte > 0
     best = answer.best_window
     assert best.best_calls_per_year >= best.baseline_calls_per_year
-    # CLI on the citywide plan (demand built from the mirror), small budget to stay fast.
-    plan_path = tmp_path / "plan.json"
-    write_plan(plan_path, toy_plan(beats))
-    out = tmp_path / "out"
-    result = CliRunner().invoke(
-        cli,
-        [
-            "shifts",
-            "--plan",
-            str(plan_path),
-            "--out",
-            str(out),
-            "--mirror",
-            str(mirror),
-            "--fte-budget",
-            "10",
-        ],  # fmt: skip
+    # CLI on the citywide 07:00-19:00 plan at four fire stations (demand, network and the
+    # queue-aware tables built from the mirror), small budget to stay fast.
+    sites = durham_context.sites
+    stations = sites[sites["kind"].astype(str) == "fire_station"].head(4)
+    posts = tuple(
+        Post(str(r.site_id), int(r.node_id), float(r.lon), float(r.lat), "", 1, float(r.access_s))
+        for r in stations.itertuples()
     )
+    plan_path = tmp_path / "plan.json"
+    write_plan(plan_path, toy_plan(beats).with_changes(posts=posts))
+    out = tmp_path / "out"
+    args = ["shifts", "--plan", str(plan_path), "--out", str(out), "--mirror", str(mirror),
+            "--fte-budget", "10"]  # fmt: skip
+    result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
+    assert "objective max_reached: calls reached within the standard, queue-aware" in (
+        result.output
+    )
     new = read_plan(out / "plan.json")
-    assert new.predicted["area_calls_per_year"] == pytest.approx(14745.0, rel=1e-6)
-    assert new.predicted["fte"] <= 10.0 + 1e-9
+    pred = new.predicted
+    assert pred["area_calls_per_year"] == pytest.approx(14745.0, rel=1e-6)
+    assert pred["fte"] <= 10.0 + 1e-9
+    assert all(t == 0 for h, t in enumerate(new.teams_on_duty) if not 7 <= h % 24 < 19)
+    # The evaluator's measures of the new schedule (citywide) next to the planner's own.
+    assert 0 < pred["reached_share"] <= pred["served_share"] < 1
+    assert pred["expected_reached_per_year"] == pytest.approx(
+        pred["reached_calls_per_year"], rel=0.005
+    )
+    assert pred["expected_served_per_year"] == pytest.approx(
+        pred["served_calls_per_year"], rel=0.005
+    )
+    info = json.loads((out / "run_info.json").read_text())
+    assert info["hour_values"]["method"] == "load_levels"
+    assert info["hour_values"]["evaluated_hours"] == 84
+    on_duty = pd.read_csv(out / "teams_on_duty.csv")
+    assert on_duty["expected_reached_per_year"].sum() == pytest.approx(
+        pred["expected_reached_per_year"]
+    )
+
+
+def night_arrivals_csv(path):
+    """6000 calls/year, all between 20:00 and 04:00."""
+    arr = np.array([1.0 if (h % 24 >= 20 or h % 24 < 4) else 0.0 for h in range(168)])
+    arr = arr / arr.sum() * 6000.0
+    pd.DataFrame({"hour_of_week": range(168), "calls_per_year": arr}).to_csv(path, index=False)
+    return path
+
+
+def test_cli_any_hour_widens_the_plan_window(tmp_path):
+    plan_path = tmp_path / "in" / "plan.json"
+    write_plan(plan_path, toy_plan())
+    arrivals = night_arrivals_csv(tmp_path / "arrivals.csv")
+    base = ["shifts", "--plan", str(plan_path), "--arrivals", str(arrivals), "--fte-budget", "12"]
+    runs = {}
+    for name, extra in (("window", []), ("any", ["--any-hour"])):
+        result = CliRunner().invoke(cli, [*base, "--out", str(tmp_path / name), *extra])
+        assert result.exit_code == 0, result.output
+        runs[name] = (read_plan(tmp_path / name / "plan.json"), result.output)
+    window_plan, _ = runs["window"]
+    assert all(t == 0 for h, t in enumerate(window_plan.teams_on_duty) if not 7 <= h % 24 < 19)
+    any_plan, output = runs["any"]
+    assert any(t > 0 for h, t in enumerate(any_plan.teams_on_duty) if h % 24 >= 20)
+    assert "operating window: any hour of day (--any-hour)" in output
+    info = json.loads((tmp_path / "any" / "run_info.json").read_text())
+    assert info["operating_window"] == {
+        "allowed_hours_of_day": None,
+        "source": "--any-hour",
+        "description": "any hour of day (--any-hour)",
+    }
+    served = {name: p.predicted["expected_served_per_year"] for name, (p, _) in runs.items()}
+    assert served["any"] > served["window"]
+
+
+def test_any_hour_is_in_the_help():
+    result = CliRunner().invoke(cli, ["shifts", "--help"])
+    assert result.exit_code == 0
+    assert "--any-hour" in result.output and "max_reached" in result.output
+
+
+def run_main(argv, capsys):
+    from heart_plan.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    return int(exc.value.code), capsys.readouterr().err
+
+
+def test_max_reached_needs_spatial_data_and_posts(tmp_path, capsys):
+    plan_path = tmp_path / "in" / "plan.json"
+    write_plan(plan_path, toy_plan())
+    arrivals = tmp_path / "arrivals.csv"
+    arrivals_csv(arrivals)
+    args = ["shifts", "--plan", str(plan_path), "--out", str(tmp_path / "out")]
+    code, err = run_main([*args, "--arrivals", str(arrivals), "--objective", "max_reached"], capsys)
+    assert code == 2 and "max_reached needs the spatial demand" in err
+    assert len(err.strip().splitlines()) == 1
+    # A plan without posts cannot predict calls reached (checked before any data is read).
+    code, err = run_main([*args, "--objective", "max_reached"], capsys)
+    assert code == 2 and "plan has no posts" in err
+    assert len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_plan_hours_with_one_key_is_a_plan_error(tmp_path, capsys):
+    plan_path = tmp_path / "in" / "plan.json"
+    write_plan(plan_path, toy_plan().with_changes(hours={"daily_start": 7}))
+    arrivals_csv(tmp_path / "arrivals.csv")
+    code, err = run_main(
+        ["shifts", "--plan", str(plan_path), "--out", str(tmp_path / "out"),
+         "--arrivals", str(tmp_path / "arrivals.csv")], capsys,
+    )  # fmt: skip
+    assert code == 2 and "needs both daily_start and daily_end" in err
 
 
 def test_cli_new_team_counts_get_post_sets(tmp_path):

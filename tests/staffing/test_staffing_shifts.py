@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 import pytest
 
 from heart_plan.config import ShiftsConfig, SolverConfig, UnitConfig
-from heart_plan.errors import InfeasibleError
+from heart_plan.errors import ConfigError, InfeasibleError
 from heart_plan.plan import Shift
 from heart_plan.staffing.hours import greedy_allocation
 from heart_plan.staffing.shifts import (
@@ -287,3 +288,181 @@ def test_tangent_linearization_gives_the_same_optimum():
         )
         assert res.shifts == ref.shifts
         assert res.expected_served_per_year == pytest.approx(ref.expected_served_per_year)
+
+
+# ----------------------------------------------------------------------------- value tables
+# Tables V[h, n] of calls per year with n = 0..K teams on duty (the queue-aware evaluator's
+# reached / served tables), any shape: the ordered booleans are exact for all of them.
+
+
+def table(values_by_bin: dict[int, list[float]], max_teams: int = 3) -> np.ndarray:
+    """A (168, K+1) table: zero everywhere but the given bins (values for n = 1..K)."""
+    out = np.zeros((168, max_teams + 1))
+    for h, values in values_by_bin.items():
+        out[h, 1:] = values
+    return out
+
+
+def brute_force_best(values: np.ndarray, rules: Rules, team_hours: int) -> float:
+    """Best sum_h V[h, n_h] over every schedule of at most ``team_hours`` team-hours."""
+    import itertools
+
+    from heart_plan.staffing.shifts import _templates
+
+    templates, _ = _templates(rules.config, rules.allowed_hours_of_day)
+    starts = [(d, s, length) for d in range(7) for s, length in templates]
+    K = rules.max_teams_per_hour
+    best = 0.0
+    for size in range(team_hours // min(length for _, length in templates) + 1):
+        for combo in itertools.combinations_with_replacement(starts, size):
+            if sum(length for *_, length in combo) > team_hours:
+                continue
+            shifts = tuple(Shift(d, s, length, 1) for d, s, length in combo)
+            on = np.array(teams_on_duty_of(shifts))
+            if on.max(initial=0) > K:
+                continue
+            best = max(best, float(values[np.arange(168), on].sum()))
+    return best
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_non_concave_table_with_negative_increments_is_solved_exactly(seed):
+    # Random integer increments in [-60, 100] in the bins the templates cover (06-10 every
+    # day): non-concave and partly negative.  8 team-hours = at most four 2-h shifts, so
+    # the 3,060 schedules can be enumerated.
+    rng = np.random.default_rng(seed)
+    bins = [24 * d + h for d in range(7) for h in (6, 7, 8, 9)]
+    values = table({h: list(np.cumsum(rng.integers(-60, 101, 3))) for h in bins})
+    inc = np.diff(values, axis=1)[bins]
+    assert (inc < 0).any() and (np.diff(inc, axis=1) > 0).any()  # negative and non-concave
+    res = plan_shifts(
+        toy_week(), BUSY_H, rules=toy_rules(), unit=TOY_UNIT, solver=SOLVER, budget_fte=8.0,
+        objective="max_reached", reached_per_year_by_how_teams=values,
+    )  # fmt: skip
+    best = brute_force_best(values, toy_rules(), 8)
+    assert res.status == "OPTIMAL"
+    assert res.expected_reached_per_year == pytest.approx(best, abs=1e-9)
+    assert res.objective == pytest.approx(best, abs=1e-9)
+    on = np.array(res.teams_on_duty)
+    assert res.expected_reached_per_hour == tuple(values[np.arange(168), on])
+
+
+def test_negative_increment_keeps_the_second_team_off():
+    # Mon 08-10: 1 team reaches 100 per hour, 2 teams 50, 3 teams 200 (non-concave, with a
+    # negative second increment).  Two shifts: one team (200) beats two (100); three
+    # shifts: three teams (400).
+    values = table({8: [100, 50, 200], 9: [100, 50, 200]})
+    kw = {"objective": "max_reached", "reached_per_year_by_how_teams": values}
+    two = plan_shifts(toy_week(), BUSY_H, rules=toy_rules(), unit=TOY_UNIT, solver=SOLVER,
+                      budget_fte=4.0, **kw)  # fmt: skip
+    assert two.teams_on_duty[8] == 1 and two.expected_reached_per_year == pytest.approx(200.0)
+    three = plan_shifts(toy_week(), BUSY_H, rules=toy_rules(), unit=TOY_UNIT, solver=SOLVER,
+                        budget_fte=6.0, **kw)  # fmt: skip
+    assert three.teams_on_duty[8] == 3 and three.expected_reached_per_year == pytest.approx(400.0)
+    with pytest.raises(ConfigError, match=r"tangents.*concave reached table.*mon 08:00"):
+        plan_shifts(toy_week(), BUSY_H, rules=toy_rules(), unit=TOY_UNIT, solver=SOLVER,
+                    budget_fte=4.0, linearization="tangents", **kw)  # fmt: skip
+
+
+# Reached table for toy_week: Monday's calls are far from the posts (few reached), Tuesday
+# 08:00's are near.  Mon 08-10 shift: 1, 2, 3 teams reach 200, 300, 360; Tue: 400, 450, 480.
+FAR_MONDAY = table({8: [100, 150, 180], 9: [100, 150, 180], 32: [400, 450, 480]})
+
+
+def test_max_reached_and_max_served_choose_differently():
+    common = {"rules": toy_rules(), "unit": TOY_UNIT, "solver": SOLVER, "budget_fte": 4.0,
+              "reached_per_year_by_how_teams": FAR_MONDAY}  # fmt: skip
+    served = plan_shifts(toy_week(), BUSY_H, objective="max_served", **common)
+    reached = plan_shifts(toy_week(), BUSY_H, objective="max_reached", **common)
+    # Erlang B: two Monday teams serve 1600 (test_toy_budget_two_shifts); they reach 300.
+    assert served.shifts == (Shift(day=0, start_hour=8, length_h=2, teams=2),)
+    assert served.expected_served_per_year == pytest.approx(1600.0)
+    assert served.expected_reached_per_year == pytest.approx(300.0)
+    assert served.served_source == "erlang_b"
+    # Calls reached: Monday + Tuesday reach 200 + 400 = 600 (and serve 1000 + 333.33).
+    assert reached.shifts == (
+        Shift(day=0, start_hour=8, length_h=2, teams=1),
+        Shift(day=1, start_hour=8, length_h=2, teams=1),
+    )
+    assert reached.expected_reached_per_year == pytest.approx(600.0)
+    assert reached.reached_share == pytest.approx(600.0 / 2500.0)
+    assert reached.expected_served_per_year == pytest.approx(1000.0 + 1000.0 / 3.0)
+    assert "expected reached 600 of 2,500" in reached.summary()
+    assert reached.solver_params["value_measure"] == "reached"
+
+
+def test_min_fte_targets_the_reached_share_with_a_reached_table():
+    # 20% of 2500 = 500 reached: Mon + Tue (600) at 4 team-hours is the cheapest.
+    res = plan_shifts(
+        toy_week(), BUSY_H, rules=toy_rules(), unit=TOY_UNIT, solver=SOLVER, budget_fte=None,
+        objective="min_fte", reached_share_target=0.2, reached_per_year_by_how_teams=FAR_MONDAY,
+    )  # fmt: skip
+    assert res.team_hours_per_week == 4 and res.expected_reached_per_year == pytest.approx(600.0)
+    rule = {r.name: r for r in res.binding_rules}["budget.target_reached_share"]
+    assert rule.binds and "reached share 24.0% vs target 20%" in rule.detail
+    with pytest.raises(InfeasibleError, match=r"target_reached_share = 50% is unreachable"):
+        plan_shifts(
+            toy_week(), BUSY_H, rules=toy_rules(), unit=TOY_UNIT, solver=SOLVER,
+            budget_fte=None, objective="min_fte", reached_share_target=0.5,
+            reached_per_year_by_how_teams=FAR_MONDAY,
+        )  # fmt: skip
+
+
+def test_served_table_replaces_erlang_b_and_results_are_json_ready():
+    import json
+
+    served_table = FAR_MONDAY * 2
+    res = plan_shifts(
+        toy_week(), BUSY_H, rules=toy_rules(), unit=TOY_UNIT, solver=SOLVER, budget_fte=4.0,
+        served_per_year_by_how_teams=served_table,
+    )  # fmt: skip
+    assert res.served_source == "table"
+    assert res.expected_served_per_year == pytest.approx(1200.0)  # Mon + Tue from the table
+    assert math.isnan(res.expected_reached_per_year) and math.isnan(res.reached_share)
+    assert res.expected_reached_per_hour is None
+    record = json.loads(json.dumps(res.to_dict(), allow_nan=False))
+    assert record["reached_share"] is None and record["expected_reached_per_year"] is None
+    assert "expected reached" not in res.summary()
+
+
+def test_tangents_match_increments_on_a_concave_table():
+    for objective in ("max_reached", "max_served"):
+        kw = {"objective": objective, "reached_per_year_by_how_teams": FAR_MONDAY}
+        ref = plan_shifts(toy_week(), BUSY_H, rules=toy_rules(), unit=TOY_UNIT, solver=SOLVER,
+                          budget_fte=6.0, **kw)  # fmt: skip
+        tan = plan_shifts(toy_week(), BUSY_H, rules=toy_rules(), unit=TOY_UNIT, solver=SOLVER,
+                          budget_fte=6.0, linearization="tangents", **kw)  # fmt: skip
+        assert tan.objective == pytest.approx(ref.objective)
+
+
+@pytest.mark.parametrize(
+    ("problem", "match"),
+    [
+        ({"reached_per_year_by_how_teams": np.zeros((167, 4))}, r"need shape \(168, K\+1\)"),
+        ({"reached_per_year_by_how_teams": np.zeros(168)}, r"need shape"),
+        ({"served_per_year_by_how_teams": np.full((168, 4), np.nan)}, "finite"),
+        ({"reached_per_year_by_how_teams": np.ones((168, 4))}, "column 0"),
+        ({"objective": "max_reached"}, "needs reached_per_year_by_how_teams"),
+        (
+            {
+                "objective": "max_reached",
+                "budget_fte": None,
+                "reached_per_year_by_how_teams": FAR_MONDAY,
+            },
+            "needs an FTE budget",
+        ),  # fmt: skip
+        ({"objective": "most_calls"}, "objective must be one of max_reached, max_served"),
+    ],
+)
+def test_bad_problems_are_one_line_config_errors(problem, match):
+    args = {"budget_fte": 4.0} | problem
+    with pytest.raises(ConfigError, match=match) as info:
+        ShiftProblem(tuple(toy_week()), BUSY_H, **args)
+    assert "\n" not in str(info.value)
+
+
+def test_table_width_must_match_max_teams_per_hour():
+    wide = np.zeros((168, 6))
+    with pytest.raises(ConfigError, match=r"has 6 team columns.*max_teams_per_hour = 3 needs 4"):
+        plan_shifts(toy_week(), BUSY_H, rules=toy_rules(), unit=TOY_UNIT, solver=SOLVER,
+                    budget_fte=4.0, reached_per_year_by_how_teams=wide)  # fmt: skip

@@ -1,12 +1,27 @@
 """``heart-plan shifts``: a CP-SAT shift schedule for a plan, and the 24/7 answer.
 
 Reads a ``plan.json``; computes the eligible arrivals per hour of week of the plan's
-service area (``loaders.load_inputs`` + ``demand.build_demand``, or ``--arrivals FILE``) and
-the busy time per call (mean drive time: ``--mean-drive-s`` > the plan's
+service area and the busy time per call (mean drive time: ``--mean-drive-s`` > the plan's
 ``predicted.mean_drive_time_s`` > ``[units.crt] default_mean_drive_s``); plans shifts within
 the FTE budget; writes the schedule, curves and a NEW plan file in ``--out``.  The new plan
 keeps the input's post sets; a team count the schedule needs that has none is staffed from
 the band's largest set by the prefix rule (``Plan.with_post_sets_up_to``).
+
+What the planner maximizes (``--objective``):
+
+* without ``--arrivals``, for a plan with posts: the planning context is built and the
+  queue-aware evaluator gives calls *reached* and served per hour of week for every team
+  count at the plan's posts (:func:`heart_plan.planning.hour_values.plan_hour_values`);
+  the default objective is ``max_reached`` (the headline measure), and the new plan's
+  ``predicted`` gets the evaluator's ``reached_share`` / ``served_share`` (citywide) of the
+  new schedule (:func:`heart_plan.planning.evaluate.evaluate_plan`);
+* with ``--arrivals FILE`` (no spatial data), or a plan without posts: calls *served* by
+  Erlang B (``max_served``), labelled so; the input plan's evaluator measures are dropped
+  from ``predicted`` (they described the old schedule).
+
+Operating window: when the plan has ``hours = {daily_start, daily_end}``, shifts stay
+within those hours of day unless ``--any-hour`` is given (reported in the output and in
+``run_info.json``).
 """
 
 from __future__ import annotations
@@ -56,10 +71,19 @@ OUTPUT_FILES = (
 )
 @click.option(
     "--objective",
-    type=click.Choice(["max_served", "min_fte"]),
-    default="max_served",
-    show_default=True,
-    help="Maximize calls served within the budget, or minimize FTE for the served-share target.",
+    type=click.Choice(["max_reached", "max_served", "min_fte"]),
+    default=None,
+    help="max_reached: calls reached within the standard (queue-aware evaluator at the "
+    "plan's posts; the default when the plan has posts and there is no --arrivals); "
+    "max_served: calls served (Erlang B; the default with --arrivals or without posts); "
+    "min_fte: fewest FTE for the reached-share target (served-share without posts).",
+)
+@click.option(
+    "--any-hour",
+    is_flag=True,
+    default=False,
+    help="Let shifts use any hour of day; by default they stay within the plan's daily "
+    "hours (hours.daily_start-daily_end) when the plan has them.",
 )
 @click.option(
     "--arrivals",
@@ -88,12 +112,17 @@ def shifts(
     out_dir: Path,
     mirror: Path | None,
     fte_budget: float | None,
-    objective: str,
+    objective: str | None,
     arrivals_path: Path | None,
     mean_drive_s: float | None,
     fte_curve_method: str,
+    any_hour: bool,
 ) -> None:
-    """Plan shifts for a plan and write the schedule, curves and a new plan.json."""
+    """Plan shifts for a plan and write the schedule, curves and a new plan.json.
+
+    Shifts stay within the plan's daily hours unless --any-hour.  Without --arrivals the
+    default objective is max_reached (calls reached, queue-aware, at the plan's posts).
+    """
     from heart_plan.atomic import write_csv, write_json
     from heart_plan.commands._common import calls_quality_record, write_calls_quality
     from heart_plan.config import load_scenario
@@ -101,10 +130,11 @@ def shifts(
     from heart_plan.runinfo import run_info, write_run_info
     from heart_plan.staffing.hours import hours_answer
     from heart_plan.staffing.plan_inputs import (
-        daily_hours,
-        plan_arrivals,
         plan_mean_drive,
+        plan_window,
         schedule_tables,
+        shift_demand,
+        shifted_plan,
     )
     from heart_plan.staffing.shifts import ShiftProblem, plan_shifts, solver_config_for_shifts
     from heart_plan.staffing.workload import unit_busy_time_h
@@ -114,23 +144,37 @@ def shifts(
         raise click.UsageError(
             f"--out {out_dir} would overwrite the input plan {plan_path}; choose another --out"
         )
+    if objective == "max_reached" and arrivals_path is not None:
+        from heart_plan.errors import ConfigError
+
+        raise ConfigError(
+            "--objective max_reached needs the spatial demand and the plan's posts; drop "
+            "--arrivals, or use --objective max_served (Erlang B) with it"
+        )
     scenario = load_scenario(scenario_path)
     plan = read_plan(plan_path)
-    plan.check_against(source=str(plan_path), unit_types=scenario.units)
+    plan.check_against(
+        source=str(plan_path), unit_types=scenario.units, bands=scenario.network.time_bands
+    )
     if fte_budget is not None and fte_budget < 0:
         raise click.BadParameter("must be >= 0", param_hint="--fte-budget")
     if mean_drive_s is not None and mean_drive_s < 0:
         raise click.BadParameter("must be >= 0 seconds", param_hint="--mean-drive-s")
-    arrivals, data_files, arrivals_source, calls = plan_arrivals(
-        plan, scenario, mirror, arrivals_path, plan_path
-    )
+    window = plan_window(plan, any_hour)
+    demand = shift_demand(plan, scenario, mirror, arrivals_path, plan_path, objective, window)
+    arrivals = demand.arrivals
     drive_s, drive_source = plan_mean_drive(plan, scenario, mean_drive_s)
     crt = scenario.crt
     busy_h = unit_busy_time_h(crt, drive_s)
     budget = scenario.budget.crt_fte if fte_budget is None else fte_budget
+    hv = demand.hour_values
     problem = ShiftProblem(
-        tuple(arrivals), busy_h, budget_fte=budget, objective=objective,  # type: ignore[arg-type]
+        tuple(arrivals), busy_h, budget_fte=budget, objective=demand.objective,  # type: ignore[arg-type]
         served_share_target=scenario.budget.served_share_target,
+        reached_share_target=scenario.budget.target_reached_share,
+        allowed_hours_of_day=window.allowed_hours_of_day,
+        reached_per_year_by_how_teams=None if hv is None else hv.reached_per_year,
+        served_per_year_by_how_teams=None if hv is None else hv.served_per_year,
     )  # fmt: skip
     result = plan_shifts(
         problem, config=scenario.shifts, unit=crt, solver=solver_config_for_shifts(scenario)
@@ -138,36 +182,27 @@ def shifts(
     answer = hours_answer(arrivals, busy_h, scenario=scenario, fte_curve_method=fte_curve_method)
     tables = schedule_tables(result, arrivals, busy_h)
     command = command_line()
-    new_plan = plan.with_changes(
-        command=command,
-        shifts=result.shifts,
-        teams_on_duty=result.teams_on_duty,
-        hours=daily_hours(result.teams_on_duty),
-        predicted=dict(plan.predicted)
-        | {
-            "expected_served_per_year": result.expected_served_per_year,
-            "expected_served_share_of_area": result.served_share,
-            "area_calls_per_year": result.arrivals_per_year,
-            "fte": result.fte,
-            "team_hours_per_week": float(result.team_hours_per_week),
-            "cost_per_year_usd": result.cost_per_year_usd,
-            "shift_plan_gap": result.gap,
-            "busy_time_h": busy_h,
-        },
-    ).with_post_sets_up_to()  # a post set for every new team count (prefix of the largest)
+    new_plan = shifted_plan(
+        plan, result, demand, busy_h=busy_h, command=command
+    ).with_post_sets_up_to()
     info = run_info(
         scenario,
         command=command,
-        data_files=data_files,
+        data_files=demand.data_files,
         extra={
             "input_plan": str(plan_path),
-            "arrivals_source": arrivals_source,
+            "arrivals_source": demand.arrivals_source,
+            "objective": demand.objective,
+            "objective_source": demand.objective_source,
+            "hour_values": demand.hour_values_record,
+            "operating_window": window.to_dict(),
             "mean_drive_s": drive_s,
             "mean_drive_source": drive_source,
             "busy_time_h": busy_h,
             "fte_budget": budget,
-            "shift_plan": result.to_dict() | {"expected_served_per_hour": None},
-            "calls_quality": None if calls is None else calls_quality_record(calls),
+            "shift_plan": result.to_dict()
+            | {"expected_served_per_hour": None, "expected_reached_per_hour": None},
+            "calls_quality": None if demand.calls is None else calls_quality_record(demand.calls),
         },
     )
     with staged(Path(out_dir), OUTPUT_FILES) as stage:
@@ -185,10 +220,18 @@ def shifts(
             },
         )
         write_plan(stage / "plan.json", new_plan)
-        if calls is not None:
-            write_calls_quality(stage, calls)
+        if demand.calls is not None:
+            write_calls_quality(stage, demand.calls)
         write_run_info(stage, info)
+    click.echo(f"objective {demand.objective}: {demand.objective_source}")
+    click.echo(f"operating window: {window.description}")
     click.echo(result.summary())
+    if "reached_share" in new_plan.predicted:
+        pred = new_plan.predicted
+        click.echo(
+            f"predicted (queue-aware evaluator, citywide): reached_share "
+            f"{pred['reached_share']:.1%}, served_share {pred['served_share']:.1%}"
+        )
     full = answer.to_24_7
     click.echo(
         f"24/7 at {full.served_share_target:.0%} served per hour: "

@@ -1,26 +1,123 @@
 """What the shift planner needs from a plan file, and the tables it writes.
 
 ``plan_arrivals`` (the plan area's eligible arrivals per hour of week, from the demand or a
-CSV), ``plan_mean_drive`` (the drive time behind the busy time), ``schedule_tables`` and
-``daily_hours`` (the plan's ``hours`` when every day has one window).
+CSV), ``context_arrivals`` (the same from the planning context, for the queue-aware
+tables), ``plan_window`` (the plan's daily operating window as allowed hours of day),
+``plan_mean_drive`` (the drive time behind the busy time), ``schedule_tables``,
+``daily_hours`` (the plan's ``hours`` when every day has one window) and
+``without_evaluator_measures`` (drop a plan's stale queue-aware ``predicted`` measures).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from heart_plan.config import Scenario
+from heart_plan.config import HOURS_PER_WEEK, Scenario
 from heart_plan.demand import build_demand
-from heart_plan.errors import DataError
+from heart_plan.errors import DataError, PlanError
 from heart_plan.loaders import load_inputs
-from heart_plan.plan import Plan
+from heart_plan.plan import Plan, window_length_h
 from heart_plan.staffing.erlang import served_share
 from heart_plan.staffing.hours import window_mask
 from heart_plan.staffing.shifts import DAY_NAMES, ShiftPlanResult
 from heart_plan.staffing.workload import arrivals_by_how_for_area, offered_load_by_hour
+
+if TYPE_CHECKING:
+    from heart_plan.planning.context import PlanningContext
+    from heart_plan.planning.hour_values import HourValues
+
+#: ``predicted`` keys of the queue-aware evaluator (``WeekEvaluation.predicted``): they
+#: describe one ``teams_on_duty`` and are stale once the schedule changes.
+EVALUATOR_KEYS = (
+    "reached_share",
+    "served_share",
+    "mean_drive_time_s",
+    "reached_calls_per_year",
+    "served_calls_per_year",
+    "reached_share_of_area",
+    "served_share_of_area",
+    "reached_share_in_scope",
+    "served_share_in_scope",
+)
+
+
+@dataclass(frozen=True)
+class PlanWindow:
+    """The hours of day shifts may use, and where that came from.
+
+    ``allowed_hours_of_day`` is None for any hour; ``source`` is ``plan``, ``--any-hour``
+    or ``none`` (the plan has no daily window, or it is 24 hours).
+    """
+
+    allowed_hours_of_day: tuple[int, ...] | None
+    source: str
+    description: str
+
+    def hours_mask(self) -> tuple[bool, ...]:
+        """168 booleans: the hour-of-week bins inside the window."""
+        allowed = set(range(24) if self.allowed_hours_of_day is None else self.allowed_hours_of_day)
+        return tuple(h % 24 in allowed for h in range(HOURS_PER_WEEK))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready record for ``run_info.json``."""
+        hours = self.allowed_hours_of_day
+        return {
+            "allowed_hours_of_day": None if hours is None else list(hours),
+            "source": self.source,
+            "description": self.description,
+        }
+
+
+def plan_window(plan: Plan, any_hour: bool) -> PlanWindow:
+    """The operating window of ``plan`` (``hours = {daily_start, daily_end}``), or any hour.
+
+    ``any_hour`` (``--any-hour``) ignores the plan's window.  A window may cross midnight
+    (``19 -> 7``); one of the two keys alone is a ``PlanError``.
+    """
+    if any_hour:
+        return PlanWindow(None, "--any-hour", "any hour of day (--any-hour)")
+    hours = plan.hours
+    if not hours:
+        return PlanWindow(None, "none", "any hour of day (the plan has no daily hours)")
+    if set(hours) != {"daily_start", "daily_end"}:
+        raise PlanError(
+            f"plan hours {dict(hours)} needs both daily_start and daily_end; fix the plan "
+            f"or pass --any-hour"
+        )
+    start, end = int(hours["daily_start"]) % 24, int(hours["daily_end"])
+    length = window_length_h(start, end)
+    if length == 24:
+        return PlanWindow(None, "none", "any hour of day (the plan's hours are 24 h a day)")
+    allowed = tuple(sorted((start + i) % 24 for i in range(length)))
+    return PlanWindow(
+        allowed,
+        "plan",
+        f"{start:02d}:00-{end % 24:02d}:00 every day (the plan's hours; --any-hour widens it)",
+    )
+
+
+def context_arrivals(
+    plan: Plan, ctx: PlanningContext, plan_path: Path
+) -> tuple[np.ndarray, dict[str, Path], str, pd.DataFrame]:
+    """Annual eligible calls per hour-of-week bin for the plan's area from the planning
+    context (the same demand as :func:`plan_arrivals`), the data files, source and calls.
+    """
+    if not plan.service_area_beats:
+        raise DataError("plan has no service_area_beats; the shift plan needs a service area")
+    plan.check_against(source=str(plan_path), city_beats=list(ctx.city_beats))
+    arr = ctx.arrivals_by_hour(plan.service_area_beats)
+    source = f"demand of {len(plan.service_area_beats)} beats"
+    return np.asarray(arr, dtype=float), dict(ctx.inputs.paths), source, ctx.inputs.calls
+
+
+def without_evaluator_measures(predicted: dict[str, Any]) -> dict[str, Any]:
+    """``predicted`` without the queue-aware evaluator's measures (:data:`EVALUATOR_KEYS`)."""
+    return {k: v for k, v in predicted.items() if k not in EVALUATOR_KEYS}
 
 
 def plan_arrivals(
@@ -79,7 +176,9 @@ def schedule_tables(
     result: ShiftPlanResult, arrivals: np.ndarray, busy_h: float
 ) -> dict[str, pd.DataFrame]:
     """``schedule`` (one row per shift start) and ``teams_on_duty`` (one row per hour of
-    week with arrivals, offered load, Erlang-B served share and expected served).
+    week with arrivals, offered load, served share and expected served, from the served
+    table when the result used one, else Erlang B, and expected reached: empty without a
+    reached table).
     """
     schedule = pd.DataFrame(
         [
@@ -106,6 +205,12 @@ def schedule_tables(
     )
     load = offered_load_by_hour(arrivals, busy_h)
     teams = np.asarray(result.teams_on_duty)
+    served = np.asarray(result.expected_served_per_hour)
+    share = served_share(teams, load)
+    if result.served_source == "table":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(arrivals > 0, served / arrivals, share)
+    reached = result.expected_reached_per_hour
     how = np.arange(168)
     on_duty = pd.DataFrame(
         {
@@ -115,8 +220,11 @@ def schedule_tables(
             "teams": teams,
             "arrivals_per_year": arrivals,
             "offered_load_erlangs": load,
-            "served_share": served_share(teams, load),
-            "expected_served_per_year": np.asarray(result.expected_served_per_hour),
+            "served_share": share,
+            "expected_served_per_year": served,
+            "expected_reached_per_year": (
+                np.full(168, np.nan) if reached is None else np.asarray(reached)
+            ),
         }
     )
     return {"schedule": schedule, "teams_on_duty": on_duty}
@@ -136,3 +244,128 @@ def daily_hours(teams_on_duty: tuple[int, ...]) -> dict[str, int]:
             if list(mask) == on:
                 return {"daily_start": start, "daily_end": (start + length) % 24 or 24}
     return {}
+
+
+@dataclass(frozen=True, eq=False)
+class ShiftDemand:
+    """What ``heart-plan shifts`` plans against: arrivals, the optional queue-aware tables,
+    the objective and where each came from.
+
+    ``ctx`` is the planning context when it was built (plans with posts, no
+    ``--arrivals``), else None; ``hour_values`` the reached / served tables
+    (:class:`heart_plan.planning.hour_values.HourValues`) or None (Erlang B).
+    """
+
+    arrivals: np.ndarray
+    data_files: dict[str, Path]
+    arrivals_source: str
+    calls: pd.DataFrame | None
+    objective: str
+    objective_source: str
+    ctx: PlanningContext | None = None
+    hour_values: HourValues | None = None
+    hour_values_record: dict[str, Any] | None = None
+
+
+def shift_demand(
+    plan: Plan,
+    scenario: Scenario,
+    mirror: Path | None,
+    arrivals_path: Path | None,
+    plan_path: Path,
+    objective: str | None,
+    window: PlanWindow,
+) -> ShiftDemand:
+    """Arrivals, tables and objective for the shift planner (module ``commands.shifts``).
+
+    * ``--arrivals FILE``: Erlang B, default ``max_served`` (``max_reached`` is refused by
+      the command before this is called);
+    * a plan without posts: the demand from the mirror, Erlang B, default ``max_served``
+      (``max_reached`` is a ``PlanError``);
+    * otherwise: the planning context and the queue-aware tables at the plan's posts for
+      the hours of ``window`` (:func:`heart_plan.planning.hour_values.plan_hour_values`,
+      ``K = [shifts] max_teams_per_hour``), default ``max_reached``.
+    """
+    if arrivals_path is not None or not plan.posts:
+        why = (
+            "--arrivals: no spatial data" if arrivals_path is not None else "the plan has no posts"
+        )
+        if objective == "max_reached":
+            raise PlanError(
+                "plan has no posts, so --objective max_reached cannot predict calls reached; "
+                "place posts first (heart-plan place) or use --objective max_served"
+            )
+        chosen = objective or "max_served"
+        arr, files, source, calls = plan_arrivals(plan, scenario, mirror, arrivals_path, plan_path)
+        what = "fewest FTE for the served-share target" if chosen == "min_fte" else "calls served"
+        return ShiftDemand(
+            arr, files, source, calls, chosen,
+            f"{what}, Erlang B ({why}; calls reached are not predicted)",
+        )  # fmt: skip
+    import time
+
+    from heart_plan.planning.context import build_context
+    from heart_plan.planning.hour_values import plan_hour_values
+
+    ctx = build_context(scenario, mirror)
+    arr, files, source, calls = context_arrivals(plan, ctx, plan_path)
+    t0 = time.perf_counter()
+    hv = plan_hour_values(ctx, plan, scenario.shifts.max_teams_per_hour, hours=window.hours_mask())
+    record = hv.summary() | {"seconds": round(time.perf_counter() - t0, 2)}
+    chosen = objective or "max_reached"
+    what = {
+        "max_reached": "calls reached within the standard",
+        "max_served": "calls served",
+        "min_fte": (
+            f"fewest FTE for {scenario.budget.target_reached_share:.0%} of the area's calls reached"
+        ),
+    }[chosen]
+    levels = f", {hv.levels} load levels per band" if hv.levels else ""
+    return ShiftDemand(
+        arr, files, source, calls, chosen,
+        f"{what}, queue-aware evaluator at the plan's {len(plan.posts)} posts "
+        f"({hv.method}{levels})",
+        ctx=ctx, hour_values=hv, hour_values_record=record,
+    )  # fmt: skip
+
+
+def shifted_plan(
+    plan: Plan, result: ShiftPlanResult, demand: ShiftDemand, *, busy_h: float, command: str
+) -> Plan:
+    """The NEW plan: ``plan`` with the solved shifts, teams on duty and daily hours.
+
+    ``predicted`` keeps the input plan's measures except the evaluator's (stale for a new
+    schedule: :data:`EVALUATOR_KEYS`), adds the shift planner's (``expected_served_*``,
+    ``expected_reached_*`` with a reached table, FTE, cost, gap, busy time) and, when the
+    planning context was built, the evaluator's measures of the new schedule
+    (:func:`heart_plan.planning.evaluate.evaluate_plan`: ``reached_share``,
+    ``served_share`` of citywide calls, ``mean_drive_time_s``, ...).
+    """
+    staffing: dict[str, Any] = {
+        "expected_served_per_year": result.expected_served_per_year,
+        "expected_served_share_of_area": result.served_share,
+        "area_calls_per_year": result.arrivals_per_year,
+        "fte": result.fte,
+        "team_hours_per_week": float(result.team_hours_per_week),
+        "cost_per_year_usd": result.cost_per_year_usd,
+        "shift_plan_gap": result.gap,
+        "busy_time_h": busy_h,
+    }
+    if demand.hour_values is not None:
+        staffing |= {
+            "expected_reached_per_year": result.expected_reached_per_year,
+            "expected_reached_share_of_area": result.reached_share,
+        }
+    new_plan = plan.with_changes(
+        command=command,
+        shifts=result.shifts,
+        teams_on_duty=result.teams_on_duty,
+        hours=daily_hours(result.teams_on_duty),
+        predicted=without_evaluator_measures(dict(plan.predicted)) | staffing,
+    )
+    if demand.ctx is None or demand.hour_values is None:
+        return new_plan
+    from heart_plan.planning.evaluate import evaluate_plan
+
+    _week, evaluated = evaluate_plan(demand.ctx, new_plan)
+    return new_plan.with_changes(predicted=dict(new_plan.predicted) | evaluated)
