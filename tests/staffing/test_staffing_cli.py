@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from heart_plan.cli import cli
 from heart_plan.config import load_scenario
 from heart_plan.plan import Plan, daily_window_on_duty, read_plan, write_plan
-from heart_plan.staffing.hours import hours_answer
+from heart_plan.staffing.hours import erlang_b_hour_values, hours_answer
 from heart_plan.staffing.workload import busy_time_h
 
 
@@ -106,7 +106,7 @@ def test_durham_citywide_hours_answer(mirror, durham_context, tmp_path):
     arr = arrivals_by_how_for_area(calls, demand.beat_hour_share, beats)
     assert arr.sum() == pytest.approx(14745.0, rel=1e-6)  # published 2021 city total
     busy = busy_time_h(480.0, 45.0, 60)
-    answer = hours_answer(arr, busy, scenario=scenario)
+    answer = hours_answer(erlang_b_hour_values(arr, busy, scenario=scenario), scenario=scenario)
     curve = answer.curve
     assert curve["calls_in_window_per_year"].is_monotonic_increasing
     full = answer.to_24_7

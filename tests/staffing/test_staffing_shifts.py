@@ -11,7 +11,7 @@ import pytest
 from heart_plan.config import ShiftsConfig, SolverConfig, UnitConfig
 from heart_plan.errors import ConfigError, InfeasibleError
 from heart_plan.plan import Shift
-from heart_plan.staffing.hours import greedy_allocation
+from heart_plan.staffing.hours import HourValues, greedy_allocation
 from heart_plan.staffing.shifts import (
     ShiftPlanResult,
     ShiftProblem,
@@ -224,7 +224,7 @@ def test_planner_agrees_with_greedy_when_no_shift_rule_binds():
     )
     res = plan_shifts(arrivals, 1.0, rules=rules, unit=TOY_UNIT, solver=SOLVER, budget_fte=150.0)
     cap = max_team_hours_per_week(150.0, TOY_UNIT)
-    teams = greedy_allocation(arrivals, 1.0, cap, max_teams_per_hour=4)
+    teams = greedy_allocation(HourValues.erlang_b(arrivals, 1.0, 4), cap)
     from heart_plan.staffing.erlang import erlang_b_array
     from heart_plan.staffing.workload import offered_load_by_hour
 
@@ -255,7 +255,7 @@ def test_default_templates_are_deterministic_and_report_gap(scenario):
     assert res.solver_params["random_seed"] == 0 and res.solver_params["num_workers"] == 1
     # Shift shapes cost something: never more than the shape-free greedy optimum.
     cap = max_team_hours_per_week(20.0, scenario.crt)
-    teams = greedy_allocation(arrivals, 1.2, cap, max_teams_per_hour=rules.max_teams_per_hour)
+    teams = greedy_allocation(HourValues.erlang_b(arrivals, 1.2, rules.max_teams_per_hour), cap)
     from heart_plan.staffing.erlang import erlang_b_array
     from heart_plan.staffing.workload import offered_load_by_hour
 

@@ -74,7 +74,8 @@ def run(
     )
     f = result.hours.to_24_7
     click.echo(
-        f"24/7 citywide: {f.full.fte:.1f} FTE vs {f.baseline.fte:.1f} for the "
-        f"baseline hours (+{f.added_fte:.1f} FTE, +${f.added_cost_per_year_usd:,.0f}/yr)"
+        f"24/7 citywide at {f.share_target:.0%} {f.measure} per hour: {f.full.fte:.1f} FTE vs "
+        f"{f.baseline.fte:.1f} for the baseline hours (+{f.added_fte:.1f} FTE, "
+        f"+${f.added_cost_per_year_usd:,.0f}/yr)"
     )
     click.echo(f"outputs: {out_dir} (report.html, map_citywide.html, map_hours.html, run.json)")

@@ -128,7 +128,7 @@ def shifts(
     from heart_plan.config import load_scenario
     from heart_plan.plan import read_plan, write_plan
     from heart_plan.runinfo import run_info, write_run_info
-    from heart_plan.staffing.hours import hours_answer
+    from heart_plan.staffing.hours import erlang_b_hour_values, hours_answer
     from heart_plan.staffing.plan_inputs import (
         plan_mean_drive,
         plan_window,
@@ -179,7 +179,9 @@ def shifts(
     result = plan_shifts(
         problem, config=scenario.shifts, unit=crt, solver=solver_config_for_shifts(scenario)
     )
-    answer = hours_answer(arrivals, busy_h, scenario=scenario, fte_curve_method=fte_curve_method)
+    # Calls served (Erlang B) until the spatial reached-per-hour table is wired in here.
+    values = erlang_b_hour_values(arrivals, busy_h, scenario=scenario)
+    answer = hours_answer(values, scenario=scenario, fte_curve_method=fte_curve_method)
     tables = schedule_tables(result, arrivals, busy_h)
     command = command_line()
     new_plan = shifted_plan(
@@ -234,7 +236,7 @@ def shifts(
         )
     full = answer.to_24_7
     click.echo(
-        f"24/7 at {full.served_share_target:.0%} served per hour: "
+        f"24/7 at {full.share_target:.0%} {full.measure} per hour: "
         f"{full.full.fte:.1f} FTE vs {full.baseline.fte:.1f} FTE for the "
         f"baseline window (+{full.added_fte:.1f} FTE, +${full.added_cost_per_year_usd:,.0f}/yr)"
     )

@@ -49,7 +49,7 @@ from heart_plan.planning.results import (
     TargetAnswer,
 )
 from heart_plan.simulation.results import mean_ci
-from heart_plan.staffing.hours import HoursAnswer, hours_answer
+from heart_plan.staffing.hours import HoursAnswer, erlang_b_hour_values, hours_answer
 from heart_plan.staffing.shifts import (
     ShiftPlanResult,
     ShiftProblem,
@@ -348,8 +348,14 @@ def target_would_take(ctx: PlanningContext, curve: pd.DataFrame, target: float) 
 
 
 def citywide_hours(ctx: PlanningContext, busy_time_h: float) -> HoursAnswer:
-    """The 24/7 answer over the citywide area (Durham's situation since Oct 2023)."""
-    return hours_answer(ctx.area().arrivals_by_hour, busy_time_h, scenario=ctx.scenario)
+    """The 24/7 answer over the citywide area (Durham's situation since Oct 2023).
+
+    For now on calls *served* (Erlang B on the hour-of-week arrivals and ``busy_time_h``,
+    :func:`heart_plan.staffing.hours.erlang_b_hour_values`); the spatial table of calls
+    reached per hour and team count replaces it once the evaluator provides one.
+    """
+    values = erlang_b_hour_values(ctx.area().arrivals_by_hour, busy_time_h, scenario=ctx.scenario)
+    return hours_answer(values, scenario=ctx.scenario)
 
 
 def with_evaluated(ctx: PlanningContext, plan: Plan) -> Plan:

@@ -82,7 +82,9 @@ def _summary(r: ReportBuilder, result: RunResult) -> None:
             f"Teams on duty for {target:.0%} of citywide calls (queue-aware)": str(
                 teams_target.teams_expected_covered or f"> {s.expansion.max_teams}"
             ),
-            "Added FTE to go 24/7": f"{h247.added_fte:.1f}",
+            f"Added FTE to go 24/7 ({h247.share_target:.0%} of calls {h247.measure} each hour)": (
+                f"{h247.added_fte:.1f}"
+            ),
         }
     )
     sec.paragraph(
@@ -308,14 +310,18 @@ def _why_not_24_7(r: ReportBuilder, result: RunResult) -> None:
     base = s.baseline
     sec = r.section("why-not-24-7", "Why don't units operate 24/7 - will they ever?")
     hours_curve = result.hours.curve
+    measure = result.hours.measure  # "reached" or "served": what the hours are staffed on
+    target = result.hours.share_target
+    # Only the measure the table has: reached (with served beside it) or served alone.
+    shown = ("reached", "served") if measure == "reached" else ("served",)
     sec.figure(
         charts.line_chart(
             hours_curve,
             x="window_h",
-            y=["share_of_calls_in_window", "served_share_of_all_calls"],
+            y=["share_of_calls_in_window", *(f"{m}_share_of_all_calls" for m in shown)],
             names=[
                 "calls inside the best window",
-                f"expected served ({s.budget.served_share_target:.0%} target per hour)",
+                *(f"expected {m} ({target:.0%} {measure} target per hour)" for m in shown),
             ],
             title="Citywide eligible calls against daily operating hours",
             x_title="hours a day (best window)",
@@ -327,9 +333,9 @@ def _why_not_24_7(r: ReportBuilder, result: RunResult) -> None:
         charts.line_chart(
             result.hours.fte_curve,
             x="budget_fte",
-            y=["served_share"],
-            names=["expected served share"],
-            title="Eligible calls served against FTE budget",
+            y=[f"{m}_share" for m in shown],
+            names=[f"expected {m} share" for m in shown],
+            title=f"Eligible calls {measure} against FTE budget",
             x_title="CRT FTE",
             y_title="share of citywide calls",
             percent=True,
@@ -340,24 +346,43 @@ def _why_not_24_7(r: ReportBuilder, result: RunResult) -> None:
         charts.bar_chart(
             overnight,
             x="hour_of_day",
-            y=["served_per_fte"],
-            names=["calls served per FTE"],
-            title="Each overnight hour: eligible calls served per added FTE",
+            y=[f"{measure}_per_fte"],
+            names=[f"calls {measure} per FTE"],
+            title=f"Each overnight hour: eligible calls {measure} per added FTE",
             x_title="hour of day",
             y_title="calls per FTE per year",
         )  # fmt: skip
     )
+    gained = (
+        f"reaches {h247.added_reached_per_year:,.0f} more eligible calls a year "
+        f"(serves {h247.added_served_per_year:,.0f} more)"
+        if measure == "reached"
+        else f"serves {h247.added_served_per_year:,.0f} more eligible calls a year "
+        f"(calls served: Erlang B loss model without drive times; calls reached not "
+        f"estimated here)"
+    )
+    short = h247.full.hours_target_not_met
     sec.paragraph(
         f"Going from {base.hours_start:02d}:00-{base.hours_end:02d}:00 to 24/7 citywide at the "
-        f"same {h247.served_share_target:.0%} served target takes "
+        f"same target ({h247.share_target:.0%} of each hour's calls {measure}) takes "
         f"{h247.full.fte:.1f} FTE instead of {h247.baseline.fte:.1f} "
         f"(+{h247.added_fte:.1f} FTE, +${h247.added_cost_per_year_usd:,.0f} a year) and "
-        f"serves {h247.added_served_per_year:,.0f} more eligible calls a year. Overnight hours "
-        f"hold few calls, so each added FTE serves fewer calls than daytime FTE: the curve "
-        f"flattens. Peers (Denver STAR, San Francisco, Albuquerque) added overnight last."
-    )
-    sec.table(hours_curve, caption="Best daily window of each length (citywide)",
-              percent_cols=["share_of_calls_in_window", "served_share_of_all_calls"])  # fmt: skip
+        f"{gained}. "
+        + (f"{short} hours of the week fall short of the target even at the most teams "
+           f"tabulated. " if short else "")
+        + "Overnight hours hold few calls, so each added FTE brings fewer calls than daytime "
+        "FTE: the curve flattens. Peers (Denver STAR, San Francisco, Albuquerque) added "
+        "overnight last."
+    )  # fmt: skip
+    table = hours_curve
+    if measure == "served":  # no estimate of calls reached: leave out its NaN columns
+        table = hours_curve.drop(
+            columns=["expected_reached_per_year", "reached_share_of_all_calls"]
+        )
+    sec.table(table, caption=f"Best daily window of each length (citywide; staffed on calls "
+              f"{measure})",
+              percent_cols=["share_of_calls_in_window",
+                            *(f"{m}_share_of_all_calls" for m in shown)])  # fmt: skip
 
 
 def _verification(r: ReportBuilder, result: RunResult) -> None:
@@ -505,6 +530,12 @@ def _assumptions(result: RunResult) -> list[tuple[str, Any]]:
     s = result.ctx.scenario
     crt = s.crt
     bands = ", ".join(f"{n} x{b.speed_factor}" for n, b in s.network.time_bands.items())
+    hours = result.hours
+    hours_basis = (
+        "queue-aware spatial evaluator"
+        if hours.measure == "reached"
+        else "Erlang B loss model, no drive times"
+    )
     return [
         ("Response standard", f"{s.response.standard_s / 60:.0f} minutes' drive (post to scene)"),
         ("On-scene time", f"lognormal, mean {crt.on_scene_mean_min:.0f} min, sd "
@@ -517,7 +548,8 @@ def _assumptions(result: RunResult) -> list[tuple[str, Any]]:
                         f"(assumed window)"),
         ("Road speeds", "free-flow speeds by road class (TRM network has no speeds); time-band "
                         f"factors: {bands}"),
-        ("Served-share target", f"{s.budget.served_share_target:.0%} of calls each hour (Erlang B)"),
+        ("Hours staffing target", f"{hours.share_target:.0%} of each open hour's calls "
+                                  f"{hours.measure} ({hours_basis})"),
         ("Demand growth factor", f"{s.demand.growth_factor}"),
         ("Demand covariate", s.demand.covariate),
         ("Call locations", "public open-data points, may be offset for privacy"),

@@ -6,7 +6,10 @@ Modules, in data-flow order:
 ``erlang``   Erlang B blocking by the stable recursion; served share; teams needed.
 ``workload`` busy time per call and offered load per hour of week.
 ``shifts``   CP-SAT shift planner (teams starting each shift template on each day).
-``hours``    best daily windows, hours curve, FTE curve, overnight marginals, 24/7 cost.
+``hour_values`` calls arriving, reached and served per hour of week and team count
+             (``HourValues``; spatial, or the Erlang B served-only fallback).
+``hours``    best daily windows, hours curve, FTE curve, overnight marginals, 24/7 cost,
+             all in the table's measure (reached; served for the fallback).
 """
 
 from __future__ import annotations

@@ -1,21 +1,32 @@
-"""The "why not 24/7?" answer: pure functions on the 168 hour-of-week arrivals.
+"""The "why not 24/7?" answer: pure functions on a table of what k teams bring each hour.
 
-Inputs are annual eligible calls per hour-of-week bin for a service area (bin 0 = Monday
-00:00 local) and the mean busy time per call; the loss-system model of
-:mod:`heart_plan.staffing.workload` turns them into offered loads.  Hours of the week
-are independent loss systems, so the staffing of one hour never changes another hour's
-served calls: marginal values per hour add up.
+Input is an :class:`~heart_plan.staffing.hour_values.HourValues` table for a service
+area: annual eligible calls per hour-of-week bin (bin 0 = Monday 00:00 local) and the
+expected calls *reached* and *served* per year in each bin with ``k = 0..K`` teams on duty
+(from the spatial queue-aware evaluator; or served only, from Erlang B, when there is no
+spatial data).  Hours of the week are treated as independent: the staffing of one hour
+never changes another hour's calls, so values per hour add up.
+
+Every answer is stated in the table's **measure** (``values.measure``): calls *reached*
+(served within the response standard; CONVENTIONS.md, the headline) when the table is
+spatial, with calls *served* beside it; for the Erlang B fallback the measure is *served*
+and the reached columns are NaN.  Column names always say which (``expected_reached_per_year``,
+``expected_served_per_year``, ...), and every table carries a ``measure`` column.
 
 A **daily window** ``(start_hour, length_h)`` is open the same hours every day and may
 cross midnight (``start 19, length 12`` = 19:00-07:00).  Inside an open window each hour
-gets the fewest teams that serve ``served_share_target`` of its calls (Erlang B), and at
+gets the fewest teams whose measure reaches ``share_target`` of its calls (the scenario's
+``budget.target_reached_share`` for reached, ``budget.served_share_target`` for served),
+at most ``K`` (an hour still short at ``K`` is counted in ``hours_target_not_met``) and at
 least ``min_teams_open`` (default 1) so an open hour is staffed; closed hours get 0.
-
-Measures: *served* (handled by HEART at all; CONVENTIONS.md), per year, in the area.
+Calls are per year, in the area.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import heapq
+import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -26,7 +37,8 @@ from numpy.typing import ArrayLike, NDArray
 from heart_plan.config import HOURS_PER_WEEK, Scenario, ShiftsConfig, SolverConfig, UnitConfig
 from heart_plan.errors import ModelError
 from heart_plan.plan import window_length_h
-from heart_plan.staffing.erlang import erlang_b_array, served_increments, teams_needed_array
+from heart_plan.staffing.erlang import teams_needed_array
+from heart_plan.staffing.hour_values import HourValues, Measure
 from heart_plan.staffing.shifts import (
     ShiftProblem,
     cost_of_team_hours,
@@ -36,6 +48,29 @@ from heart_plan.staffing.shifts import (
     solver_config_for_shifts,
 )
 from heart_plan.staffing.workload import offered_load_by_hour
+
+__all__ = [
+    "HourValues",
+    "Measure",
+    "HoursAnswer",
+    "TwentyFourSeven",
+    "Window",
+    "WindowComparison",
+    "WindowStaffing",
+    "baseline_to_247",
+    "best_window",
+    "compare_best_window",
+    "erlang_b_hour_values",
+    "fte_curve",
+    "greedy_allocation",
+    "hours_answer",
+    "hours_curve",
+    "overnight_marginal",
+    "staff_window",
+    "teams_for_target",
+    "window_calls",
+    "window_mask",
+]
 
 _HOUR_OF_DAY = np.arange(HOURS_PER_WEEK) % 24
 
@@ -57,7 +92,13 @@ class Window:
 
 @dataclass(frozen=True)
 class WindowStaffing:
-    """Teams, FTE, cost and expected calls served for one daily window."""
+    """Teams, FTE, cost and expected calls reached and served for one daily window.
+
+    ``measure`` is what the teams were sized on (``share_target`` of each open hour's
+    calls); ``expected_reached_per_year`` is NaN when it is ``"served"``.
+    ``hours_target_not_met`` counts open hours of the week short of the target even with
+    the table's ``K`` teams.
+    """
 
     start_hour: int
     length_h: int
@@ -67,7 +108,20 @@ class WindowStaffing:
     peak_teams: int
     fte: float
     cost_per_year_usd: float
+    measure: Measure
+    share_target: float
+    expected_reached_per_year: float
     expected_served_per_year: float
+    hours_target_not_met: int
+
+    @property
+    def expected_per_year(self) -> float:
+        """Expected calls per year of the measure (reached, or served for the fallback)."""
+        return (
+            self.expected_reached_per_year
+            if self.measure == "reached"
+            else self.expected_served_per_year
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -117,58 +171,127 @@ def window_calls(arrivals_by_how: ArrayLike, start_hour: int, length_h: int) -> 
     return Window(start_hour, length_h, calls, calls / total if total else 0.0)
 
 
+def _check_staffing(values: HourValues, share_target: float, min_teams_open: int) -> None:
+    if not 0.0 <= share_target <= 1.0:
+        raise ModelError(f"share_target must be in [0, 1], got {share_target!r}")
+    if not 0 <= min_teams_open <= values.max_teams:
+        raise ModelError(
+            f"min_teams_open must be in 0..{values.max_teams} (the table's K), got {min_teams_open}"
+        )
+
+
+def teams_for_target(
+    values: HourValues,
+    mask: NDArray[np.bool_],
+    *,
+    share_target: float,
+    min_teams_open: int = 1,
+) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+    """Teams per hour of week for the hours in ``mask``, and where the target is not met.
+
+    Open hour ``h`` (``mask[h]``) gets ``k_h = max(min_teams_open, min{k : v[h, k] >=
+    share_target * arrivals_h})`` with ``v`` = :attr:`HourValues.values` (the table's
+    measure; a round-off slack of 1e-12 of the hour's calls); when no ``k <= K`` meets the
+    target, ``k_h = K``.  Closed hours get 0.
+
+    Returns
+    -------
+    teams
+        Shape ``(168,)``: teams on duty.
+    not_met
+        Shape ``(168,)``: open hours whose value at ``k_h`` is below the target.
+    """
+    _check_staffing(values, share_target, min_teams_open)
+    vals = values.values
+    arr = values.arrivals_per_year
+    threshold = (share_target - 1e-12) * arr
+    meets = vals >= threshold[:, None]
+    first = np.where(meets.any(axis=1), np.argmax(meets, axis=1), values.max_teams)
+    teams = np.where(mask, np.maximum(first, min_teams_open), 0).astype(np.int64)
+    got = vals[np.arange(HOURS_PER_WEEK), teams]
+    return teams, mask & (got < threshold)
+
+
 def staff_window(
-    arrivals_by_how: ArrayLike,
-    busy_time_h: float,
+    values: HourValues,
     start_hour: int,
     length_h: int,
     *,
-    served_share_target: float,
+    share_target: float,
     unit: UnitConfig,
     min_teams_open: int = 1,
 ) -> WindowStaffing:
-    """Teams per hour for a daily window at the served-share target, and what it costs."""
-    arr = _arrivals(arrivals_by_how)
-    load = offered_load_by_hour(arr, busy_time_h)
+    """Teams per hour for a daily window at the target share of the table's measure.
+
+    Each open hour gets the fewest teams whose expected calls reached (``measure =
+    "reached"``) or served (``"served"``) per year are at least ``share_target`` x that
+    hour's calls, and at least ``min_teams_open``; if even ``K`` teams fall short the hour
+    gets ``K`` and counts in ``hours_target_not_met`` (:func:`teams_for_target`).  FTE and
+    cost from the team-hours per week (:func:`heart_plan.staffing.shifts.fte_of_team_hours`).
+
+    Parameters
+    ----------
+    values
+        The hour-of-week table (:class:`HourValues`).
+    start_hour, length_h
+        The daily window: start hour of day 0-23 and length 0-24 h (may cross midnight).
+    share_target
+        Share of each open hour's calls to reach (or serve, for the served fallback).
+    unit
+        Unit type for FTE and cost.
+    min_teams_open
+        Fewest teams in an open hour.
+    """
     mask = window_mask(start_hour, length_h)
-    needed = teams_needed_array(load, served_share_target)
-    teams = np.where(mask, np.maximum(needed, min_teams_open), 0).astype(np.int64)
-    served = arr * (1.0 - erlang_b_array(teams, load))
+    teams, not_met = teams_for_target(
+        values, mask, share_target=share_target, min_teams_open=min_teams_open
+    )
+    reached, served = values.at(teams)
     team_hours = int(teams.sum())
     return WindowStaffing(
         start_hour=int(start_hour),
         length_h=int(length_h),
-        calls_in_window_per_year=float(arr[mask].sum()),
+        calls_in_window_per_year=float(values.arrivals_per_year[mask].sum()),
         teams_on_duty=tuple(int(t) for t in teams),
         team_hours_per_week=team_hours,
-        peak_teams=int(teams.max()) if teams.size else 0,
+        peak_teams=int(teams.max()),
         fte=fte_of_team_hours(team_hours, unit),
         cost_per_year_usd=cost_of_team_hours(team_hours, unit),
-        expected_served_per_year=float(served.sum()),
+        measure=values.measure,
+        share_target=float(share_target),
+        expected_reached_per_year=reached,
+        expected_served_per_year=served,
+        hours_target_not_met=int(not_met.sum()),
     )
 
 
+def _share(x: float, total: float) -> float:
+    return x / total if total else (math.nan if math.isnan(x) else 0.0)
+
+
 def hours_curve(
-    arrivals_by_how: ArrayLike,
-    busy_time_h: float,
+    values: HourValues,
     *,
     windows_h: tuple[int, ...],
-    served_share_target: float,
+    share_target: float,
     unit: UnitConfig,
     min_teams_open: int = 1,
 ) -> pd.DataFrame:
-    """Calls in window, teams, FTE, cost and calls served per year for each best window.
+    """Calls in window, teams, FTE, cost and calls reached and served for each best window.
 
-    One row per window length (its best daily window by :func:`best_window`).
+    One row per window length: its best daily window (most calls, :func:`best_window`)
+    staffed by :func:`staff_window` at ``share_target`` of the table's measure.  Shares are
+    of all the area's calls per year (every hour).  ``expected_reached_per_year`` and
+    ``reached_share_of_all_calls`` are NaN when ``values.measure`` is ``"served"``.
     """
-    arr = _arrivals(arrivals_by_how)
+    arr = values.arrivals_per_year
     total = float(arr.sum())
     rows = []
     for length in windows_h:
         win = best_window(arr, length)
         st = staff_window(
-            arr, busy_time_h, win.start_hour, win.length_h,
-            served_share_target=served_share_target, unit=unit, min_teams_open=min_teams_open,
+            values, win.start_hour, win.length_h,
+            share_target=share_target, unit=unit, min_teams_open=min_teams_open,
         )  # fmt: skip
         rows.append(
             {
@@ -181,116 +304,193 @@ def hours_curve(
                 "peak_teams": st.peak_teams,
                 "fte": st.fte,
                 "cost_per_year_usd": st.cost_per_year_usd,
+                "measure": st.measure,
+                "expected_reached_per_year": st.expected_reached_per_year,
+                "reached_share_of_all_calls": _share(st.expected_reached_per_year, total),
                 "expected_served_per_year": st.expected_served_per_year,
-                "served_share_of_all_calls": st.expected_served_per_year / total if total else 0.0,
+                "served_share_of_all_calls": _share(st.expected_served_per_year, total),
+                "hours_target_not_met": st.hours_target_not_met,
             }
         )
     return pd.DataFrame(rows)
 
 
 def greedy_allocation(
-    arrivals_by_how: ArrayLike,
-    busy_time_h: float,
+    values: HourValues,
     team_hours_per_week: int,
     *,
-    max_teams_per_hour: int,
+    max_teams_per_hour: int | None = None,
 ) -> NDArray[np.int64]:
-    """Teams per hour maximizing expected calls served for a pure team-hour budget.
+    """Teams per hour maximizing the table's measure for a pure team-hour budget.
 
-    Takes the ``team_hours_per_week`` largest Erlang-B increments over all (hour, k-th
-    team) pairs.  Each hour's increments are non-increasing in k (served share is concave
-    in teams), so the chosen set is a prefix per hour and the allocation is optimal for a
-    budget on team-hours alone (no shift shapes).  Ties: lower hour, then lower k.
-    Zero-gain increments are never taken.
+    Adds one team at a time to the hour whose next team gains the most of the measure
+    (calls reached, or served for the fallback) per year, ``inc[h, k-1] = v[h, k] -
+    v[h, k-1]``, up to ``team_hours_per_week`` teams and ``min(K, max_teams_per_hour)``
+    per hour.  Ties: lower hour first.  Zero- or negative-gain teams are never added.
+
+    When each hour's increments are non-increasing in ``k`` (a concave table,
+    :meth:`HourValues.is_concave`; always so for Erlang B) this takes the
+    ``team_hours_per_week`` largest increments over all (hour, k) pairs, which form a
+    prefix per hour, and the allocation is optimal for a budget on team-hours alone (no
+    shift shapes).  For a non-concave table (a spatial table whose post set changes with
+    ``k``) it is a heuristic: a later team may gain more than an earlier one.
     """
-    arr = _arrivals(arrivals_by_how)
-    load = offered_load_by_hour(arr, busy_time_h)
-    inc = served_increments(arr, load, max_teams_per_hour)
-    flat = inc.ravel()
-    order = np.argsort(-flat, kind="stable")
-    take = order[: max(0, int(team_hours_per_week))]
-    take = take[flat[take] > 0]
+    inc = values.increments(max_teams_per_hour)
+    cap = inc.shape[1]
+    budget = max(0, int(team_hours_per_week))
     teams = np.zeros(HOURS_PER_WEEK, dtype=np.int64)
-    np.add.at(teams, take // max_teams_per_hour, 1)
+    if values.is_concave(max_teams_per_hour):
+        flat = inc.ravel()
+        order = np.argsort(-flat, kind="stable")
+        take = order[:budget]
+        take = take[flat[take] > 0]
+        np.add.at(teams, take // cap, 1)
+        return teams
+    heap = [(-float(inc[h, 0]), h) for h in range(HOURS_PER_WEEK)]
+    heapq.heapify(heap)
+    for _ in range(budget):
+        if not heap or -heap[0][0] <= 0:
+            break
+        _, h = heapq.heappop(heap)
+        teams[h] += 1
+        if teams[h] < cap:
+            heapq.heappush(heap, (-float(inc[h, teams[h]]), h))
     return teams
 
 
+_PLANNER_TABLE_FIELDS = ("reached_per_year_by_how_teams", "served_per_year_by_how_teams")
+#: ``busy_time_h`` handed to ``ShiftProblem`` for ``objective="max_reached"``, when the table
+#: does not carry one: a placeholder the reached objective ignores (the table gives the
+#: calls); ``ShiftProblem`` only needs a positive number.
+_PLACEHOLDER_BUSY_TIME_H = 1.0
+
+
+def _planner_teams(
+    values: HourValues,
+    budget: float,
+    *,
+    unit: UnitConfig,
+    config: ShiftsConfig,
+    solver: SolverConfig,
+) -> tuple[NDArray[np.int64], dict[str, Any]]:
+    """Teams on duty from the CP-SAT shift planner for one FTE budget, and status / gap."""
+    arr = tuple(float(x) for x in values.arrivals_per_year)
+    if config.max_teams_per_hour > values.max_teams:
+        raise ModelError(
+            f"shifts.max_teams_per_hour = {config.max_teams_per_hour} exceeds the hour table's "
+            f"K = {values.max_teams}; tabulate more teams"
+        )
+    if values.measure == "served":
+        if values.busy_time_h is None:
+            raise ModelError("fte_curve(method='planner') on calls served needs values.busy_time_h")
+        problem = ShiftProblem(arr, values.busy_time_h, budget_fte=budget)
+    else:
+        have = {f.name for f in dataclasses.fields(ShiftProblem)}
+        if not set(_PLANNER_TABLE_FIELDS) <= have:
+            raise ModelError(
+                "fte_curve(method='planner') on calls reached needs ShiftProblem fields "
+                f"{', '.join(_PLANNER_TABLE_FIELDS)} and objective 'max_reached', which this "
+                "version of staffing.shifts lacks; use fte_curve_method='greedy'"
+            )
+        # Tables as tuples of 168 rows of K+1 floats (column k = k teams on duty).
+        make: Any = ShiftProblem  # fields added by the shifts work; checked above
+        problem = make(
+            arr,
+            busy_time_h=values.busy_time_h or _PLACEHOLDER_BUSY_TIME_H,
+            budget_fte=budget,
+            objective="max_reached",
+            reached_per_year_by_how_teams=tuple(map(tuple, values.reached_per_year.tolist())),
+            served_per_year_by_how_teams=tuple(map(tuple, values.served_per_year.tolist())),
+        )
+    res = plan_shifts(problem, config=config, unit=unit, solver=solver)
+    return np.asarray(res.teams_on_duty, dtype=np.int64), {"status": res.status, "gap": res.gap}
+
+
 def fte_curve(
-    arrivals_by_how: ArrayLike,
-    busy_time_h: float,
+    values: HourValues,
     *,
     budgets_fte: tuple[float, ...],
     unit: UnitConfig,
-    max_teams_per_hour: int,
+    max_teams_per_hour: int | None = None,
     method: str = "greedy",
     config: ShiftsConfig | None = None,
     solver: SolverConfig | None = None,
 ) -> pd.DataFrame:
-    """Expected eligible calls served per year as the FTE budget grows.
+    """Expected eligible calls reached and served per year as the FTE budget grows.
 
-    ``method="greedy"``: :func:`greedy_allocation` (hour-by-hour staffing, no shift
-    shapes; an upper bound on what shifts can achieve).  ``method="planner"``: the CP-SAT
-    shift planner with ``config`` and ``solver`` (real shifts; adds ``status`` and ``gap``).
+    ``method="greedy"``: :func:`greedy_allocation` of the budget's team-hours per week
+    (:func:`heart_plan.staffing.shifts.max_team_hours_per_week`) on increments of the
+    table's measure (hour-by-hour staffing, no shift shapes: an upper bound on what shifts
+    achieve when the table is concave; column ``table_concave`` says whether it is, and
+    when not the greedy is a heuristic).  ``method="planner"``: the CP-SAT shift planner
+    with ``config`` and ``solver`` (real shifts; adds ``status`` and ``gap``), on calls
+    served for the Erlang B fallback and on calls reached (objective ``max_reached``) for a
+    spatial table.  Reached and served per year are read from the table at the chosen
+    teams; ``marginal_*_per_fte`` is the gain over the previous budget per FTE added.
+    Reached columns are NaN when ``values.measure`` is ``"served"``.
     """
-    arr = _arrivals(arrivals_by_how)
-    load = offered_load_by_hour(arr, busy_time_h)
-    total = float(arr.sum())
+    total = float(values.arrivals_per_year.sum())
+    concave = values.is_concave(max_teams_per_hour)
     rows = []
-    prev_served, prev_fte = 0.0, 0.0
+    prev_reached = prev_served = prev_fte = 0.0
     for budget in budgets_fte:
         row: dict[str, Any] = {"budget_fte": float(budget), "method": method}
         if method == "greedy":
             cap = max_team_hours_per_week(budget, unit)
-            teams = greedy_allocation(arr, busy_time_h, cap, max_teams_per_hour=max_teams_per_hour)
-            served = float((arr * (1.0 - erlang_b_array(teams, load))).sum())
-            team_hours = int(teams.sum())
+            teams = greedy_allocation(values, cap, max_teams_per_hour=max_teams_per_hour)
+            row["table_concave"] = concave
         elif method == "planner":
             if config is None or solver is None:
                 raise ModelError("fte_curve(method='planner') needs config and solver")
-            problem = ShiftProblem(tuple(arr), busy_time_h, budget_fte=budget)
-            res = plan_shifts(problem, config=config, unit=unit, solver=solver)
-            served, team_hours = res.expected_served_per_year, res.team_hours_per_week
-            row |= {"status": res.status, "gap": res.gap}
+            teams, extra = _planner_teams(values, budget, unit=unit, config=config, solver=solver)
+            row |= extra
         else:
             raise ModelError(f"fte_curve method must be 'greedy' or 'planner', got {method!r}")
+        reached, served = values.at(teams)
+        team_hours = int(teams.sum())
         fte = fte_of_team_hours(team_hours, unit)
+        gain = fte - prev_fte
         row |= {
             "team_hours_per_week": team_hours,
             "fte_used": fte,
             "cost_per_year_usd": cost_of_team_hours(team_hours, unit),
+            "measure": values.measure,
+            "expected_reached_per_year": reached,
+            "reached_share": _share(reached, total),
             "expected_served_per_year": served,
-            "served_share": served / total if total else 0.0,
-            "marginal_served_per_fte": (served - prev_served) / (fte - prev_fte)
-            if fte > prev_fte
-            else 0.0,
+            "served_share": _share(served, total),
+            "marginal_reached_per_fte": (reached - prev_reached) / gain if gain > 0 else 0.0,
+            "marginal_served_per_fte": (served - prev_served) / gain if gain > 0 else 0.0,
         }
-        prev_served, prev_fte = served, fte
+        prev_reached, prev_served, prev_fte = reached, served, fte
         rows.append(row)
     return pd.DataFrame(rows)
 
 
 def overnight_marginal(
-    arrivals_by_how: ArrayLike,
-    busy_time_h: float,
+    values: HourValues,
     *,
-    served_share_target: float,
+    share_target: float,
     unit: UnitConfig,
     hours_of_day: tuple[int, ...] = (0, 1, 2, 3, 4, 5),
     min_teams_open: int = 1,
 ) -> pd.DataFrame:
-    """What each added overnight hour of day (every day of the week) would serve and cost.
+    """What each added overnight hour of day (every day of the week) would reach and cost.
 
-    Hours are independent loss systems, so each row is that hour's own staffing at the
-    target; ``cumulative_*`` columns add the hours in the order given.
+    Each row is that hour's own staffing at ``share_target`` of the table's measure
+    (:func:`staff_window` with a 1-hour window); the table gives each hour's value for its
+    own team count, so hours add up and ``cumulative_*`` columns add them in the order
+    given.  ``*_per_fte`` divide by the hour's FTE.  Reached columns are NaN when
+    ``values.measure`` is ``"served"``.
     """
-    arr = _arrivals(arrivals_by_how)
     rows = []
-    cum_served = cum_fte = cum_cost = 0.0
+    cum_reached = cum_served = cum_fte = cum_cost = 0.0
     for hour in hours_of_day:
         st = staff_window(
-            arr, busy_time_h, int(hour), 1,
-            served_share_target=served_share_target, unit=unit, min_teams_open=min_teams_open,
+            values, int(hour), 1,
+            share_target=share_target, unit=unit, min_teams_open=min_teams_open,
         )  # fmt: skip
+        cum_reached += st.expected_reached_per_year
         cum_served += st.expected_served_per_year
         cum_fte += st.fte
         cum_cost += st.cost_per_year_usd
@@ -302,11 +502,16 @@ def overnight_marginal(
                 "peak_teams": st.peak_teams,
                 "fte": st.fte,
                 "cost_per_year_usd": st.cost_per_year_usd,
+                "measure": st.measure,
+                "expected_reached_per_year": st.expected_reached_per_year,
                 "expected_served_per_year": st.expected_served_per_year,
+                "reached_per_fte": st.expected_reached_per_year / st.fte if st.fte else 0.0,
                 "served_per_fte": st.expected_served_per_year / st.fte if st.fte else 0.0,
+                "cumulative_reached_per_year": cum_reached,
                 "cumulative_served_per_year": cum_served,
                 "cumulative_fte": cum_fte,
                 "cumulative_cost_per_year_usd": cum_cost,
+                "hours_target_not_met": st.hours_target_not_met,
             }
         )
     return pd.DataFrame(rows)
@@ -314,11 +519,13 @@ def overnight_marginal(
 
 @dataclass(frozen=True)
 class TwentyFourSeven:
-    """Baseline daily window vs 24/7 at the same served-share target."""
+    """Baseline daily window vs 24/7 at the same target share of the table's measure."""
 
     baseline: WindowStaffing
     full: WindowStaffing
-    served_share_target: float
+    #: ``"reached"`` or ``"served"``: what ``share_target`` applies to.
+    measure: Measure
+    share_target: float
 
     @property
     def added_fte(self) -> float:
@@ -331,13 +538,18 @@ class TwentyFourSeven:
         return self.full.cost_per_year_usd - self.baseline.cost_per_year_usd
 
     @property
+    def added_reached_per_year(self) -> float:
+        """Expected eligible calls reached per year gained (NaN for the served fallback)."""
+        return self.full.expected_reached_per_year - self.baseline.expected_reached_per_year
+
+    @property
     def added_served_per_year(self) -> float:
         """Expected eligible calls served per year gained."""
         return self.full.expected_served_per_year - self.baseline.expected_served_per_year
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict without the 168-value arrays."""
-        out: dict[str, Any] = {"served_share_target": self.served_share_target}
+        out: dict[str, Any] = {"measure": self.measure, "share_target": self.share_target}
         for key, st in (("baseline", self.baseline), ("full_24_7", self.full)):
             d = st.to_dict()
             d.pop("teams_on_duty")
@@ -345,32 +557,37 @@ class TwentyFourSeven:
         out |= {
             "added_fte": self.added_fte,
             "added_cost_per_year_usd": self.added_cost_per_year_usd,
+            "added_reached_per_year": self.added_reached_per_year,
             "added_served_per_year": self.added_served_per_year,
         }
         return out
 
 
 def baseline_to_247(
-    arrivals_by_how: ArrayLike,
-    busy_time_h: float,
+    values: HourValues,
     *,
-    served_share_target: float,
+    share_target: float,
     unit: UnitConfig,
     baseline_start: int = 7,
     baseline_end: int = 19,
     min_teams_open: int = 1,
 ) -> TwentyFourSeven:
-    """FTE and cost of the baseline daily window vs 24/7 at the same served-share target."""
+    """FTE, cost, calls reached and served: the baseline daily window vs 24/7.
+
+    Both at the same ``share_target`` of the table's measure per open hour
+    (:func:`staff_window`).
+    """
     length = window_length_h(baseline_start, baseline_end)
     kw: dict[str, Any] = {
-        "served_share_target": served_share_target,
+        "share_target": share_target,
         "unit": unit,
         "min_teams_open": min_teams_open,
     }
     return TwentyFourSeven(
-        baseline=staff_window(arrivals_by_how, busy_time_h, baseline_start, length, **kw),
-        full=staff_window(arrivals_by_how, busy_time_h, 0, 24, **kw),
-        served_share_target=served_share_target,
+        baseline=staff_window(values, baseline_start, length, **kw),
+        full=staff_window(values, 0, 24, **kw),
+        measure=values.measure,
+        share_target=float(share_target),
     )
 
 
@@ -423,28 +640,63 @@ class HoursAnswer:
 
     #: :func:`hours_curve`: best daily window of each length and what staffing it takes.
     curve: pd.DataFrame
-    #: :func:`fte_curve`: calls served as the FTE budget grows (one method, or both stacked).
+    #: :func:`fte_curve`: calls reached and served as the FTE budget grows (one method, or
+    #: both stacked).
     fte_curve: pd.DataFrame
     #: :func:`overnight_marginal`: what each added overnight hour brings.
     overnight: pd.DataFrame
-    #: The baseline daily window against 24/7 at the same served-share target.
+    #: The baseline daily window against 24/7 at the same target.
     to_24_7: TwentyFourSeven
-    #: The best window of the baseline's length against the baseline window.
+    #: The best window of the baseline's length against the baseline window (calls only).
     best_window: WindowComparison
+    #: ``"reached"`` or ``"served"``: the measure every answer is staffed and stated in.
+    measure: Measure
+    #: Target share of each open hour's calls in that measure.
+    share_target: float
+
+
+def share_target_for(values: HourValues, scenario: Scenario) -> float:
+    """The scenario's per-hour target for the table's measure.
+
+    ``budget.target_reached_share`` for ``"reached"``, ``budget.served_share_target`` for
+    the served fallback.
+    """
+    if values.measure == "reached":
+        return float(scenario.budget.target_reached_share)
+    return float(scenario.budget.served_share_target)
+
+
+def erlang_b_hour_values(
+    arrivals_by_how: ArrayLike, busy_time_h: float, *, scenario: Scenario
+) -> HourValues:
+    """The served-only Erlang B table (:meth:`HourValues.erlang_b`) with ``K`` large enough.
+
+    ``K = max(shifts.max_teams_per_hour, teams needed for budget.served_share_target in
+    the busiest hour)``, so every hour can meet the served target (as the loss model
+    always can) and the FTE curve can use its full per-hour cap.
+    """
+    arr = _arrivals(arrivals_by_how)
+    load = offered_load_by_hour(arr, busy_time_h)
+    needed = teams_needed_array(load, scenario.budget.served_share_target)
+    k = max(int(scenario.shifts.max_teams_per_hour), int(needed.max()), 1)
+    return HourValues.erlang_b(arr, busy_time_h, k)
 
 
 def hours_answer(
-    arrivals_by_how: ArrayLike,
-    busy_time_h: float,
+    values: HourValues,
     *,
     scenario: Scenario,
     fte_curve_method: str = "greedy",
 ) -> HoursAnswer:
-    """Every piece of the 24/7 answer for one area, with the scenario's settings
-    (baseline window from ``[baseline]``).
+    """Every piece of the 24/7 answer for one area, with the scenario's settings.
+
+    Target per open hour from :func:`share_target_for` (reached or served, after
+    ``values.measure``); baseline window from ``[baseline]``; window lengths, FTE budgets
+    and the per-hour team cap from ``[shifts]``.  ``fte_curve_method`` is ``"greedy"``,
+    ``"planner"`` or ``"both"`` (stacked).
     """
     unit = scenario.crt
-    target = scenario.budget.served_share_target
+    target = share_target_for(values, scenario)
     base = scenario.baseline
     base_len = window_length_h(base.hours_start, base.hours_end)
     curves = []
@@ -452,8 +704,7 @@ def hours_answer(
     for method in methods:
         curves.append(
             fte_curve(
-                arrivals_by_how,
-                busy_time_h,
+                values,
                 budgets_fte=tuple(scenario.shifts.fte_curve_budgets),
                 unit=unit,
                 max_teams_per_hour=scenario.shifts.max_teams_per_hour,
@@ -462,27 +713,23 @@ def hours_answer(
                 solver=solver_config_for_shifts(scenario),
             )  # fmt: skip
         )
+    arr = values.arrivals_per_year
     return HoursAnswer(
         curve=hours_curve(
-            arrivals_by_how,
-            busy_time_h,
-            windows_h=tuple(scenario.shifts.daily_windows_h),
-            served_share_target=target,
-            unit=unit,
-        ),  # fmt: skip
-        fte_curve=pd.concat(curves, ignore_index=True),
-        overnight=overnight_marginal(
-            arrivals_by_how, busy_time_h, served_share_target=target, unit=unit
+            values, windows_h=tuple(scenario.shifts.daily_windows_h), share_target=target, unit=unit
         ),
+        fte_curve=pd.concat(curves, ignore_index=True),
+        overnight=overnight_marginal(values, share_target=target, unit=unit),
         to_24_7=baseline_to_247(
-            arrivals_by_how,
-            busy_time_h,
-            served_share_target=target,
+            values,
+            share_target=target,
             unit=unit,
             baseline_start=base.hours_start,
             baseline_end=base.hours_end,
         ),  # fmt: skip
         best_window=compare_best_window(
-            arrivals_by_how, base_len if base_len != 24 else 12, baseline_start=base.hours_start
+            arr, base_len if base_len != 24 else 12, baseline_start=base.hours_start
         ),
+        measure=values.measure,
+        share_target=target,
     )
