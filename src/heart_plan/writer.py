@@ -8,6 +8,7 @@ run's headline numbers (``run.json`` ``key_results``; the CLI prints from the sa
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -101,17 +102,14 @@ def key_results(result: RunResult) -> dict[str, Any]:
     """
     t = result.target
     target: dict[str, Any] = {
+        "measure": t.measure,
         "target": t.target,
-        "covered": t.teams_covered,
-        "expected_covered_queue_aware": t.teams_expected_covered,
+        "max_teams_per_hour": t.max_teams,
+        "around_the_clock": None if t.around_the_clock is None else asdict(t.around_the_clock),
+        "cheapest_schedule": None if t.cheapest is None else asdict(t.cheapest),
+        "max_reached_share": t.max_reached_share,
+        "baseline_window_max_reached_share": t.baseline_window_max_reached_share,
     }
-    if t.teams_expected_covered is not None:
-        target |= {
-            "fte_24_7": t.fte_24_7,
-            "cost_per_year_usd_24_7": t.cost_per_year_usd_24_7,
-            "fte_baseline_hours": t.fte_baseline_hours,
-            "cost_per_year_usd_baseline_hours": t.cost_per_year_usd_baseline_hours,
-        }
     return {
         "eligible_calls_per_year": result.calls_per_year,
         "modeled_share": result.modeled_share,
@@ -120,7 +118,7 @@ def key_results(result: RunResult) -> dict[str, Any]:
         "expansion_steps": result.roadmap.to_dict(orient="records"),
         "recommendation_candidates": result.candidates.to_dict(orient="records"),
         "recommendation_margin": _margin(result),
-        "teams_for_citywide_target": target,
+        "what_the_target_would_take": target,
         "teams_curve": result.curve.to_dict(orient="records"),
         "hours_curve": result.hours.curve.to_dict(orient="records"),
         "fte_24_7": result.hours.to_24_7.to_dict(),

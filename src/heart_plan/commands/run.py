@@ -68,10 +68,13 @@ def run(
             f"reached {outcome.reached_share:.1%} of citywide eligible calls (simulated)"
         )
     t = result.target
-    click.echo(
-        f"teams on duty for {t.target:.0%} of citywide calls: covered {t.teams_covered}, "
-        f"expected covered with busy teams (queue-aware) {t.teams_expected_covered}"
+    take = (
+        f"{t.around_the_clock.peak_teams} teams every hour ({t.around_the_clock.fte:.1f} FTE)"
+        if t.around_the_clock
+        else f"not reachable with {t.max_teams} teams per hour (at most {t.max_reached_share:.1%})"
     )
+    cheapest = f", cheapest schedule {t.cheapest.fte:.1f} FTE" if t.cheapest else ""
+    click.echo(f"{t.target:.0%} of citywide calls reached would take: {take}{cheapest}")
     f = result.hours.to_24_7
     click.echo(
         f"24/7 citywide at {f.share_target:.0%} {f.measure} per hour: {f.full.fte:.1f} FTE vs "

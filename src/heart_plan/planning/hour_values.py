@@ -72,6 +72,7 @@ from heart_plan.config import HOURS_PER_WEEK
 from heart_plan.errors import ModelError, PlanError
 from heart_plan.queueing.hypercube import AUTO, HypercubeEvaluation, Method, evaluate
 from heart_plan.queueing.week import TeamPosts, team_posts_of_deployment
+from heart_plan.staffing.hour_values import HourValues
 from heart_plan.staffing.workload import WEEKS_PER_YEAR
 
 if TYPE_CHECKING:
@@ -83,74 +84,6 @@ HourValueMethod = Literal["per_hour", "load_levels"]
 DEFAULT_METHOD: HourValueMethod = "load_levels"
 #: Default number of load levels per band and team count for ``load_levels``.
 DEFAULT_LEVELS = 5
-
-
-@dataclass(frozen=True, eq=False)
-class HourValues:
-    """Expected calls reached and served per year by hour of week and teams on duty.
-
-    Attributes
-    ----------
-    reached_per_year : (168, K+1) array
-        ``[h, k]``: eligible calls per year reached (served within the standard) in
-        hour-of-week bin ``h`` with ``k`` teams on duty; column 0 is zero.
-    served_per_year : (168, K+1) array
-        The same for calls served (handled by HEART at all).
-    arrivals_per_year : (168,) array
-        Eligible calls per year of the evaluated demand nodes in each bin.
-    method : str
-        ``per_hour`` or ``load_levels`` (module docstring).
-    levels : int or None
-        Load levels per band and team count (``load_levels``), else None.
-    evaluations : int
-        Distinct hypercube evaluations solved.
-    evaluated_hours : (168,) bool array
-        Bins evaluated; the others (not asked for, or without arrivals) are zero rows.
-    """
-
-    reached_per_year: NDArray[np.float64]
-    served_per_year: NDArray[np.float64]
-    arrivals_per_year: NDArray[np.float64]
-    method: str
-    levels: int | None
-    evaluations: int
-    evaluated_hours: NDArray[np.bool_]
-
-    @property
-    def max_teams(self) -> int:
-        """``K``: the largest team count in the tables."""
-        return int(self.reached_per_year.shape[1] - 1)
-
-    @property
-    def calls_per_year(self) -> float:
-        """Eligible calls per year of the evaluated demand nodes (all bins)."""
-        return float(self.arrivals_per_year.sum())
-
-    def reached_of(self, teams_on_duty: Sequence[int]) -> float:
-        """Calls reached per year of a schedule: ``sum_h reached[h, teams_on_duty[h]]``."""
-        return float(self.reached_per_year[np.arange(HOURS_PER_WEEK), _teams(teams_on_duty)].sum())
-
-    def served_of(self, teams_on_duty: Sequence[int]) -> float:
-        """Calls served per year of a schedule: ``sum_h served[h, teams_on_duty[h]]``."""
-        return float(self.served_per_year[np.arange(HOURS_PER_WEEK), _teams(teams_on_duty)].sum())
-
-    def summary(self) -> dict[str, object]:
-        """A JSON-ready record of how the tables were made (no table values)."""
-        return {
-            "method": self.method,
-            "levels": self.levels,
-            "max_teams": self.max_teams,
-            "evaluations": self.evaluations,
-            "evaluated_hours": int(self.evaluated_hours.sum()),
-            "calls_per_year": self.calls_per_year,
-        }
-
-
-def _teams(teams_on_duty: Sequence[int]) -> NDArray[np.int64]:
-    teams = np.asarray(teams_on_duty, dtype=np.int64)
-    if teams.shape != (HOURS_PER_WEEK,) or teams.min() < 0:
-        raise ModelError(f"hour values: need {HOURS_PER_WEEK} team counts >= 0")
-    return teams
 
 
 @dataclass(frozen=True)
@@ -266,10 +199,12 @@ def hour_value_tables(
                 else:
                     r, s = _load_levels(ev, band, k, lam[hs], levels)
                 reached[hs, k], served[hs, k] = r * weeks_per_year, s * weeks_per_year
+    arrivals = lam.sum(axis=1) * weeks_per_year
     return HourValues(
-        reached_per_year=_frozen(reached),
-        served_per_year=_frozen(served),
-        arrivals_per_year=_frozen(lam.sum(axis=1) * weeks_per_year),
+        arrivals_per_year=arrivals,
+        reached_per_year=np.minimum(reached, served),
+        served_per_year=np.minimum(served, arrivals[:, None]),
+        measure="reached",
         method=method,
         levels=levels if method == "load_levels" else None,
         evaluations=len(ev.cache),

@@ -98,21 +98,38 @@ class CandidateOutcome:
 
 
 @dataclass(frozen=True)
-class TargetAnswer:
-    """Teams on duty for ``target`` of citywide calls and what staffing them takes.
+class Staffing:
+    """A schedule's size and what it delivers: peak teams, FTE, cost and the hypercube's
+    expected shares of citywide eligible calls reached and served per year.
+    """
 
-    ``teams_covered``: fewest teams whose MCLP covered share meets the target (teams never
-    busy); ``teams_expected_covered``: the queue-aware MEXCLP count (None: never met).
-    FTE and cost for 24/7 and for the baseline's daily hours, the same teams every hour.
+    peak_teams: int
+    team_hours_per_week: int
+    fte: float
+    cost_per_year_usd: float
+    reached_share: float
+    served_share: float
+
+
+@dataclass(frozen=True)
+class TargetAnswer:
+    """What reaching ``target`` of citywide eligible calls (calls *reached*) would take,
+    citywide, each hour staffing the citywide post set of its team count.
+
+    ``around_the_clock``: the fewest teams on duty in every hour that reach the target
+    (None: not even ``max_teams``); ``cheapest``: the CP-SAT schedule of least FTE whose
+    expected calls reached meet the target (None: infeasible); ``max_reached_share``: with
+    ``max_teams`` on duty every hour; ``baseline_window_max_reached_share``: the most the
+    ``[baseline]`` daily window can reach (``max_teams`` in its hours, none outside).
     """
 
     target: float
-    teams_covered: int | None
-    teams_expected_covered: int | None
-    fte_24_7: float | None = None
-    cost_per_year_usd_24_7: float | None = None
-    fte_baseline_hours: float | None = None
-    cost_per_year_usd_baseline_hours: float | None = None
+    max_teams: int
+    around_the_clock: Staffing | None
+    cheapest: Staffing | None
+    max_reached_share: float
+    baseline_window_max_reached_share: float
+    measure: str = "reached"
 
 
 @dataclass(frozen=True, eq=False)

@@ -32,13 +32,15 @@ import numpy as np
 import pandas as pd
 
 from heart_plan.config import Scenario
-from heart_plan.plan import Plan, daily_window_on_duty, window_length_h
+from heart_plan.errors import InfeasibleError
+from heart_plan.plan import Plan, daily_window_on_duty
 from heart_plan.planning.area import AreaDemand
 from heart_plan.planning.compare import CandidateComparison, compare_candidates
 from heart_plan.planning.context import PlanningContext, build_context
 from heart_plan.planning.equity import equity_table, reached_by_call, tract_reached
 from heart_plan.planning.evaluate import evaluate_plan
-from heart_plan.planning.expansion import citywide_curve, expansion_roadmap, teams_for_target
+from heart_plan.planning.expansion import expansion_roadmap
+from heart_plan.planning.hour_values import area_hour_values
 from heart_plan.planning.posts import PostSearches, PostSet, plan_of_sets, set_measures
 from heart_plan.planning.replay import ReplayInputs, replay_inputs, simulate_plan
 from heart_plan.planning.results import (
@@ -46,10 +48,12 @@ from heart_plan.planning.results import (
     PlanOutcome,
     RunResult,
     SimulatedMeasure,
+    Staffing,
     TargetAnswer,
 )
 from heart_plan.simulation.results import mean_ci
-from heart_plan.staffing.hours import HoursAnswer, erlang_b_hour_values, hours_answer
+from heart_plan.staffing.hour_values import HourValues
+from heart_plan.staffing.hours import HoursAnswer, hours_answer
 from heart_plan.staffing.shifts import (
     ShiftPlanResult,
     ShiftProblem,
@@ -124,19 +128,35 @@ def plan_current(ctx: PlanningContext, searches: PostSearches) -> tuple[Plan, di
     )  # fmt: skip
 
 
+def area_values(ctx: PlanningContext, area: AreaDemand, sets: dict[int, PostSet]) -> HourValues:
+    """Calls reached and served per year in each hour of week with ``k = 0..K`` teams on
+    duty, each ``k`` at the area's post set for ``k`` teams (the hypercube,
+    :func:`heart_plan.planning.hour_values.area_hour_values`).
+    """
+    sites = list(dict.fromkeys(site for ps in sets.values() for site in ps.sites))
+    column = {site: j for j, site in enumerate(sites)}
+    posts = {k: tuple(column[site] for site in ps.sites) for k, ps in sets.items()}
+    return area_hour_values(ctx, area.beats, sites, lambda _band, k: posts[k], max(sets))
+
+
 def plan_for_area(
     ctx: PlanningContext, searches: PostSearches, area: AreaDemand, busy_time_h: float
 ) -> tuple[Plan, dict[int, PostSet], ShiftPlanResult]:
-    """CP-SAT shifts within the FTE budget for ``area``; each hour staffs the post set of
-    its team count.
+    """CP-SAT shifts within the FTE budget for ``area`` maximizing calls *reached* (the
+    hypercube table of :func:`area_values`); each hour staffs the post set of its team
+    count.
     """
     s = ctx.scenario
-    problem = ShiftProblem(tuple(area.arrivals_by_hour), busy_time_h, budget_fte=s.budget.crt_fte)
+    sets = searches.sets(area, s.shifts.max_teams_per_hour)
+    values = area_values(ctx, area, sets)
+    problem = ShiftProblem(
+        tuple(area.arrivals_by_hour), busy_time_h, budget_fte=s.budget.crt_fte,
+        objective="max_reached", reached_per_year_by_how_teams=values.reached_per_year,
+        served_per_year_by_how_teams=values.served_per_year,
+    )  # fmt: skip
     shift = plan_shifts(problem, config=s.shifts, unit=s.crt, solver=solver_config_for_shifts(s))
     teams = max(shift.teams_on_duty)
-    sets = searches.sets(area, teams)
     predicted = set_measures(area, sets[teams])
-    predicted["expected_served_share_of_area"] = shift.served_share
     predicted["fte"] = shift.fte
     plan = plan_of_sets(
         s, area, sets, tuple(shift.teams_on_duty), command="heart-plan run (candidate plan)",
@@ -270,12 +290,19 @@ def run_plan(
         current_plan, current_sets = plan_current(ctx, searches)
     with timer.step("expansion roadmap"):
         roadmap = expansion_roadmap(ctx, progress=timer.progress)
-    with timer.step("citywide teams curve"):
-        curve = citywide_curve(ctx, progress=timer.progress)
     target = scenario.budget.target_reached_share
-    busy_h = unit_busy_time_h(scenario.crt, _planning_drive_s(curve, target))
-    with timer.step("hours and the 24/7 answer"):
-        hours = citywide_hours(ctx, busy_h)
+    with timer.step("citywide: post sets per team count and calls reached by hour"):
+        city = ctx.area()
+        city_sets = searches.sets(city, scenario.shifts.max_teams_per_hour)
+        city_values = area_values(ctx, city, city_sets)
+        curve = reached_curve(ctx, city_sets, city_values)
+    with timer.step("what the target would take, hours and the 24/7 answer"):
+        target_answer = target_would_take(ctx, city_values, target)
+        hours = citywide_hours(ctx, city_values)
+    # Busy time per call of the Erlang-B parts (the roadmap's workload teams): the citywide
+    # dispatches' mean drive with the teams that reach the target (else the most teams).
+    k_target = target_answer.around_the_clock.peak_teams if target_answer.around_the_clock else None
+    busy_h = unit_busy_time_h(scenario.crt, city_sets[k_target or max(city_sets)].mean_drive_time_s)
     with timer.step("replayed calls"):
         s = scenario.simulation
         replay = replay_inputs(ctx, seed=s.seed, observed_only=s.observed_only)
@@ -308,7 +335,7 @@ def run_plan(
         comparison=rec.comparison,
         curve=curve,
         hours=hours,
-        target=target_would_take(ctx, curve, target),
+        target=target_answer,
         replay=replay,
         equity=equity,
         equity_tracts=equity_tracts,
@@ -317,44 +344,92 @@ def run_plan(
     )
 
 
-def _planning_drive_s(curve: pd.DataFrame, target: float) -> float:
-    """Mean post-to-scene drive (s) used for busy times: that of the citywide MCLP
-    placement with the teams that meet the target (the last curve row if none does).
+def reached_curve(
+    ctx: PlanningContext, sets: dict[int, PostSet], values: HourValues
+) -> pd.DataFrame:
+    """Citywide shares against teams on duty, the same ``k`` teams in every hour at the
+    citywide post set for ``k``: ``reached_share`` / ``served_share`` (the hypercube, busy
+    teams and all; of citywide eligible calls per year), ``covered_share`` (a post within
+    the standard, busy teams ignored), ``nearest_post_drive_time_s`` and the search band's
+    ``mean_drive_time_s`` of dispatched teams.
     """
-    teams = teams_for_target(curve, target) or int(curve["teams"].max())
-    return float(curve.set_index("teams").loc[teams, "mean_drive_time_s"])
+    city = ctx.area()
+    rows = []
+    for k, ps in sets.items():
+        spatial = set_measures(city, ps)
+        rows.append(
+            {
+                "teams": k,
+                "reached_share": float(values.reached_per_year[:, k].sum()) / ctx.calls_per_year,
+                "served_share": float(values.served_per_year[:, k].sum()) / ctx.calls_per_year,
+                "covered_share": spatial["covered_share_of_city"],
+                "nearest_post_drive_time_s": spatial["nearest_post_drive_time_s"],
+                "mean_drive_time_s": ps.mean_drive_time_s,
+            }
+        )
+    return pd.DataFrame(rows)
 
 
-def target_would_take(ctx: PlanningContext, curve: pd.DataFrame, target: float) -> TargetAnswer:
-    """Teams on duty for ``target`` of citywide calls, and what staffing them takes: FTE and
-    cost for 24/7 and for the baseline's daily hours (same teams every hour).
-    """
-    crt, base = ctx.scenario.crt, ctx.scenario.baseline
-    teams = teams_for_target(curve, target)
-    covered = teams_for_target(curve, target, "covered_share")
-    if teams is None:
-        return TargetAnswer(target, covered, None)
-    hours_247 = teams * 24 * 7
-    hours_base = teams * window_length_h(base.hours_start, base.hours_end) * 7
-    return TargetAnswer(
-        target=target,
-        teams_covered=covered,
-        teams_expected_covered=teams,
-        fte_24_7=fte_of_team_hours(hours_247, crt),
-        cost_per_year_usd_24_7=cost_of_team_hours(hours_247, crt),
-        fte_baseline_hours=fte_of_team_hours(hours_base, crt),
-        cost_per_year_usd_baseline_hours=cost_of_team_hours(hours_base, crt),
+def _staffing(ctx: PlanningContext, values: HourValues, teams_on_duty) -> Staffing:
+    """The size and expected shares of a citywide schedule."""
+    crt = ctx.scenario.crt
+    teams = np.asarray(teams_on_duty, dtype=np.int64)
+    reached, served = values.at(teams)
+    team_hours = int(teams.sum())
+    return Staffing(
+        peak_teams=int(teams.max()),
+        team_hours_per_week=team_hours,
+        fte=fte_of_team_hours(team_hours, crt),
+        cost_per_year_usd=cost_of_team_hours(team_hours, crt),
+        reached_share=reached / ctx.calls_per_year,
+        served_share=served / ctx.calls_per_year,
     )
 
 
-def citywide_hours(ctx: PlanningContext, busy_time_h: float) -> HoursAnswer:
-    """The 24/7 answer over the citywide area (Durham's situation since Oct 2023).
+def target_would_take(ctx: PlanningContext, values: HourValues, target: float) -> TargetAnswer:
+    """What ``target`` of citywide calls *reached* would take (:class:`TargetAnswer`).
 
-    For now on calls *served* (Erlang B on the hour-of-week arrivals and ``busy_time_h``,
-    :func:`heart_plan.staffing.hours.erlang_b_hour_values`); the spatial table of calls
-    reached per hour and team count replaces it once the evaluator provides one.
+    The cheapest schedule is the shift planner's ``min_fte`` objective on the citywide
+    reached table (no FTE budget); the share is of the citywide calls in the table.
     """
-    values = erlang_b_hour_values(ctx.area().arrivals_by_hour, busy_time_h, scenario=ctx.scenario)
+    s = ctx.scenario
+    K = values.max_teams
+    total = ctx.calls_per_year
+    around = None
+    for k in range(1, K + 1):
+        if values.reached_per_year[:, k].sum() >= target * total:
+            around = _staffing(ctx, values, [k] * 168)
+            break
+    cheapest = None
+    try:
+        problem = ShiftProblem(
+            tuple(values.arrivals_per_year), 1.0, budget_fte=None, objective="min_fte",
+            reached_share_target=target, reached_per_year_by_how_teams=values.reached_per_year,
+            served_per_year_by_how_teams=values.served_per_year,
+        )  # fmt: skip
+        shift = plan_shifts(
+            problem, config=s.shifts, unit=s.crt, solver=solver_config_for_shifts(s)
+        )
+        cheapest = _staffing(ctx, values, shift.teams_on_duty)
+    except InfeasibleError:
+        cheapest = None
+    base = s.baseline
+    window = np.zeros(168, dtype=np.int64)
+    window[np.asarray(daily_window_on_duty(base.hours_start, base.hours_end, 1)) > 0] = K
+    return TargetAnswer(
+        target=target,
+        max_teams=K,
+        around_the_clock=around,
+        cheapest=cheapest,
+        max_reached_share=float(values.reached_per_year[:, K].sum()) / total,
+        baseline_window_max_reached_share=values.at(window)[0] / total,
+    )
+
+
+def citywide_hours(ctx: PlanningContext, values: HourValues) -> HoursAnswer:
+    """The 24/7 answer over the citywide area (Durham's situation since Oct 2023), in calls
+    reached (``values``: the citywide hypercube table).
+    """
     return hours_answer(values, scenario=ctx.scenario)
 
 

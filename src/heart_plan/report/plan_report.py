@@ -79,8 +79,10 @@ def _summary(r: ReportBuilder, result: RunResult) -> None:
             "Reached by the 2022 pilot (simulated)": _pct(pilot_reached),
             "Reached today (citywide 12 h/day, simulated)": _pct(cur_reached),
             "Reached with the recommended plan": _pct(rec_reached),
-            f"Teams on duty for {target:.0%} of citywide calls (queue-aware)": str(
-                teams_target.teams_expected_covered or f"> {s.expansion.max_teams}"
+            f"Teams on duty every hour for {target:.0%} of citywide calls reached": str(
+                teams_target.around_the_clock.peak_teams
+                if teams_target.around_the_clock
+                else f"> {teams_target.max_teams}"
             ),
             f"Added FTE to go 24/7 ({h247.share_target:.0%} of calls {h247.measure} each hour)": (
                 f"{h247.added_fte:.1f}"
@@ -144,8 +146,6 @@ def _why_not_citywide(r: ReportBuilder, result: RunResult) -> None:
     """Section 'why-not-citywide': Why don't all units operate citywide - will they ever?"""
     s = result.ctx.scenario
     target = s.budget.target_reached_share
-    teams_target = result.target
-    base = s.baseline
     minutes = s.response.standard_s / 60
     sec = r.section("why-not-citywide", "Why don't all units operate citywide - will they ever?")
     roadmap = result.roadmap
@@ -173,36 +173,20 @@ def _why_not_citywide(r: ReportBuilder, result: RunResult) -> None:
         charts.line_chart(
             curve,
             x="teams",
-            y=["covered_share", "expected_covered_share", "served_share"],
+            y=["reached_share", "served_share", "covered_share"],
             names=[
-                "covered (MCLP, teams never busy)",
-                "expected covered (MEXCLP, busy teams): estimate of reached",
-                "served (Erlang B, ignoring distance)",
+                "reached within the standard (queue-aware hypercube)",
+                "served (queue-aware hypercube)",
+                "covered (a post within the standard, teams never busy)",
             ],
-            title="Citywide share of eligible calls against teams on duty",
+            title="Citywide share of eligible calls with the same teams on duty every hour",
             x_title="teams on duty",
             y_title="share of citywide calls",
             percent=True,
             hlines=[(target, f"target {target:.0%}")],
         )  # fmt: skip
     )
-    sec.paragraph(
-        f"Answer: {target:.0%} of citywide eligible calls are covered by "
-        f"{teams_target.teams_covered or 'more than ' + str(s.expansion.max_teams)} teams if they "
-        f"were never busy, and reached (queue-aware expected coverage) with "
-        f"{teams_target.teams_expected_covered or 'more than ' + str(s.expansion.max_teams)} "
-        f"teams on duty at the same time. Durham went citywide in Oct 2023."
-    )
-    if teams_target.fte_24_7 is not None:
-        sec.paragraph(
-            f"What the {target:.0%} target would take: {teams_target.teams_expected_covered} teams "
-            f"on duty every hour = {teams_target.fte_24_7:.0f} FTE "
-            f"(${teams_target.cost_per_year_usd_24_7:,.0f} a year) around the clock, or "
-            f"{teams_target.fte_baseline_hours:.0f} FTE "
-            f"(${teams_target.cost_per_year_usd_baseline_hours:,.0f}) for "
-            f"{base.hours_start:02d}:00-{base.hours_end:02d}:00 only, against a budget of "
-            f"{s.budget.crt_fte:.0f} FTE."
-        )
+    sec.paragraph(_target_text(result))
     cands = result.candidates
     best = cands.loc[cands["recommended"]].iloc[0]
     sec.paragraph(
@@ -494,6 +478,40 @@ def simulation_table(result: RunResult) -> pd.DataFrame:
             row[name] = f"{fmt.format(m)} [{fmt.format(lo)}, {fmt.format(hi)}]"
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _target_text(result: RunResult) -> str:
+    """What the reached target would take, in words (calls reached, served beside)."""
+    s = result.ctx.scenario
+    t = result.target
+    base = s.baseline
+    parts = [f"What reaching {t.target:.0%} of citywide eligible calls would take: "]
+    if t.around_the_clock is None:
+        parts.append(
+            f"even {t.max_teams} teams on duty in every hour reach only "
+            f"{_pct(t.max_reached_share)} (queue-aware prediction), so the target is out of reach "
+            f"with up to {t.max_teams} teams per hour. "
+        )
+    else:
+        a = t.around_the_clock
+        parts.append(
+            f"{a.peak_teams} teams on duty in every hour = {a.fte:.0f} FTE "
+            f"(${a.cost_per_year_usd:,.0f} a year), reaching {_pct(a.reached_share)} "
+            f"(served {_pct(a.served_share)}). "
+        )
+    if t.cheapest is not None:
+        c = t.cheapest
+        parts.append(
+            f"The cheapest shift schedule that reaches it needs {c.fte:.0f} FTE "
+            f"(${c.cost_per_year_usd:,.0f} a year, up to {c.peak_teams} teams at once; reached "
+            f"{_pct(c.reached_share)}, served {_pct(c.served_share)}). "
+        )
+    parts.append(
+        f"A {base.hours_start:02d}:00-{base.hours_end:02d}:00 operation can reach at most "
+        f"{_pct(t.baseline_window_max_reached_share)} of citywide calls, however many teams it "
+        f"staffs. The budget is {s.budget.crt_fte:.0f} FTE; Durham went citywide in Oct 2023."
+    )
+    return "".join(parts)
 
 
 def _margin_text(result: RunResult) -> str:

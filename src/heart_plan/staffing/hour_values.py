@@ -55,6 +55,10 @@ class HourValues:
     busy_time_h
         Mean busy hours per call behind the table, when known (the Erlang B fallback sets
         it; the served-measure shift planner needs it).
+    method, levels, evaluations, evaluated_hours
+        How the table was made: ``erlang_b``, or the hypercube's ``per_hour`` /
+        ``load_levels`` (:mod:`heart_plan.planning.hour_values`), its load levels, the
+        distinct evaluations solved and the bins evaluated (others are zero rows).
 
     Notes
     -----
@@ -69,6 +73,10 @@ class HourValues:
     served_per_year: NDArray[np.float64]
     measure: Measure = "reached"
     busy_time_h: float | None = None
+    method: str = "erlang_b"
+    levels: int | None = None
+    evaluations: int = 0
+    evaluated_hours: NDArray[np.bool_] | None = None
 
     def __post_init__(self) -> None:
         arr = np.array(self.arrivals_per_year, dtype=float)
@@ -156,6 +164,31 @@ class HourValues:
     def max_teams(self) -> int:
         """``K``: the largest team count tabulated."""
         return int(self.served_per_year.shape[1] - 1)
+
+    @property
+    def calls_per_year(self) -> float:
+        """Eligible calls per year in the table (all bins)."""
+        return float(self.arrivals_per_year.sum())
+
+    def reached_of(self, teams_on_duty: ArrayLike) -> float:
+        """Calls reached per year of a schedule: ``sum_h reached[h, teams_on_duty[h]]``."""
+        return self.at(teams_on_duty)[0]
+
+    def served_of(self, teams_on_duty: ArrayLike) -> float:
+        """Calls served per year of a schedule: ``sum_h served[h, teams_on_duty[h]]``."""
+        return self.at(teams_on_duty)[1]
+
+    def summary(self) -> dict[str, object]:
+        """A JSON-ready record of how the table was made (no table values)."""
+        hours = HOURS_PER_WEEK if self.evaluated_hours is None else int(self.evaluated_hours.sum())
+        return {
+            "measure": self.measure,
+            "method": self.method,
+            "levels": self.levels,
+            "max_teams": self.max_teams,
+            "evaluations": self.evaluations,
+            "evaluated_hours": hours,
+        }
 
     @property
     def values(self) -> NDArray[np.float64]:

@@ -29,7 +29,7 @@ from heart_plan.staffing.workload import arrivals_by_how_for_area, offered_load_
 
 if TYPE_CHECKING:
     from heart_plan.planning.context import PlanningContext
-    from heart_plan.planning.hour_values import HourValues
+    from heart_plan.staffing.hour_values import HourValues
 
 #: ``predicted`` keys of the queue-aware evaluator (``WeekEvaluation.predicted``): they
 #: describe one ``teams_on_duty`` and are stale once the schedule changes.
@@ -253,7 +253,7 @@ class ShiftDemand:
 
     ``ctx`` is the planning context when it was built (plans with posts, no
     ``--arrivals``), else None; ``hour_values`` the reached / served tables
-    (:class:`heart_plan.planning.hour_values.HourValues`) or None (Erlang B).
+    (:class:`heart_plan.staffing.hour_values.HourValues`) or None (Erlang B).
     """
 
     arrivals: np.ndarray

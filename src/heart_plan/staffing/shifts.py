@@ -139,7 +139,7 @@ class ShiftProblem:
         Optional ``(168, K+1)`` tables, ``K = ShiftsConfig.max_teams_per_hour``: expected
         eligible calls per year reached / served in hour-of-week bin ``h`` with ``k`` teams
         on duty (column 0 = 0; finite; any sign and order of increments), e.g.
-        :class:`heart_plan.planning.hour_values.HourValues`.  Stored as nested tuples.
+        :class:`heart_plan.staffing.hour_values.HourValues`.  Stored as nested tuples.
     """
 
     arrivals_per_year_by_how: tuple[float, ...]
