@@ -179,14 +179,18 @@ def shifts(
     result = plan_shifts(
         problem, config=scenario.shifts, unit=crt, solver=solver_config_for_shifts(scenario)
     )
-    # Calls served (Erlang B) until the spatial reached-per-hour table is wired in here.
-    values = erlang_b_hour_values(arrivals, busy_h, scenario=scenario)
+    # The 24/7 answer in calls reached over the whole week at the plan's post sets (the
+    # planner's table covers the allowed hours only); Erlang B served without spatial data.
+    if demand.ctx is not None and hv is not None:
+        from heart_plan.planning.hour_values import plan_hour_values
+
+        values = plan_hour_values(demand.ctx, plan, scenario.shifts.max_teams_per_hour)
+    else:
+        values = erlang_b_hour_values(arrivals, busy_h, scenario=scenario)
     answer = hours_answer(values, scenario=scenario, fte_curve_method=fte_curve_method)
     tables = schedule_tables(result, arrivals, busy_h)
     command = command_line()
-    new_plan = shifted_plan(
-        plan, result, demand, busy_h=busy_h, command=command
-    ).with_post_sets_up_to()
+    new_plan = shifted_plan(plan, result, demand, busy_h=busy_h, command=command)
     info = run_info(
         scenario,
         command=command,

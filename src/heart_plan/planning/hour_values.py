@@ -384,12 +384,16 @@ def plan_hour_values(
                 f"{hour:02d}:00 may be staffed); add a post with band {band_of_hour[h]!r} "
                 f"or '' to the plan, or narrow the hours"
             )
-    widened = plan.with_changes(teams_on_duty=tuple(int(max_teams) * mask.astype(int)))
+    # Team counts beyond the plan's largest set stack teams on it (the prefix rule of
+    # ``Plan.with_post_sets_up_to``), as ``shifts`` staffs them in the new plan.
+    widened = plan.with_changes(
+        teams_on_duty=tuple(int(max_teams) * mask.astype(int))
+    ).with_post_sets_up_to(int(max_teams))
     deployment = Deployment.from_plan(widened, band_of_hour)
     return area_hour_values(
         ctx,
         plan.service_area_beats,
-        [p.site_id for p in plan.posts],
+        [p.site_id for p in widened.posts],
         team_posts_of_deployment(deployment),
         max_teams,
         method=method,

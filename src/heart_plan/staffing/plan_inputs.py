@@ -362,7 +362,7 @@ def shifted_plan(
         teams_on_duty=result.teams_on_duty,
         hours=daily_hours(result.teams_on_duty),
         predicted=without_evaluator_measures(dict(plan.predicted)) | staffing,
-    )
+    ).with_post_sets_up_to()  # a post set for every new team count (prefix of the largest)
     if demand.ctx is None or demand.hour_values is None:
         return new_plan
     from heart_plan.planning.evaluate import evaluate_plan
