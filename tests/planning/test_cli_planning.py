@@ -40,9 +40,11 @@ def test_place_writes_a_plan_for_the_pilot(tmp_path: Path, capsys, mirror: Path)
     assert code == 0
     plan = read_plan(out / "plan.json")
     assert len(plan.service_area_beats) == 12
-    assert len(plan.posts) == 2
+    sets = plan.post_sets()
+    assert list(sets) == [""]  # one band's posts serve every hour
+    assert sorted(sets[""]) == [1, 2] and len(sets[""][2]) == 2  # 2 teams at two posts
+    assert sets[""][1][0].site_id == sets[""][2][0].site_id  # 1 team: the first (prefix)
     assert plan.predicted["covered_share_of_area"] > 0.9
-    assert {p.band for p in plan.posts} == {""}  # one band's posts serve every hour
     Deployment.from_plan(plan, load_scenario().network.band_of_hour())  # simulatable
     assert "MCLP: OPTIMAL" in stdout
     info = json.loads((out / "run_info.json").read_text())
