@@ -24,7 +24,6 @@ Calls are per year, in the area.
 
 from __future__ import annotations
 
-import dataclasses
 import heapq
 import math
 from dataclasses import asdict, dataclass
@@ -358,7 +357,6 @@ def greedy_allocation(
     return teams
 
 
-_PLANNER_TABLE_FIELDS = ("reached_per_year_by_how_teams", "served_per_year_by_how_teams")
 #: ``busy_time_h`` handed to ``ShiftProblem`` for ``objective="max_reached"``, when the table
 #: does not carry one: a placeholder the reached objective ignores (the table gives the
 #: calls); ``ShiftProblem`` only needs a positive number.
@@ -385,22 +383,13 @@ def _planner_teams(
             raise ModelError("fte_curve(method='planner') on calls served needs values.busy_time_h")
         problem = ShiftProblem(arr, values.busy_time_h, budget_fte=budget)
     else:
-        have = {f.name for f in dataclasses.fields(ShiftProblem)}
-        if not set(_PLANNER_TABLE_FIELDS) <= have:
-            raise ModelError(
-                "fte_curve(method='planner') on calls reached needs ShiftProblem fields "
-                f"{', '.join(_PLANNER_TABLE_FIELDS)} and objective 'max_reached', which this "
-                "version of staffing.shifts lacks; use fte_curve_method='greedy'"
-            )
-        # Tables as tuples of 168 rows of K+1 floats (column k = k teams on duty).
-        make: Any = ShiftProblem  # fields added by the shifts work; checked above
-        problem = make(
+        problem = ShiftProblem(
             arr,
             busy_time_h=values.busy_time_h or _PLACEHOLDER_BUSY_TIME_H,
             budget_fte=budget,
             objective="max_reached",
-            reached_per_year_by_how_teams=tuple(map(tuple, values.reached_per_year.tolist())),
-            served_per_year_by_how_teams=tuple(map(tuple, values.served_per_year.tolist())),
+            reached_per_year_by_how_teams=values.reached_per_year,
+            served_per_year_by_how_teams=values.served_per_year,
         )
     res = plan_shifts(problem, config=config, unit=unit, solver=solver)
     return np.asarray(res.teams_on_duty, dtype=np.int64), {"status": res.status, "gap": res.gap}
