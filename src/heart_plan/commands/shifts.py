@@ -127,15 +127,10 @@ def shifts(
     from heart_plan.commands._common import calls_quality_record, write_calls_quality
     from heart_plan.config import load_scenario
     from heart_plan.plan import read_plan, write_plan
+    from heart_plan.planning.shift_inputs import shift_demand, shifted_plan
     from heart_plan.runinfo import run_info, write_run_info
     from heart_plan.staffing.hours import erlang_b_hour_values, hours_answer
-    from heart_plan.staffing.plan_inputs import (
-        plan_mean_drive,
-        plan_window,
-        schedule_tables,
-        shift_demand,
-        shifted_plan,
-    )
+    from heart_plan.staffing.plan_inputs import plan_mean_drive, plan_window, schedule_tables
     from heart_plan.staffing.shifts import ShiftProblem, plan_shifts, solver_config_for_shifts
     from heart_plan.staffing.workload import unit_busy_time_h
 
