@@ -124,8 +124,12 @@ def test_expand_writes_roadmap_curve_and_plan(tmp_path: Path, capsys, mirror: Pa
     assert len(roadmap) == 35 - 12 + 1
     curve = pd.read_csv(out / "citywide_curve.csv")
     assert curve["teams"].tolist() == [1, 2]
+    assert (curve["reached_share"] <= curve["covered_share"] + 1e-9).all()
     summary = json.loads((out / "expansion.json").read_text())
     assert summary["roadmap_order"] == roadmap["beat_added"].iloc[1:].tolist()
+    assert summary["measure"] == "reached"
+    assert summary["teams_every_hour_for_target"] is None  # 2 teams cannot reach 90%
+    assert summary["max_reached_share"] == pytest.approx(curve["reached_share"].iloc[-1])
     plan = read_plan(out / "plan.json")
     assert len(plan.service_area_beats) == 35
     assert "[expand] expansion step 23" in err  # progress lines

@@ -6,13 +6,12 @@ import json
 from pathlib import Path
 
 import geopandas as gpd
-import pandas as pd
 import pytest
 from shapely.geometry import box
 
 from heart_plan.errors import DataError
 from heart_plan.plan import Plan, Post, daily_window_on_duty, read_plan, write_plan
-from heart_plan.planning.expansion import beat_adjacency, teams_for_target
+from heart_plan.planning.expansion import beat_adjacency
 
 
 def test_beat_adjacency_on_a_row_of_three_squares() -> None:
@@ -29,13 +28,6 @@ def test_beat_adjacency_on_a_row_of_three_squares() -> None:
     )
     adj = beat_adjacency(beats)
     assert adj == {"A": {"B"}, "B": {"A", "C"}, "C": {"B"}, "D": set()}
-
-
-def test_teams_for_target_is_the_first_team_count_meeting_it() -> None:
-    curve = pd.DataFrame({"teams": [1, 2, 3, 4], "expected_covered_share": [0.5, 0.85, 0.91, 0.95]})
-    assert teams_for_target(curve, 0.9) == 3
-    assert teams_for_target(curve, 0.85) == 2
-    assert teams_for_target(curve, 0.99) is None
 
 
 @pytest.mark.parametrize(

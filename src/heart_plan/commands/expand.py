@@ -1,4 +1,6 @@
-"""``heart-plan expand``: service-area expansion roadmap and the citywide answer."""
+"""``heart-plan expand``: service-area expansion roadmap and the citywide answer in calls
+reached (the curve of citywide share against teams on duty, what the target would take).
+"""
 
 from __future__ import annotations
 
@@ -30,7 +32,7 @@ OUTPUT_FILES = (
     "--max-teams",
     type=click.IntRange(min=1, max=40),
     default=None,
-    help="Largest team count on the citywide curve (default: [expansion] max_teams).",
+    help="Largest team count on the citywide curve (default: [shifts] max_teams_per_hour).",
 )
 @click.option(
     "--contiguous/--any-order",
@@ -47,10 +49,11 @@ def expand(
     """Write roadmap.csv, citywide_curve.csv, expansion.json and a citywide plan.json."""
     from heart_plan.atomic import write_csv, write_json
     from heart_plan.config import load_scenario
-    from heart_plan.plan import write_plan
+    from heart_plan.plan import daily_window_on_duty, write_plan
+    from heart_plan.planning.citywide import area_values, reached_curve, target_would_take
     from heart_plan.planning.context import build_context
-    from heart_plan.planning.expansion import citywide_curve, expansion_roadmap, teams_for_target
-    from heart_plan.planning.placement import place, plan_from_placements, predicted_measures
+    from heart_plan.planning.expansion import expansion_roadmap
+    from heart_plan.planning.posts import PostSearches, plan_of_sets, set_measures
     from heart_plan.runinfo import run_info, write_run_info
 
     scenario = load_scenario(scenario_path)
@@ -60,26 +63,30 @@ def expand(
 
     ctx = build_context(scenario, mirror, progress=say)
     roadmap = expansion_roadmap(ctx, contiguous=contiguous, progress=say)
-    curve = citywide_curve(ctx, max_teams=max_teams, progress=say)
+    k_max = max_teams or scenario.shifts.max_teams_per_hour
+    city = ctx.area()
+    say(f"citywide post sets for 1..{k_max} teams and calls reached by hour of week")
+    sets = PostSearches(ctx).sets(city, k_max)
+    values = area_values(ctx, city, sets)
+    curve = reached_curve(ctx, sets, values)
     target = scenario.budget.target_reached_share
+    take = target_would_take(ctx, values, target)
+    teams = take.around_the_clock.peak_teams if take.around_the_clock else k_max
     summary = {
         "citywide_calls_per_year": ctx.calls_per_year,
+        "measure": "reached",
         "target_share": target,
-        "teams_for_target_covered": teams_for_target(curve, target, "covered_share"),
-        "teams_for_target_expected_covered": teams_for_target(curve, target),
+        "teams_every_hour_for_target": take.around_the_clock and take.around_the_clock.peak_teams,
+        "cheapest_schedule_fte_for_target": take.cheapest and take.cheapest.fte,
+        "max_reached_share": take.max_reached_share,
         "roadmap_order": roadmap["beat_added"].iloc[1:].tolist(),
         "teams_citywide_roadmap": int(roadmap["teams"].iloc[-1]),
     }
-    teams = summary["teams_for_target_expected_covered"] or int(curve["teams"].max())
-    city = ctx.area()
-    row = curve.set_index("teams").loc[teams]
-    q = float(row["busy_fraction"])
-    placement = place(city, teams, solver=scenario.solver, busy_fraction=q)
-    plan = plan_from_placements(
-        scenario, city.beats, {placement.band: placement},
-        hours=(scenario.baseline.hours_start, scenario.baseline.hours_end),
-        command=command_line(),
-        predicted=predicted_measures(city, placement),
+    base = scenario.baseline
+    plan = plan_of_sets(
+        scenario, city, sets, daily_window_on_duty(base.hours_start, base.hours_end, teams),
+        command=command_line(), hours={"daily_start": base.hours_start, "daily_end": base.hours_end},
+        predicted=set_measures(city, sets[teams]), team_counts=range(1, teams + 1),
     )  # fmt: skip
     info = run_info(
         scenario,
@@ -97,8 +104,11 @@ def expand(
     click.echo(roadmap.to_string(index=False, max_cols=8))
     click.echo(curve.round(3).to_string(index=False))
     click.echo(
-        f"teams for {target:.0%} of citywide eligible calls: covered "
-        f"{summary['teams_for_target_covered']}, expected covered (queue-aware) "
-        f"{summary['teams_for_target_expected_covered']}"
+        f"{target:.0%} of citywide eligible calls reached: "
+        + (
+            f"{teams} teams on duty every hour"
+            if take.around_the_clock
+            else f"not with {k_max} teams per hour (at most {take.max_reached_share:.1%})"
+        )
     )
     click.echo(f"outputs: {out_dir}")

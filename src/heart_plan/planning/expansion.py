@@ -1,4 +1,4 @@
-"""Service-area expansion roadmap and the citywide answer.
+"""Service-area expansion roadmap.
 
 Roadmap (greedy, as the department chose its pilot: by eligible-call volume): start from
 the baseline's pilot beats; at each step add the beat (adjacent to the area when
@@ -11,10 +11,8 @@ step = max(spatial teams, workload teams):
 * workload teams: Erlang B (loss system) at the area's busiest hour of the week, the fewest
   teams serving ``[budget] served_share_target`` of calls.
 
-The citywide curve: for 1..``max_teams`` teams on duty over all city beats, the covered
-share of citywide eligible calls (MCLP) and the queue-aware expected covered share
-(MEXCLP with busy fraction from the citywide mean workload), plus the Erlang-B served
-share; the *reached* estimate is the queue-aware expected covered share.
+The citywide curve and what the target would take, in calls reached, are in
+:mod:`heart_plan.planning.citywide`.
 """
 
 from __future__ import annotations
@@ -28,9 +26,8 @@ import pandas as pd
 from heart_plan.models import LSCP
 from heart_plan.planning.area import AreaDemand
 from heart_plan.planning.context import PlanningContext
-from heart_plan.planning.placement import place
-from heart_plan.staffing.erlang import served_share, teams_needed
-from heart_plan.staffing.workload import loss_busy_fraction, offered_load_by_hour, unit_busy_time_h
+from heart_plan.staffing.erlang import teams_needed
+from heart_plan.staffing.workload import offered_load_by_hour, unit_busy_time_h
 
 ROADMAP_COLUMNS = (
     "step", "beat_added", "district", "beats_in_area", "calls_added_per_year",
@@ -132,63 +129,3 @@ def expansion_roadmap(
         added = max(pool, key=lambda b: (reachable.get(b, 0.0), b))
         area = [*area, added]
     return pd.DataFrame(rows, columns=list(ROADMAP_COLUMNS))
-
-
-def citywide_curve(
-    ctx: PlanningContext, *, max_teams: int | None = None, progress=None
-) -> pd.DataFrame:
-    """Citywide share covered / expected covered / reached against teams on duty, from one
-    team up to "enough for citywide": the curve stops one team after the expected covered
-    share first meets ``[budget] target_reached_share`` (or at ``max_teams``).
-
-    Columns: ``teams, covered_share`` (MCLP, teams never busy), ``expected_covered_share``
-    (MEXCLP: a call counts when at least one team covering it is free, each busy with the
-    loss-system probability ``q``; the optimizer's queue-aware estimate of *reached*),
-    ``busy_fraction`` (q), ``served_share`` (Erlang B, ignoring space); all shares of
-    citywide eligible calls per year.
-    """
-    max_teams = max_teams or ctx.scenario.expansion.max_teams
-    city = ctx.area()
-    band, radius_s, solver = city.busiest_band, city.standard_s, ctx.scenario.solver
-    target = ctx.scenario.budget.target_reached_share
-    arrivals = city.arrivals_by_hour
-    rows: list[dict] = []
-    first_met: int | None = None
-    for teams in range(1, max_teams + 1):
-        plain = place(city, teams, solver=solver, band=band)
-        mean_drive = plain.result.mean_drive_time_s
-        busy_h = unit_busy_time_h(ctx.scenario.crt, mean_drive)
-        q = loss_busy_fraction(arrivals, teams, busy_h)
-        queued = place(city, teams, solver=solver, band=band, busy_fraction=q)
-        load = offered_load_by_hour(arrivals, busy_h)
-        served = float((arrivals * served_share(teams, load)).sum() / arrivals.sum())
-        expected = float(queued.result.expected_covered_share or 0.0)
-        rows.append(
-            {
-                "teams": teams,
-                "covered_share": plain.covered_share,
-                "expected_covered_share": expected,
-                "busy_fraction": q,
-                "served_share": served,
-                "mean_drive_time_s": mean_drive,
-                "radius_s": radius_s,
-            }
-        )
-        if progress:
-            progress(
-                f"citywide curve: {teams} teams, covered {plain.covered_share:.1%}, "
-                f"expected covered (queue-aware) {expected:.1%}"
-            )
-        if first_met is None and expected >= target:
-            first_met = teams
-        if first_met is not None and teams >= first_met + 1:
-            break
-    return pd.DataFrame(rows)
-
-
-def teams_for_target(
-    curve: pd.DataFrame, target: float, column: str = "expected_covered_share"
-) -> int | None:
-    """Fewest teams whose ``column`` reaches ``target`` (None when the curve never does)."""
-    hit = curve.loc[curve[column] >= target, "teams"]
-    return int(hit.min()) if len(hit) else None

@@ -32,15 +32,19 @@ import numpy as np
 import pandas as pd
 
 from heart_plan.config import Scenario
-from heart_plan.errors import InfeasibleError
 from heart_plan.plan import Plan, daily_window_on_duty
 from heart_plan.planning.area import AreaDemand
+from heart_plan.planning.citywide import (
+    area_values,
+    citywide_hours,
+    reached_curve,
+    target_would_take,
+)
 from heart_plan.planning.compare import CandidateComparison, compare_candidates
 from heart_plan.planning.context import PlanningContext, build_context
 from heart_plan.planning.equity import equity_table, reached_by_call, tract_reached
 from heart_plan.planning.evaluate import evaluate_plan
 from heart_plan.planning.expansion import expansion_roadmap
-from heart_plan.planning.hour_values import area_hour_values
 from heart_plan.planning.posts import PostSearches, PostSet, plan_of_sets, set_measures
 from heart_plan.planning.replay import ReplayInputs, replay_inputs, simulate_plan
 from heart_plan.planning.results import (
@@ -48,12 +52,8 @@ from heart_plan.planning.results import (
     PlanOutcome,
     RunResult,
     SimulatedMeasure,
-    Staffing,
-    TargetAnswer,
 )
 from heart_plan.simulation.results import mean_ci
-from heart_plan.staffing.hour_values import HourValues
-from heart_plan.staffing.hours import HoursAnswer, hours_answer
 from heart_plan.staffing.shifts import (
     ShiftPlanResult,
     ShiftProblem,
@@ -126,17 +126,6 @@ def plan_current(ctx: PlanningContext, searches: PostSearches) -> tuple[Plan, di
         ctx, searches, name="current", beats=cur.service_area_beats or None,
         hours=(cur.hours_start, cur.hours_end), teams=cur.teams,
     )  # fmt: skip
-
-
-def area_values(ctx: PlanningContext, area: AreaDemand, sets: dict[int, PostSet]) -> HourValues:
-    """Calls reached and served per year in each hour of week with ``k = 0..K`` teams on
-    duty, each ``k`` at the area's post set for ``k`` teams (the hypercube,
-    :func:`heart_plan.planning.hour_values.area_hour_values`).
-    """
-    sites = list(dict.fromkeys(site for ps in sets.values() for site in ps.sites))
-    column = {site: j for j, site in enumerate(sites)}
-    posts = {k: tuple(column[site] for site in ps.sites) for k, ps in sets.items()}
-    return area_hour_values(ctx, area.beats, sites, lambda _band, k: posts[k], max(sets))
 
 
 def plan_for_area(
@@ -342,95 +331,6 @@ def run_plan(
         city_busiest_band=ctx.area().busiest_band,
         timings_s=timer.timings_s,
     )
-
-
-def reached_curve(
-    ctx: PlanningContext, sets: dict[int, PostSet], values: HourValues
-) -> pd.DataFrame:
-    """Citywide shares against teams on duty, the same ``k`` teams in every hour at the
-    citywide post set for ``k``: ``reached_share`` / ``served_share`` (the hypercube, busy
-    teams and all; of citywide eligible calls per year), ``covered_share`` (a post within
-    the standard, busy teams ignored), ``nearest_post_drive_time_s`` and the search band's
-    ``mean_drive_time_s`` of dispatched teams.
-    """
-    city = ctx.area()
-    rows = []
-    for k, ps in sets.items():
-        spatial = set_measures(city, ps)
-        rows.append(
-            {
-                "teams": k,
-                "reached_share": float(values.reached_per_year[:, k].sum()) / ctx.calls_per_year,
-                "served_share": float(values.served_per_year[:, k].sum()) / ctx.calls_per_year,
-                "covered_share": spatial["covered_share_of_city"],
-                "nearest_post_drive_time_s": spatial["nearest_post_drive_time_s"],
-                "mean_drive_time_s": ps.mean_drive_time_s,
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def _staffing(ctx: PlanningContext, values: HourValues, teams_on_duty) -> Staffing:
-    """The size and expected shares of a citywide schedule."""
-    crt = ctx.scenario.crt
-    teams = np.asarray(teams_on_duty, dtype=np.int64)
-    reached, served = values.at(teams)
-    team_hours = int(teams.sum())
-    return Staffing(
-        peak_teams=int(teams.max()),
-        team_hours_per_week=team_hours,
-        fte=fte_of_team_hours(team_hours, crt),
-        cost_per_year_usd=cost_of_team_hours(team_hours, crt),
-        reached_share=reached / ctx.calls_per_year,
-        served_share=served / ctx.calls_per_year,
-    )
-
-
-def target_would_take(ctx: PlanningContext, values: HourValues, target: float) -> TargetAnswer:
-    """What ``target`` of citywide calls *reached* would take (:class:`TargetAnswer`).
-
-    The cheapest schedule is the shift planner's ``min_fte`` objective on the citywide
-    reached table (no FTE budget); the share is of the citywide calls in the table.
-    """
-    s = ctx.scenario
-    K = values.max_teams
-    total = ctx.calls_per_year
-    around = None
-    for k in range(1, K + 1):
-        if values.reached_per_year[:, k].sum() >= target * total:
-            around = _staffing(ctx, values, [k] * 168)
-            break
-    cheapest = None
-    try:
-        problem = ShiftProblem(
-            tuple(values.arrivals_per_year), 1.0, budget_fte=None, objective="min_fte",
-            reached_share_target=target, reached_per_year_by_how_teams=values.reached_per_year,
-            served_per_year_by_how_teams=values.served_per_year,
-        )  # fmt: skip
-        shift = plan_shifts(
-            problem, config=s.shifts, unit=s.crt, solver=solver_config_for_shifts(s)
-        )
-        cheapest = _staffing(ctx, values, shift.teams_on_duty)
-    except InfeasibleError:
-        cheapest = None
-    base = s.baseline
-    window = np.zeros(168, dtype=np.int64)
-    window[np.asarray(daily_window_on_duty(base.hours_start, base.hours_end, 1)) > 0] = K
-    return TargetAnswer(
-        target=target,
-        max_teams=K,
-        around_the_clock=around,
-        cheapest=cheapest,
-        max_reached_share=float(values.reached_per_year[:, K].sum()) / total,
-        baseline_window_max_reached_share=values.at(window)[0] / total,
-    )
-
-
-def citywide_hours(ctx: PlanningContext, values: HourValues) -> HoursAnswer:
-    """The 24/7 answer over the citywide area (Durham's situation since Oct 2023), in calls
-    reached (``values``: the citywide hypercube table).
-    """
-    return hours_answer(values, scenario=ctx.scenario)
 
 
 def with_evaluated(ctx: PlanningContext, plan: Plan) -> Plan:
