@@ -150,11 +150,14 @@ def _why_not_citywide(r: ReportBuilder, result: RunResult) -> None:
     sec = r.section("why-not-citywide", "Why don't all units operate citywide - will they ever?")
     roadmap = result.roadmap
     sec.paragraph(
-        f"A team can only reach calls near its post. Covering the pilot area needs "
+        f"A team can only reach calls near its post. Sized for its busiest hour (every "
+        f"coverable call within {minutes:.0f} minutes of a post, and "
+        f"{s.budget.served_share_target:.0%} of that hour's calls served), the pilot area takes "
         f"{int(roadmap['teams'].iloc[0])} teams (spatially {int(roadmap['teams_spatial'].iloc[0])}, "
-        f"by workload {int(roadmap['teams_workload'].iloc[0])}); the whole city needs "
-        f"{int(roadmap['teams'].iloc[-1])} teams on duty. Each step below adds the adjacent beat "
-        f"with the most eligible calls reachable within {minutes:.0f} minutes."
+        f"by workload {int(roadmap['teams_workload'].iloc[0])}) and the whole city "
+        f"{int(roadmap['teams'].iloc[-1])}; the curve below gives the calls reached with each "
+        f"number of teams on duty in every hour. Each step adds the adjacent beat with the most "
+        f"eligible calls reachable within {minutes:.0f} minutes."
     )
     sec.figure(
         charts.line_chart(
@@ -267,7 +270,8 @@ def _hours(r: ReportBuilder, result: RunResult) -> None:
         f"window in the data is {best12.best_start_hour:02d}:00-{best12.best_end_hour:02d}:00 "
         f"with {_pct(best12.best_share_of_calls)} (+{best12.extra_calls_in_best_per_year:,.0f} "
         f"calls a year). The recommended schedule comes from a CP-SAT shift model maximizing "
-        f"expected calls served (Erlang B loss model) within {s.budget.crt_fte:.0f} FTE."
+        f"expected calls reached (the loss hypercube with the post set of each hour's team "
+        f"count) within {s.budget.crt_fte:.0f} FTE."
     )
     shift = result.shift_plan
     sec.bullet_list(shift.summary().splitlines())
