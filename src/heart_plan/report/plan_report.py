@@ -568,6 +568,12 @@ def _assumptions(result: RunResult) -> list[tuple[str, Any]]:
         ("Cost", f"${crt.cost_per_staff_hour_usd:.0f} per staffed person-hour"),
         ("Pilot hours", f"{s.baseline.hours_start:02d}:00-{s.baseline.hours_end:02d}:00 every day "
                         f"(assumed window)"),
+        ("Today's operation (current)",
+         f"{'citywide' if not s.current.service_area_beats else str(len(s.current.service_area_beats)) + ' beats'}, "
+         f"{s.current.hours_start:02d}:00-{s.current.hours_end:02d}:00 every day, "
+         f"{s.current.teams} teams (assumption: window and teams are not published)"),
+        ("Post search", f"pool of {s.placement.pool_size} candidate sites, "
+                        f"{s.placement.exchange_rounds} exchange rounds per team count"),
         ("Road speeds", "free-flow speeds by road class (TRM network has no speeds); time-band "
                         f"factors: {bands}"),
         ("Hours staffing target", f"{hours.share_target:.0%} of each open hour's calls "
