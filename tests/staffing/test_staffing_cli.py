@@ -105,7 +105,9 @@ def test_durham_citywide_hours_answer(mirror, tmp_path):
     assert full.full.fte > full.baseline.fte > 0
     best = answer.best_window
     assert best.best_calls_per_year >= best.baseline_calls_per_year
-    # CLI on the citywide plan (demand built from the mirror), small budget to stay fast.
+    # CLI on the citywide plan (demand built from the mirror).  The budget keeps CP-SAT quick:
+    # 20 FTE closes the gap in well under a second, while 10 FTE (a budget covering about
+    # 30% of the calls) runs to the deterministic time limit (~100 s CPU).
     plan_path = tmp_path / "plan.json"
     write_plan(plan_path, toy_plan(beats))
     out = tmp_path / "out"
@@ -120,10 +122,10 @@ def test_durham_citywide_hours_answer(mirror, tmp_path):
             "--mirror",
             str(mirror),
             "--fte-budget",
-            "10",
+            "20",
         ],  # fmt: skip
     )
     assert result.exit_code == 0, result.output
     new = read_plan(out / "plan.json")
     assert new.predicted["area_calls_per_year"] == pytest.approx(14745.0, rel=1e-6)
-    assert new.predicted["fte"] <= 10.0 + 1e-9
+    assert new.predicted["fte"] <= 20.0 + 1e-9
