@@ -6,6 +6,8 @@ Bounded (``max_examples``) and derandomized in CI through the conftest's ``ci`` 
 from __future__ import annotations
 
 import contextlib
+import copy
+import functools
 import io
 import json
 import re
@@ -80,17 +82,25 @@ def _arrivals(folder: Path) -> Path:
 # ----------------------------------------------------------------------------- scenario keys
 
 
+@functools.cache
+def _default_raw_and_leaves() -> tuple[dict, list[tuple[str, str]]]:
+    """The default scenario as a dict and its numeric leaves (parsed once, not per example)."""
+    default = load_scenario()
+    leaves = [
+        (path, pattern)
+        for path, pattern, value in numeric_leaves(default)
+        if isinstance(value, int | float) and not isinstance(value, bool)
+    ]
+    return default.to_dict(), leaves
+
+
 @settings(max_examples=150)
 @given(st.data())
 def test_scenario_numeric_keys_validated_in_process(data):
     """Any value for any numeric key: a scenario whose numbers are all in BOUNDS, or a
     ConfigError naming the key."""
-    raw = load_scenario().to_dict()
-    leaves = [
-        (path, pattern)
-        for path, pattern, value in numeric_leaves(load_scenario())
-        if isinstance(value, int | float) and not isinstance(value, bool)
-    ]
+    default_raw, leaves = _default_raw_and_leaves()
+    raw = copy.deepcopy(default_raw)
     path, _ = data.draw(st.sampled_from(leaves))
     value = data.draw(
         st.one_of(
@@ -237,14 +247,28 @@ CAD_COLUMNS = ["Event Number", "Call Date", "Call Time", "Priority", "Nature", "
                "Cancelled"]  # fmt: skip
 
 
+@functools.cache
+def _cad_scenario_and_toy_beats():
+    """The default scenario read as a full-year CAD export, and the toy beats (loaded once,
+    not per example; ``load_calls`` only reads them)."""
+    import dataclasses
+
+    from heart_plan.loaders import load_beats
+
+    base = load_scenario()
+    scenario = dataclasses.replace(
+        base,
+        calls=dataclasses.replace(base.calls, schema="durham_cad", observed_end="2021-12-31"),
+    )
+    return scenario, load_beats(FIXTURES / "toy_beats.geojson")
+
+
 @settings(max_examples=120)
 @given(st.data())
 def test_calls_files_counted_or_refused(data):
     """A CAD-style file with some cells replaced: a DataError (one line, naming the file)
     or calls whose quality table accounts for every row read."""
-    import dataclasses
-
-    from heart_plan.loaders import load_beats, load_calls
+    from heart_plan.loaders import load_calls
     from heart_plan.loaders.calls import calls_quality_table
 
     frame = pd.read_csv(FIXTURES / "cad_calls_toy.csv", dtype=str, keep_default_na=False)
@@ -254,12 +278,8 @@ def test_calls_files_counted_or_refused(data):
         r = data.draw(st.integers(0, len(frame) - 1))
         c = data.draw(st.sampled_from(CAD_COLUMNS))
         frame.loc[r, c] = data.draw(CELL)
-    base = load_scenario()
-    scenario = dataclasses.replace(
-        base,
-        calls=dataclasses.replace(base.calls, schema="durham_cad", observed_end="2021-12-31"),
-    )
-    beats = load_beats(FIXTURES / "toy_beats.geojson")
+    scenario, toy_beats = _cad_scenario_and_toy_beats()
+    beats = toy_beats.copy()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "calls.csv"
         frame.to_csv(path, index=False)

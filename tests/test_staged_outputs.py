@@ -203,18 +203,48 @@ def test_calls_file_path_in_the_scenario_is_loaded_and_recorded(mirror, tmp_path
     assert "trm_graph" in set(table["dataset"])
 
 
+#: A real but quicker scenario for the run that gets killed: the Durham default with fire
+#: stations as the only candidate posts (placement models over ~20 sites instead of every
+#: road node), the pilot and citywide as the only candidate areas, and few replications.
+#: It reaches its output steps in ~15 s instead of ~100 s; what is tested is the output
+#: folder, which does not depend on the numbers.
+QUICK_RUN_LINES = {
+    'sources = ["fire_stations", "road_nodes"]': 'sources = ["fire_stations"]',
+    "recommend_every_steps = 6": "recommend_every_steps = 100",
+    "replications = 20": "replications = 2",
+    "first_replications = 10": "first_replications = 2",
+    "max_replications = 200": "max_replications = 4",
+}
+
+
+def quick_run_scenario(path: Path) -> Path:
+    """Write the quick scenario (``QUICK_RUN_LINES`` applied to the default) to ``path``."""
+    from heart_plan.config import default_scenario_path
+
+    lines = default_scenario_path().read_text().splitlines()
+    for old, new in QUICK_RUN_LINES.items():
+        hits = [i for i, line in enumerate(lines) if line == old]
+        assert len(hits) == 1, f"default scenario line {old!r} found {len(hits)} times"
+        lines[hits[0]] = new
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
 @pytest.mark.durham
 @pytest.mark.slow
 @pytest.mark.timeout(1800)
 def test_killed_run_leaves_the_previous_complete_output(durham_run, mirror, tmp_path):
-    """A real ``heart-plan run`` terminated while it writes the maps (its last steps) leaves
-    ``--out`` identical to the previous complete run, with no staging or temp files."""
+    """A real ``heart-plan run`` terminated while it writes the maps (its last steps, one map
+    already in its staging folder) leaves ``--out`` identical to the previous complete run,
+    with no staging or temp files."""
     out = tmp_path / "out"
     shutil.copytree(durham_run, out)
     before = snapshot(out)
+    scenario = quick_run_scenario(tmp_path / "quick.toml")
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "heart_plan.cli", "run", "--out", str(out), "--mirror", str(mirror)],
+        [sys.executable, "-m", "heart_plan.cli", "run", "--scenario", str(scenario),
+         "--out", str(out), "--mirror", str(mirror)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     deadline = time.monotonic() + 1200
@@ -223,6 +253,10 @@ def test_killed_run_leaves_the_previous_complete_output(durham_run, mirror, tmp_
         for line in proc.stderr:
             seen.append(line)
             if "] maps ..." in line:
+                # Kill once the first map is complete in the staging folder (the second map
+                # takes seconds more): a half-written output exists beside --out.
+                staged = _wait_for_file(tmp_path, ".out.staging-", "map_citywide.html", proc)
+                assert staged, "no staged map_citywide.html before the run ended:\n" + "".join(seen)
                 proc.send_signal(signal.SIGTERM)
                 break
             assert time.monotonic() < deadline, "no maps progress line in time"
@@ -237,3 +271,14 @@ def test_killed_run_leaves_the_previous_complete_output(durham_run, mirror, tmp_
     assert "Traceback" not in err
     assert snapshot(out) == before
     assert leftovers(tmp_path) == []
+
+
+def _wait_for_file(parent: Path, marker: str, name: str, proc: subprocess.Popen) -> bool:
+    """Poll until a folder of ``parent`` whose name contains ``marker`` holds ``name``;
+    False when ``proc`` ends first (or after 300 s)."""
+    deadline = time.monotonic() + 300
+    while proc.poll() is None and time.monotonic() < deadline:
+        if any((d / name).is_file() for d in parent.iterdir() if marker in d.name):
+            return True
+        time.sleep(0.02)
+    return False
