@@ -2,13 +2,11 @@
 failure, never a silent skip.  Hypothesis runs derandomized with no deadline.
 
 The suite runs on two pytest-xdist workers unless told otherwise (``-n N``; ``-n 0`` or
-``-p no:xdist``: one process), with ``--dist loadgroup``: tests in one ``xdist_group`` run
-on one worker.  Tests using an expensive session fixture are put in its group
-automatically (``FIXTURE_GROUPS``), so ``durham_run`` (a real ``heart-plan run``),
-``durham_context`` and the Durham inputs and network are each built once per suite; tests
-marked ``slow`` are handed out first so that no long test starts last.  Caches written by
-both workers at once are safe: entries are written to a temporary file and renamed into
-place (``heart_plan.atomic``), and temporary files of live processes are kept.
+``-p no:xdist``: one process); tests sharing an expensive session fixture run on one
+worker, so ``durham_run`` (a real ``heart-plan run``), ``durham_context`` and the Durham
+inputs and network are each built once (``tests/parallel.py``).  Caches written by both
+workers at once are safe: entries are written to a temporary file and renamed into place
+(``heart_plan.atomic``), and temporary files of live processes are kept.
 """
 
 from __future__ import annotations
@@ -18,6 +16,12 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from parallel import (  # noqa: F401  (pytest hooks, found here by name)
+    pytest_cmdline_main,
+    pytest_collection_modifyitems,
+    pytest_runtest_setup,
+    pytest_xdist_make_scheduler,
+)
 
 from heart_plan.config import Scenario, load_scenario
 from heart_plan.errors import DataError
@@ -29,41 +33,6 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 TESTS_DIR = Path(__file__).parent
 FIXTURES = TESTS_DIR / "fixtures"
-#: pytest-xdist workers when ``-n`` is not given.
-DEFAULT_WORKERS = 2
-#: xdist group of the tests using each expensive session fixture (first match wins).
-FIXTURE_GROUPS = (
-    ("durham_run", ("durham_run",)),
-    ("durham_context", ("durham_context",)),
-    ("durham_inputs", ("durham_demand", "durham_inputs")),
-    ("durham_network", ("durham_network", "durham_engine")),
-)
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_cmdline_main(config: pytest.Config) -> None:
-    """Default to ``-n 2 --dist loadgroup`` when pytest-xdist is active and ``-n`` not given
-    (not with ``--collect-only`` or ``--pdb``); here rather than in ``addopts`` so that
-    ``-p no:xdist`` remains a valid option."""
-    if not config.pluginmanager.hasplugin("xdist") or hasattr(config, "workerinput"):
-        return
-    interactive = config.option.collectonly or config.getoption("usepdb", False)
-    if getattr(config.option, "numprocesses", 0) is None and not interactive:
-        config.option.numprocesses = DEFAULT_WORKERS
-        if config.option.dist == "no":
-            config.option.dist = "loadgroup"
-
-
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the xdist_group markers
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Group tests by the expensive session fixture they use; ``slow`` tests first."""
-    for item in items:
-        names = set(getattr(item, "fixturenames", ()))
-        for group, fixtures in FIXTURE_GROUPS:
-            if names.intersection(fixtures):
-                item.add_marker(pytest.mark.xdist_group(group))
-                break
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable
 
 
 @pytest.fixture(scope="session")
@@ -79,6 +48,35 @@ def mirror() -> Path:
 def scenario() -> Scenario:
     """The embedded default Durham scenario."""
     return load_scenario()
+
+
+#: The quick scenario: the Durham default with fire stations as the only candidate posts
+#: (placement models over ~20 sites instead of every road node), the pilot and citywide as
+#: the only candidate areas of the recommendation, and few replications.
+QUICK_SCENARIO_LINES = {
+    'sources = ["fire_stations", "road_nodes"]': 'sources = ["fire_stations"]',
+    "recommend_every_steps = 6": "recommend_every_steps = 100",
+    "replications = 20": "replications = 2",
+    "first_replications = 10": "first_replications = 2",
+    "max_replications = 200": "max_replications = 4",
+}
+
+
+@pytest.fixture(scope="session")
+def quick_scenario(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A scenario file (``QUICK_SCENARIO_LINES`` applied to the default): a real Durham
+    scenario whose ``run`` and ``expand`` take seconds, for tests of commands' outputs that
+    do not depend on the default's numbers."""
+    from heart_plan.config import default_scenario_path
+
+    lines = default_scenario_path().read_text().splitlines()
+    for old, new in QUICK_SCENARIO_LINES.items():
+        hits = [i for i, line in enumerate(lines) if line == old]
+        assert len(hits) == 1, f"default scenario line {old!r} found {len(hits)} times"
+        lines[hits[0]] = new
+    path = tmp_path_factory.mktemp("quick_scenario") / "quick.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
 
 
 # ----------------------------------------------------------------------------- Durham

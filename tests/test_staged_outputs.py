@@ -203,47 +203,23 @@ def test_calls_file_path_in_the_scenario_is_loaded_and_recorded(mirror, tmp_path
     assert "trm_graph" in set(table["dataset"])
 
 
-#: A real but quicker scenario for the run that gets killed: the Durham default with fire
-#: stations as the only candidate posts (placement models over ~20 sites instead of every
-#: road node), the pilot and citywide as the only candidate areas, and few replications.
-#: It reaches its output steps in ~15 s instead of ~100 s; what is tested is the output
-#: folder, which does not depend on the numbers.
-QUICK_RUN_LINES = {
-    'sources = ["fire_stations", "road_nodes"]': 'sources = ["fire_stations"]',
-    "recommend_every_steps = 6": "recommend_every_steps = 100",
-    "replications = 20": "replications = 2",
-    "first_replications = 10": "first_replications = 2",
-    "max_replications = 200": "max_replications = 4",
-}
-
-
-def quick_run_scenario(path: Path) -> Path:
-    """Write the quick scenario (``QUICK_RUN_LINES`` applied to the default) to ``path``."""
-    from heart_plan.config import default_scenario_path
-
-    lines = default_scenario_path().read_text().splitlines()
-    for old, new in QUICK_RUN_LINES.items():
-        hits = [i for i, line in enumerate(lines) if line == old]
-        assert len(hits) == 1, f"default scenario line {old!r} found {len(hits)} times"
-        lines[hits[0]] = new
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
 @pytest.mark.durham
 @pytest.mark.slow
 @pytest.mark.timeout(1800)
-def test_killed_run_leaves_the_previous_complete_output(durham_run, mirror, tmp_path):
+def test_killed_run_leaves_the_previous_complete_output(
+    durham_run, mirror, tmp_path, quick_scenario
+):
     """A real ``heart-plan run`` terminated while it writes the maps (its last steps, one map
     already in its staging folder) leaves ``--out`` identical to the previous complete run,
-    with no staging or temp files."""
+    with no staging or temp files.  The killed run uses ``quick_scenario`` (it reaches its
+    output steps in ~15 s instead of ~100 s; the output folder does not depend on the
+    numbers)."""
     out = tmp_path / "out"
     shutil.copytree(durham_run, out)
     before = snapshot(out)
-    scenario = quick_run_scenario(tmp_path / "quick.toml")
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "heart_plan.cli", "run", "--scenario", str(scenario),
+        [sys.executable, "-m", "heart_plan.cli", "run", "--scenario", str(quick_scenario),
          "--out", str(out), "--mirror", str(mirror)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip

@@ -114,11 +114,14 @@ def test_missing_mirror_is_a_data_error(tmp_path: Path, capsys) -> None:
 
 
 @pytest.mark.durham
-def test_expand_writes_roadmap_curve_and_plan(tmp_path: Path, capsys, mirror: Path) -> None:
+def test_expand_writes_roadmap_curve_and_plan(
+    tmp_path: Path, capsys, mirror: Path, quick_scenario: Path
+) -> None:
+    # The quick scenario (fire-station posts) keeps the 23 roadmap steps to seconds; the
+    # default's roadmap is checked on the durham_run output (test_planning_durham.py).
     out = tmp_path / "expand"
-    code, stdout, err = _run(
-        ["expand", "--max-teams", "2", "--out", str(out), "--mirror", str(mirror)], capsys
-    )
+    args = ["expand", "--scenario", str(quick_scenario), "--max-teams", "2", "--out", str(out)]
+    code, stdout, err = _run([*args, "--mirror", str(mirror)], capsys)
     assert code == 0, err
     roadmap = pd.read_csv(out / "roadmap.csv", dtype={"beat_added": str})
     assert len(roadmap) == 35 - 12 + 1
