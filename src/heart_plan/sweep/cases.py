@@ -131,7 +131,7 @@ def case_results(result: Any) -> dict[str, Any]:
 
 
 def _plain(value: Any) -> Any:
-    """numpy scalars -> Python numbers (JSON, and identical serial/Dask comparisons)."""
+    """Python numbers from numpy scalars (JSON, and identical serial/Dask comparisons)."""
     if hasattr(value, "item"):
         return value.item()
     return value

@@ -146,29 +146,35 @@ def run_sweep(
     scenarios = {c.case_id: case_scenario(grid, c, solver_threads) for c in grid.cases}
     keys = {cid: case_key(s) for cid, s in scenarios.items()}
     threads = max(threads_of(s) for s in scenarios.values())
-    results: dict[str, dict[str, Any]] = {}
-    for case in grid.cases:
-        stored = read_store(out, keys[case.case_id])
+    results: dict[str, dict[str, Any]] = {}  # by key: cases with the same inputs run once
+    for key in dict.fromkeys(keys.values()):
+        stored = read_store(out, key)
         if stored is not None:
-            results[case.case_id] = stored
-    pending = [c for c in grid.cases if c.case_id not in results]
+            results[key] = stored
     reused = set(results)
+    pending: list[SweepCase] = []
+    for case in grid.cases:
+        if keys[case.case_id] not in results and all(
+            keys[p.case_id] != keys[case.case_id] for p in pending
+        ):
+            pending.append(case)
     say(
-        f"{len(grid.cases)} scenarios: {len(reused)} already finished in {out / STORE_DIR}, "
-        f"{len(pending)} to run"
+        f"{len(grid.cases)} scenarios: {len(grid.cases) - len(pending)} already finished in "
+        f"{out / STORE_DIR}, {len(pending)} to run"
     )
     mirror_path = str(resolve_mirror(mirror))
     cache = str(cache_root())
     n_workers = 1
-    done = len(reused)
+    done = 0
 
     def finished(case: SweepCase, row: dict[str, Any]) -> None:
         nonlocal done
-        write_store(out, keys[case.case_id], case, row)
-        results[case.case_id] = read_store(out, keys[case.case_id]) or row
+        key = keys[case.case_id]
+        write_store(out, key, case, row)
+        results[key] = read_store(out, key) or row
         done += 1
         say(
-            f"{done}/{len(grid.cases)} done: {case.case_id} ({case.label}): recommended "
+            f"{done}/{len(pending)} computed: {case.case_id} ({case.label}): recommended "
             f"{row['recommended_beats']} beats, reached {row['reached_share']:.1%}, "
             f"{row['runtime_s']:.0f} s"
         )
@@ -184,7 +190,7 @@ def run_sweep(
             workers=workers, threads=threads, mirror=mirror_path, cache=cache, say=say,
         )  # fmt: skip
     records = tuple(
-        CaseRecord(c, keys[c.case_id], results[c.case_id], c.case_id in reused)
+        CaseRecord(c, keys[c.case_id], results[keys[c.case_id]], keys[c.case_id] in reused)
         for c in grid.cases
     )
     return SweepRun(
@@ -230,7 +236,9 @@ def _run_on_dask(
         n_workers = _check_remote_cores(client, threads, say)
     else:
         n_workers = local_workers(workers, threads, available_cores())
-        say(f"starting a local Dask cluster: {n_workers} workers x 1 thread, {threads} solver threads per case")
+        say(
+            f"starting a local Dask cluster: {n_workers} workers x 1 thread, {threads} solver threads per case"
+        )
         cluster = LocalCluster(
             n_workers=n_workers, threads_per_worker=1, processes=True, memory_limit=0,
             dashboard_address=None, silence_logs=logging.WARNING,

@@ -137,7 +137,8 @@ def load_grid(path: str | Path) -> SweepGrid:
     if not named:
         raise ConfigError(f"{path}: no cases; add a [grid] list, a [[case]] or include_base")
 
-    cases, seen = [], set()
+    cases: list[SweepCase] = []
+    seen: set[str] = set()
     for label, overrides in named:
         ident = json.dumps(sorted(overrides.items()), default=str)
         if ident in seen:
@@ -147,5 +148,7 @@ def load_grid(path: str | Path) -> SweepGrid:
             apply_dotted_overrides(base, overrides)
         except ConfigError as exc:
             raise ConfigError(f"{path}: case {label!r}: {exc}") from None
-        cases.append(SweepCase(f"case_{len(cases) + 1:03d}", label, tuple(sorted(overrides.items()))))
+        cases.append(
+            SweepCase(f"case_{len(cases) + 1:03d}", label, tuple(sorted(overrides.items())))
+        )
     return SweepGrid(path=path, base=base, cases=tuple(cases))

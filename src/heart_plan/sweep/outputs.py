@@ -74,7 +74,9 @@ def sweep_page(run: SweepRun, table: pd.DataFrame) -> str:
             "reached (95% CI)": [
                 _ci(m, lo, hi)
                 for m, lo, hi in zip(
-                    table["reached_share"], table["reached_ci_low"], table["reached_ci_high"],
+                    table["reached_share"],
+                    table["reached_ci_low"],
+                    table["reached_ci_high"],
                     strict=True,
                 )
             ],
@@ -115,13 +117,17 @@ def sweep_page(run: SweepRun, table: pd.DataFrame) -> str:
                 )
             lines.append(change)
         if lines:
-            sections.append(sp.section("Against the base scenario", sp.bullets(lines), section_id="changes"))
+            sections.append(
+                sp.section("Against the base scenario", sp.bullets(lines), section_id="changes")
+            )
     params = [c for c in table.columns if c.startswith("param__")]
     if params:
         frame = table[["case_id", "label", *params]].rename(
             columns={c: c.removeprefix("param__") for c in params}
         )
-        sections.append(sp.section("Parameters", sp.scroll_table(frame, decimals=2), section_id="parameters"))
+        sections.append(
+            sp.section("Parameters", sp.scroll_table(frame, decimals=2), section_id="parameters")
+        )
     subtitle = (
         f"{len(table)} scenarios over {run.grid.base.name}; grid {run.grid.path.name}; "
         f"results.csv / results.parquet hold every number"
