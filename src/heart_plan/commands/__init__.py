@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "run": "run",
     "shifts": "shifts",
     "sweep": "sweep",
+    "compare": "compare",
 }
 
 
