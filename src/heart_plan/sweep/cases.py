@@ -4,7 +4,7 @@ flat, JSON-ready row of parameters and key results with 95% CIs.
 The key is the sha256 of the case's resolved scenario (``Scenario.to_dict``: every
 assumption, so a comment-only edit of the base file keeps the key), the data manifest
 (pinned sha256 of every dataset; the run checks its files against it) and the code
-(every source file of the package), so a finished case is reused only when nothing that
+(every source file that computes results), so a finished case is reused only when nothing that
 could change its results changed.  ``run_case`` is what a Dask worker executes: plain
 dicts in and out, nothing pickled but the function reference.
 """
@@ -38,13 +38,21 @@ RESULT_COLUMNS = (
 )  # fmt: skip
 
 
+#: Package parts that only present results (pages, files, the CLI): not part of the key.
+PRESENTATION = ("report/", "commands/", "cli.py", "writer.py", "runcompare.py", "sweep/outputs.py")
+
+
 @functools.cache
 def code_digest() -> str:
-    """sha256 over the package's source, scenarios and manifest (path and bytes)."""
+    """sha256 over the source that computes a case's results and the data manifest (path and bytes; ``PRESENTATION`` modules left out)."""
     root = Path(str(resources.files("heart_plan")))
     digest = hashlib.sha256()
     for path in sorted(
-        p for p in root.rglob("*") if p.suffix in (".py", ".toml") and "__pycache__" not in p.parts
+        p
+        for p in root.rglob("*")
+        if (p.suffix == ".py" or p.name == "manifest.toml")
+        and "__pycache__" not in p.parts
+        and not p.relative_to(root).as_posix().startswith(PRESENTATION)
     ):
         digest.update(path.relative_to(root).as_posix().encode())
         digest.update(path.read_bytes())
