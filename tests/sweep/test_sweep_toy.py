@@ -109,3 +109,11 @@ def test_local_cluster_never_oversubscribes_the_cores() -> None:
     assert local_workers(2, 1, 2) == 2
     with pytest.raises(ConfigError, match="exceeds the 2 cores"):
         local_workers(2, 2, 2)
+
+
+def test_run_sensitivity_needs_a_sweep_folder(tmp_path: Path) -> None:
+    """``run --sensitivity DIR`` checks the folder before any pipeline step runs."""
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["run", "--sensitivity", str(tmp_path), "--out", str(out)])
+    assert result.exit_code == 2
+    assert "no results.parquet" in result.output and not out.exists()
