@@ -42,11 +42,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench_sweep_"))
-    text = default_scenario_path().read_text()
+    lines = default_scenario_path().read_text().splitlines()
     for old, new in LINES.items():
-        assert text.count(old) == 1, old
-        text = text.replace(old, new)
-    (work / "quick.toml").write_text(text)
+        hits = [i for i, line in enumerate(lines) if line == old]
+        assert len(hits) == 1, old
+        lines[hits[0]] = new
+    (work / "quick.toml").write_text("\n".join(lines) + "\n")
     (work / "grid.toml").write_text(
         'base = "quick.toml"\ninclude_base = false\n[grid]\n'
         f'"response.standard_s" = {list(args.standards)}\n'
