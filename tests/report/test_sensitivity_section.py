@@ -46,6 +46,9 @@ def test_bars_group_cases_by_assumption_widest_first() -> None:
     onscene = bars[0]
     assert (onscene.low, onscene.high) == (pytest.approx(0.409), pytest.approx(0.523))
     assert (onscene.low_label, onscene.high_label) == ("on-scene 60 min", "on-scene 30 min")
+    standard = bars[2]  # one case (600 s, lower): the bar runs from it to the base
+    assert (standard.low_label, standard.high_label) == ("standard 600 s", "base")
+    assert standard.high == pytest.approx(0.452)
     assert assumption_of({"demand.covariate": "population"}) == "demand model"
 
 

@@ -5,7 +5,7 @@ assumptions the sweep changed, and whether the recommendation is robust.
 
 Cases are grouped by the assumption they change (the dotted keys they override, so
 ``speeds x0.8`` and ``speeds x1.2`` form one bar); each bar spans the lowest and highest
-value over its cases around the base case's value.  The recommendation is **robust** when
+value over its cases and the base case's value (a one-sided case runs from the base).  The recommendation is **robust** when
 every case recommends the same area (number of beats) as the base case; otherwise the
 section names the cases that change it.
 """
@@ -80,9 +80,9 @@ def tornado_bars(table: pd.DataFrame, measure: str) -> tuple[float, list[Bar]]:
         name = assumption_of(_params(table, row, base))
         groups.setdefault(name, []).append((float(row[measure]), str(row["label"])))
     bars = []
-    for name, values in groups.items():
-        lo = min(values)
-        hi = max(values)
+    for name, values in groups.items():  # each bar reaches the base value (one-sided cases)
+        lo = min([*values, (float(base[measure]), "base")])
+        hi = max([*values, (float(base[measure]), "base")])
         bars.append(Bar(name, lo[0], hi[0], lo[1], hi[1]))
     bars.sort(key=lambda b: -max(abs(b.high - base[measure]), abs(b.low - base[measure])))
     return float(base[measure]), bars
