@@ -172,7 +172,7 @@ def sensitivity_html(table: pd.DataFrame) -> str:
     params = [c.removeprefix("param__") for c in table.columns if c.startswith("param__")]
     return (
         f"<p class='hp-note'>{escape_text(robustness(table))}</p>"
-        f"<p>{escape_text('Each bar spans the lowest and highest value over the cases that change one assumption (the rest as in the base scenario); the line is the base case. Shares are of citywide eligible calls per year, simulated.')}</p>"
+        f"<p>{escape_text('Each bar spans the lowest and highest value over the cases that change one assumption (the rest as in the base scenario); the line is the base case. Shares are of citywide eligible calls per year, simulated; a case that changes the eligible natures or the demand changes that denominator too.')}</p>"
         + tornado_svg(
             reached_base, reached_bars, title="Recommended plan: calls reached (%)", unit="%",
             scale=100.0,
