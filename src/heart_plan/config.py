@@ -92,6 +92,9 @@ class DemandConfig:
     city_totals: dict[str, float] = field(default_factory=dict)
     observed_beat_totals: dict[str, float] = field(default_factory=dict)
     covariate: str = "population"
+    model: str = "share"
+    glm_covariates: tuple[str, ...] = ("incidents_2013",)
+    glm_candidates: tuple[str, ...] = ()
     shape_from_nature: dict[str, str] = field(default_factory=dict)
     modeled_points_per_beat: int = 25
     growth_factor: float = 1.0
@@ -514,6 +517,11 @@ def _validate(s: Scenario, source: str) -> None:
         raise ConfigError(f"{source}: expansion.recommend_every_steps must be >= 1")
     if s.demand.growth_factor <= 0:
         raise ConfigError(f"{source}: demand.growth_factor must be > 0")
+    if len(s.demand.glm_covariates) > 3:
+        raise ConfigError(
+            f"{source}: demand.glm_covariates must list at most 3 covariates, got "
+            f"{list(s.demand.glm_covariates)}; twelve observed beats cannot support more"
+        )
     for name, unit in s.units.items():
         if unit.crew_size < 1 or unit.productive_hours_per_fte <= 0:
             raise ConfigError(f"{source}: units.{name}: crew_size and hours must be positive")
@@ -618,6 +626,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "data.on_checksum_mismatch": ("error", "warn"),
     "network.source": ("trm", "osm_file", "online"),
     "demand.covariate": ("population", "incidents_2013", "blend"),
+    "demand.model": ("share", "glm"),
 }
 #: Lists that must not be empty.
 NON_EMPTY = ("shifts.lengths_h", "shifts.start_hours", "shifts.daily_windows_h")
