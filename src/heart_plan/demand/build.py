@@ -7,7 +7,8 @@ Steps (CONVENTIONS.md "Demand"):
 2. Counts per observed beat x nature over D days (``[calls] observed_start..observed_end``)
    are annualized and raked to the published totals; the 23 unobserved city beats and the
    natures without points are completed by the covariate model (``calibrate``).
-3. Hour-of-week shapes per beat x nature (``profile``); ``hour_of_week`` (citywide, 168 rows)
+3. Hour-of-week shapes per beat x nature by partial pooling (beat -> district -> city, weights
+   chosen by held-out likelihood; ``profile``); ``hour_of_week`` (citywide, 168 rows)
    and ``beat_hour_share`` (per beat, rows sum to 1) follow.
 4. Demand points: every observed eligible call weighted by its calibrated rate
    (``r[b, n] / count[b, n]`` calls/year each); modeled demand at the observed locations of
@@ -39,7 +40,7 @@ from heart_plan.demand.covariates import (
 )
 from heart_plan.demand.glm import CountModel, candidate_sets, fit_count_model, model_name
 from heart_plan.demand.points import sample_points
-from heart_plan.demand.profile import pooled_shapes, shape_for
+from heart_plan.demand.profile import choose_pooling, pooled_shape_set, shape_for
 from heart_plan.demand.validation import leave_beats_out
 from heart_plan.eligibility import filter_eligible
 from heart_plan.errors import ConfigError, DataError
@@ -220,16 +221,17 @@ def build_demand(inputs: DurhamInputs, scenario: Scenario) -> Demand:
     )
     beat_nature["calls_per_year"] *= cfg.growth_factor
 
-    pooled = pooled_shapes(obs_calls)
+    district_of = beats.set_index("beat_id")["district"].astype(str).to_dict()
+    pooling = choose_pooling(obs_calls, district_of)
+    shape_set = pooled_shape_set(obs_calls, district_of, pooling)
     shapes = np.vstack(
         [
             shape_for(
-                r.beat_id, r.nature, r.basis, calls=obs_calls, pooled=pooled,
-                shape_from_nature=cfg.shape_from_nature,
+                r.beat_id, r.nature, shapes=shape_set, shape_from_nature=cfg.shape_from_nature
             )
             for r in beat_nature.itertuples()
         ]
-    )  # fmt: skip
+    )
     weighted = shapes * beat_nature["calls_per_year"].to_numpy()[:, None]
     is_obs = beat_nature["basis"].eq("observed").to_numpy()
     hour_of_week = pd.DataFrame(
@@ -285,6 +287,10 @@ def build_demand(inputs: DurhamInputs, scenario: Scenario) -> Demand:
         "validation_mape": float(chosen["mape"]),
         "growth_factor": cfg.growth_factor,
         "demand_points": int(len(points)),
+        "shape_pooling_k_beat": pooling.k_beat,
+        "shape_pooling_k_district": pooling.k_district,
+        "shape_pooling_k_city": pooling.k_city,
+        "shape_pooling_heldout_loglik": pooling.heldout_loglik,
     }
     return Demand(
         beat_nature=beat_nature,

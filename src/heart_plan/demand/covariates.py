@@ -80,9 +80,11 @@ def tract_covariates(beats: gpd.GeoDataFrame, tracts: gpd.GeoDataFrame) -> pd.Da
             out[c] = v.reindex(out.index).fillna(0.0)
     if "median_income_usd" in pieces.columns:
         ok = pieces["median_income_usd"].notna()
-        num = (pieces.loc[ok, "median_income_usd"] * piece_area[ok]).groupby(
-            pieces.loc[ok, "beat_id"]
-        ).sum()
+        num = (
+            (pieces.loc[ok, "median_income_usd"] * piece_area[ok])
+            .groupby(pieces.loc[ok, "beat_id"])
+            .sum()
+        )
         den = piece_area[ok].groupby(pieces.loc[ok, "beat_id"]).sum()
         income = (num / den).reindex(out.index)
         out["median_income_usd"] = income.fillna(income.median())
