@@ -51,7 +51,8 @@ def beat_covariates(
     tracts: gpd.GeoDataFrame | None = None,
 ) -> pd.DataFrame:
     """Per beat: ``population`` (interpolated), ``incidents_2013`` (points inside), ``area_km2``,
-    and the ACS tract covariates when ``tracts`` is given (``tract_covariates``)."""
+    and the ACS tract covariates when ``tracts`` is given (``tract_covariates``).
+    """
     pop = pieces.groupby("beat_id")["population"].sum()
     joined = gpd.sjoin(incidents[["geometry"]], beats[["beat_id", "geometry"]], predicate="within")
     inc = joined.groupby("beat_id").size()

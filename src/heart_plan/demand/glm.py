@@ -149,7 +149,8 @@ def fit_count_model(
 
 def candidate_sets(names: tuple[str, ...], max_size: int = MAX_COVARIATES) -> list[tuple[str, ...]]:
     """Every subset of ``names`` with at most ``max_size`` members (the empty one first:
-    nature effects only)."""
+    nature effects only).
+    """
     return [
         combo for size in range(0, max_size + 1) for combo in itertools.combinations(names, size)
     ]

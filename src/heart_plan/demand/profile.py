@@ -63,7 +63,8 @@ class PoolingWeights:
 @dataclass(frozen=True, eq=False)
 class ShapeSet:
     """Pooled shapes: ``beat[(beat_id, nature)]``, ``district[(district, nature)]``,
-    ``city[nature]`` and ``base`` (each 168 values summing to 1)."""
+    ``city[nature]`` and ``base`` (each 168 values summing to 1).
+    """
 
     beat: dict[tuple[str, str], np.ndarray]
     district: dict[tuple[str, str], np.ndarray]
