@@ -95,6 +95,7 @@ class DemandConfig:
     model: str = "share"
     glm_covariates: tuple[str, ...] = ("incidents_2013",)
     glm_candidates: tuple[str, ...] = ()
+    rake_observed: bool = True
     shape_from_nature: dict[str, str] = field(default_factory=dict)
     modeled_points_per_beat: int = 25
     growth_factor: float = 1.0

@@ -208,6 +208,7 @@ def build_demand(inputs: DurhamInputs, scenario: Scenario) -> Demand:
         weights=weights,
         shape_from_nature=cfg.shape_from_nature,
         source=src,
+        rake_observed=cfg.rake_observed,
     )
     cells = beat_nature[
         beat_nature["basis"].eq("observed") & beat_nature["beat_id"].isin(observed_beats)
