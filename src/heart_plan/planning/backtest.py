@@ -193,7 +193,7 @@ def _comparison(sides: dict[str, tuple[pd.DataFrame, SimulationResult]]) -> pd.D
     rows = []
     for scope in ("city", "observed_cells"):
         est = {}
-        for side, (calls, result) in sides.items():
+        for side, (_calls, result) in sides.items():
             observed = np.asarray(result.trace.observed, dtype=bool)
             mask = np.ones_like(observed) if scope == "city" else observed
             est[side] = _scope_measures(result, mask)
