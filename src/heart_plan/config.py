@@ -107,12 +107,15 @@ class TimeBand:
     """A named group of hour-of-week bins sharing one speed factor.
 
     ``weekday_hours`` apply Monday-Friday, ``weekend_hours`` Saturday-Sunday (hours of day
-    0-23).  ``speed_factor`` multiplies free-flow speeds (1.0 = free flow).
+    0-23).  ``speed_factor`` multiplies free-flow speeds (1.0 = free flow); ``class_factors``
+    (road class name of ``[network.speed_kph_by_class]`` -> factor, default 1.0) multiplies
+    them again for that class in this band.
     """
 
     speed_factor: float = 1.0
     weekday_hours: tuple[int, ...] = ()
     weekend_hours: tuple[int, ...] = ()
+    class_factors: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -543,6 +546,13 @@ def _validate(s: Scenario, source: str) -> None:
     for name, band in s.network.time_bands.items():
         if band.speed_factor <= 0:
             raise ConfigError(f"{source}: network.time_bands.{name}.speed_factor must be > 0")
+        unknown = sorted(set(band.class_factors) - set(s.network.speed_kph_by_class))
+        if unknown and s.network.speed_kph_by_class:
+            raise ConfigError(
+                f"{source}: network.time_bands.{name}.class_factors has {unknown[0]!r}, not a "
+                f"class of [network.speed_kph_by_class]; use one of "
+                f"{', '.join(s.network.speed_kph_by_class)}"
+            )
         for h in (*band.weekday_hours, *band.weekend_hours):
             if not 0 <= h < 24:
                 raise ConfigError(f"{source}: network.time_bands.{name}: hour {h} not 0-23")
@@ -579,6 +589,7 @@ BOUNDS: dict[str, tuple[float, float, bool]] = {
     "network.access_speed_kph": (0.0, 200.0, True),
     "network.isochrone_minutes[]": (1, 180, False),
     "network.time_bands.*.speed_factor": (0.0, 10.0, True),
+    "network.time_bands.*.class_factors.*": (0.0, 10.0, True),
     "network.time_bands.*.weekday_hours[]": (0, 23, False),
     "network.time_bands.*.weekend_hours[]": (0, 23, False),
     "response.standard_s": (1, 86_400, False),
