@@ -147,9 +147,13 @@ class NetworkConfig:
 
 @dataclass(frozen=True)
 class ResponseConfig:
-    """The response standard (drive time from post to scene)."""
+    """The response standard (drive time from post to scene), and a reported mean response
+    (turnout + drive, minutes; 0 = none) the simulated pilot is compared with.
+    """
 
     standard_s: int = 720
+    reference_mean_response_min: float = 0.0
+    reference_source: str = ""
 
 
 #: How a team comes back into service after a call (:class:`UnitConfig`).
@@ -593,6 +597,7 @@ BOUNDS: dict[str, tuple[float, float, bool]] = {
     "network.time_bands.*.weekday_hours[]": (0, 23, False),
     "network.time_bands.*.weekend_hours[]": (0, 23, False),
     "response.standard_s": (1, 86_400, False),
+    "response.reference_mean_response_min": (0.0, 1440.0, False),
     "units.*.crew_size": (1, 50, False),
     "units.*.on_scene_mean_min": (0.0, 1440.0, True),
     "units.*.on_scene_sd_min": (0.0, 1440.0, False),

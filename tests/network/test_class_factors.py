@@ -81,7 +81,10 @@ def test_calibration_recovers_known_factors(scenario: Scenario, tmp_path) -> Non
     departed = pd.to_datetime([f"2021-03-01T{h:02d}:10:00" for h in hours])
     band = np.where(hours == 7, "am_peak", "night")
     observed = np.array(
-        [true_engine.drive_time_s(int(i), int(j), band=str(k)) for i, j, k in zip(a, b, band)]
+        [
+            true_engine.drive_time_s(int(i), int(j), band=str(k))
+            for i, j, k in zip(a, b, band, strict=True)
+        ]
     )
     lon = np.array([g.nodes[i]["x"] for i in range(30)])
     trips = pd.DataFrame(

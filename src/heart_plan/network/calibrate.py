@@ -141,9 +141,11 @@ def calibrate_class_factors(
 
     net = scenario.network
     ids = trips["trip_id"].astype(str).to_numpy()
-    common = {"access_speed_kph": net.access_speed_kph, "snap_warn_m": net.snap_warn_m}
-    o = snap_points(engine, trips["origin_lon"], trips["origin_lat"], ids, **common)
-    d = snap_points(engine, trips["dest_lon"], trips["dest_lat"], ids, **common)
+    speed, warn = net.access_speed_kph, net.snap_warn_m
+    o = snap_points(engine, trips["origin_lon"], trips["origin_lat"], ids,
+                    access_speed_kph=speed, snap_warn_m=warn)  # fmt: skip
+    d = snap_points(engine, trips["dest_lon"], trips["dest_lat"], ids,
+                    access_speed_kph=speed, snap_warn_m=warn)  # fmt: skip
     x = path_class_seconds(engine, o["node_id"].to_numpy(), d["node_id"].to_numpy())
     y = (
         trips["observed_s"].to_numpy(dtype=float)
