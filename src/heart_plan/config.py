@@ -92,6 +92,10 @@ class DemandConfig:
     city_totals: dict[str, float] = field(default_factory=dict)
     observed_beat_totals: dict[str, float] = field(default_factory=dict)
     covariate: str = "population"
+    model: str = "share"
+    glm_covariates: tuple[str, ...] = ("incidents_2013",)
+    glm_candidates: tuple[str, ...] = ()
+    rake_observed: bool = True
     shape_from_nature: dict[str, str] = field(default_factory=dict)
     modeled_points_per_beat: int = 25
     growth_factor: float = 1.0
@@ -103,12 +107,15 @@ class TimeBand:
     """A named group of hour-of-week bins sharing one speed factor.
 
     ``weekday_hours`` apply Monday-Friday, ``weekend_hours`` Saturday-Sunday (hours of day
-    0-23).  ``speed_factor`` multiplies free-flow speeds (1.0 = free flow).
+    0-23).  ``speed_factor`` multiplies free-flow speeds (1.0 = free flow); ``class_factors``
+    (road class name of ``[network.speed_kph_by_class]`` -> factor, default 1.0) multiplies
+    them again for that class in this band.
     """
 
     speed_factor: float = 1.0
     weekday_hours: tuple[int, ...] = ()
     weekend_hours: tuple[int, ...] = ()
+    class_factors: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -140,9 +147,13 @@ class NetworkConfig:
 
 @dataclass(frozen=True)
 class ResponseConfig:
-    """The response standard (drive time from post to scene)."""
+    """The response standard (drive time from post to scene), and a reported mean response
+    (turnout + drive, minutes; 0 = none) the simulated pilot is compared with.
+    """
 
     standard_s: int = 720
+    reference_mean_response_min: float = 0.0
+    reference_source: str = ""
 
 
 #: How a team comes back into service after a call (:class:`UnitConfig`).
@@ -514,6 +525,11 @@ def _validate(s: Scenario, source: str) -> None:
         raise ConfigError(f"{source}: expansion.recommend_every_steps must be >= 1")
     if s.demand.growth_factor <= 0:
         raise ConfigError(f"{source}: demand.growth_factor must be > 0")
+    if len(s.demand.glm_covariates) > 3:
+        raise ConfigError(
+            f"{source}: demand.glm_covariates must list at most 3 covariates, got "
+            f"{list(s.demand.glm_covariates)}; twelve observed beats cannot support more"
+        )
     for name, unit in s.units.items():
         if unit.crew_size < 1 or unit.productive_hours_per_fte <= 0:
             raise ConfigError(f"{source}: units.{name}: crew_size and hours must be positive")
@@ -534,6 +550,13 @@ def _validate(s: Scenario, source: str) -> None:
     for name, band in s.network.time_bands.items():
         if band.speed_factor <= 0:
             raise ConfigError(f"{source}: network.time_bands.{name}.speed_factor must be > 0")
+        unknown = sorted(set(band.class_factors) - set(s.network.speed_kph_by_class))
+        if unknown and s.network.speed_kph_by_class:
+            raise ConfigError(
+                f"{source}: network.time_bands.{name}.class_factors has {unknown[0]!r}, not a "
+                f"class of [network.speed_kph_by_class]; use one of "
+                f"{', '.join(s.network.speed_kph_by_class)}"
+            )
         for h in (*band.weekday_hours, *band.weekend_hours):
             if not 0 <= h < 24:
                 raise ConfigError(f"{source}: network.time_bands.{name}: hour {h} not 0-23")
@@ -570,9 +593,11 @@ BOUNDS: dict[str, tuple[float, float, bool]] = {
     "network.access_speed_kph": (0.0, 200.0, True),
     "network.isochrone_minutes[]": (1, 180, False),
     "network.time_bands.*.speed_factor": (0.0, 10.0, True),
+    "network.time_bands.*.class_factors.*": (0.0, 10.0, True),
     "network.time_bands.*.weekday_hours[]": (0, 23, False),
     "network.time_bands.*.weekend_hours[]": (0, 23, False),
     "response.standard_s": (1, 86_400, False),
+    "response.reference_mean_response_min": (0.0, 1440.0, False),
     "units.*.crew_size": (1, 50, False),
     "units.*.on_scene_mean_min": (0.0, 1440.0, True),
     "units.*.on_scene_sd_min": (0.0, 1440.0, False),
@@ -618,6 +643,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "data.on_checksum_mismatch": ("error", "warn"),
     "network.source": ("trm", "osm_file", "online"),
     "demand.covariate": ("population", "incidents_2013", "blend"),
+    "demand.model": ("share", "glm"),
 }
 #: Lists that must not be empty.
 NON_EMPTY = ("shifts.lengths_h", "shifts.start_hours", "shifts.daily_windows_h")

@@ -6,6 +6,13 @@ parallel edges).  A time band b with speed factor f_b multiplies every speed by 
 every edge time, and therefore every shortest-path time, is the free-flow time divided by
 f_b: ``drive_time_s(b) = free_flow_s / f_b``.  One Dijkstra run therefore serves all bands.
 
+Road class x band factors (``[network.time_bands.<band>.class_factors]``): in band b an edge
+of class k takes ``free_flow_s / (f_b * c[b, k])`` (``c`` = 1 for a class not listed; OSM
+``highway`` values map onto the scenario's class names by ``CLASS_ALIASES``).  A band whose
+listed factors are all equal (and cover every class) is the free-flow graph with the scalar
+``f_b * c``; a band whose factors differ by class gets its own edge weights and its own
+Dijkstra runs (one shortest-path run per such band).
+
 Shortest paths run from whichever side is smaller: from the origins on the graph, or from
 the destinations on the transposed graph (reverse edges), with an optional cutoff
 (``limit``).  Results are integer seconds (``numpy.rint``).
@@ -46,6 +53,23 @@ MIN_EDGE_S = 1e-3
 
 Unreachable = Literal["raise", "sentinel"]
 
+#: OSM ``highway`` values without a TRM class of their own -> the scenario's class name.
+CLASS_ALIASES = {
+    "residential": "unmatched",
+    "unclassified": "unmatched",
+    "living_street": "unmatched",
+    "service": "unmatched",
+    "road": "unmatched",
+    "busway": "unmatched",
+}
+#: The group of the free-flow weights (bands without class-specific factors).
+BASE = ""
+
+
+def class_name(road_class: str) -> str:
+    """The scenario class name of an edge's ``road_class`` (``CLASS_ALIASES`` applied)."""
+    return CLASS_ALIASES.get(road_class, road_class)
+
 
 class DriveTimeEngine:
     """Node-to-node drive times on one road graph, per time band.
@@ -62,6 +86,8 @@ class DriveTimeEngine:
         Edge attribute holding the free-flow time in seconds.
     row_cache_size
         How many single-source rows ``pairs``/``drive_time_s`` keep (LRU, per direction).
+    class_factors
+        Band name -> {road class name: factor} (module docstring); missing classes 1.0.
     """
 
     def __init__(
@@ -71,6 +97,7 @@ class DriveTimeEngine:
         bands: Mapping[str, float] | None = None,
         weight: str = "free_flow_s",
         row_cache_size: int = 2048,
+        class_factors: Mapping[str, Mapping[str, float]] | None = None,
     ) -> None:
         from heart_plan.network.graph import RoadNetwork
 
@@ -87,7 +114,7 @@ class DriveTimeEngine:
         self._pos = pd.Index(ids)
         self.node_lon = np.array([float(graph.nodes[n]["x"]) for n in ids])
         self.node_lat = np.array([float(graph.nodes[n]["y"]) for n in ids])
-        u, v, w = [], [], []
+        u, v, w, cls = [], [], [], []
         for a, b, d in graph.edges(data=True):
             if weight not in d:
                 raise NetworkError(
@@ -96,33 +123,93 @@ class DriveTimeEngine:
             u.append(a)
             v.append(b)
             w.append(float(d[weight]))
-        ui = self._pos.get_indexer(u)
-        vi = self._pos.get_indexer(v)
-        wt = np.maximum(np.asarray(w, dtype=float), MIN_EDGE_S)
-        # parallel edges: keep the fastest (COO would sum duplicates)
-        order = np.lexsort((wt, vi, ui))
-        ui, vi, wt = ui[order], vi[order], wt[order]
-        first = np.ones(len(ui), dtype=bool)
-        first[1:] = (ui[1:] != ui[:-1]) | (vi[1:] != vi[:-1])
-        n = len(ids)
-        self.csr = sparse.csr_matrix((wt[first], (ui[first], vi[first])), shape=(n, n))
+            cls.append(class_name(str(d.get("road_class", ""))))
+        self._edge_u = self._pos.get_indexer(u)
+        self._edge_v = self._pos.get_indexer(v)
+        self._edge_s = np.maximum(np.asarray(w, dtype=float), MIN_EDGE_S)
+        self.edge_class = np.asarray(cls, dtype=object)
+        self.csr, self._csr_pick = self._build_csr(self._edge_s)
         self.csr_t = self.csr.T.tocsr()
         digest = hashlib.sha256()
         for arr in (ids, self.csr.indptr, self.csr.indices, self.csr.data):
             digest.update(np.ascontiguousarray(arr).tobytes())
         #: sha256 of node ids and edge times: the graph part of every cache key.
         self.content_hash = digest.hexdigest()
-        self._rows: dict[bool, OrderedDict[int, np.ndarray]] = {
-            True: OrderedDict(),
-            False: OrderedDict(),
+        #: band -> (scalar factor, weight group); groups other than BASE have own weights.
+        self._band_group: dict[str, tuple[float, str]] = {}
+        self._graphs: dict[str, tuple[sparse.csr_matrix, sparse.csr_matrix]] = {
+            BASE: (self.csr, self.csr_t)
         }
+        self._group_hash: dict[str, str] = {BASE: self.content_hash}
+        classes = set(self.edge_class.tolist())
+        for band, factor in self.bands.items():
+            table = {
+                class_name(k): float(c) for k, c in (class_factors or {}).get(band, {}).items()
+            }
+            bad = [k for k, c in table.items() if not c > 0]
+            if bad:
+                raise NetworkError(f"time band {band!r}: class factor of {bad[0]!r} must be > 0")
+            per_edge = {k: table.get(k, 1.0) for k in classes}
+            values = set(per_edge.values())
+            if len(values) <= 1:
+                self._band_group[band] = (factor * (values.pop() if values else 1.0), BASE)
+                continue
+            scale = np.array([per_edge[k] for k in self.edge_class.tolist()], dtype=float)
+            csr, _ = self._build_csr(self._edge_s / scale)
+            self._graphs[band] = (csr, csr.T.tocsr())
+            self._band_group[band] = (factor, band)
+            self._group_hash[band] = hashlib.sha256(
+                (self.content_hash + repr(sorted(table.items()))).encode()
+            ).hexdigest()
+        self._rows: dict[tuple[str, bool], OrderedDict[int, np.ndarray]] = {}
         self._row_cache_size = row_cache_size
         self._block_memo: OrderedDict[bytes, np.ndarray] = OrderedDict()
 
+    def _build_csr(self, seconds: np.ndarray) -> tuple[sparse.csr_matrix, np.ndarray]:
+        """CSR of edge ``seconds``, keeping the fastest of parallel edges (and which)."""
+        ui, vi = self._edge_u, self._edge_v
+        order = np.lexsort((seconds, vi, ui))
+        su, sv, sw = ui[order], vi[order], seconds[order]
+        first = np.ones(len(su), dtype=bool)
+        first[1:] = (su[1:] != su[:-1]) | (sv[1:] != sv[:-1])
+        n = len(self.node_ids)
+        csr = sparse.csr_matrix((sw[first], (su[first], sv[first])), shape=(n, n))
+        return csr, order[first]
+
+    @property
+    def edge_u(self) -> np.ndarray:
+        """Tail position of every graph edge (input order)."""
+        return self._edge_u
+
+    @property
+    def edge_v(self) -> np.ndarray:
+        """Head position of every graph edge (input order)."""
+        return self._edge_v
+
+    @property
+    def csr_pick(self) -> np.ndarray:
+        """Graph-edge index of each free-flow CSR entry (the fastest parallel edge)."""
+        return self._csr_pick
+
+    def group_of(self, band: str) -> str:
+        """The weight group of ``band`` (``BASE`` or the band's own class-factor weights)."""
+        self.speed_factor(band)
+        return self._band_group[band][1] if band in self._band_group else BASE
+
+    def band_content_hash(self, band: str) -> str:
+        """sha256 of the graph and ``band``'s class factors (cache keys of band matrices)."""
+        return self._group_hash[self.group_of(band)]
+
+    def csr_of(self, band: str) -> sparse.csr_matrix:
+        """Edge weights (s, before the band's scalar factor) used for ``band``."""
+        return self._graphs[self.group_of(band)][0]
+
     @classmethod
     def from_scenario(cls, network: RoadNetwork, scenario: Scenario) -> DriveTimeEngine:
-        """Engine with the scenario's time bands."""
-        return cls(network, bands=bands_from_scenario(scenario))
+        """Engine with the scenario's time bands and their road-class factors."""
+        return cls(
+            network, bands=bands_from_scenario(scenario), class_factors=class_factors_of(scenario)
+        )
 
     # ------------------------------------------------------------------ lookups
 
@@ -146,9 +233,9 @@ class DriveTimeEngine:
         return idx.astype(np.int64)
 
     def speed_factor(self, band: str) -> float:
-        """Speed factor of time band ``band`` (drive time = free-flow time / factor)."""
+        """Scalar speed factor of time band ``band`` (drive time = group time / factor)."""
         try:
-            return self.bands[band]
+            return self._band_group[band][0] if band in self._band_group else self.bands[band]
         except KeyError:
             raise NetworkError(
                 f"unknown time band {band!r}; known bands: {', '.join(self.bands)} "
@@ -182,7 +269,12 @@ class DriveTimeEngine:
     # ------------------------------------------------------------------ free-flow core
 
     def free_flow_s(
-        self, from_idx: np.ndarray, to_idx: np.ndarray, *, limit_s: float | None = None
+        self,
+        from_idx: np.ndarray,
+        to_idx: np.ndarray,
+        *,
+        limit_s: float | None = None,
+        group: str = BASE,
     ) -> np.ndarray:
         """Free-flow seconds from ``from_idx`` to ``to_idx`` (positions), shape (F, T).
 
@@ -191,7 +283,8 @@ class DriveTimeEngine:
         """
         from_idx = np.asarray(from_idx, dtype=np.int64)
         to_idx = np.asarray(to_idx, dtype=np.int64)
-        key = _memo_key(from_idx, to_idx, limit_s)
+        key = _memo_key(from_idx, to_idx, limit_s) + group.encode()
+        csr, csr_t = self._graphs[group]
         if key in self._block_memo:
             self._block_memo.move_to_end(key)
             return self._block_memo[key]
@@ -199,10 +292,10 @@ class DriveTimeEngine:
         uf, inv_f = np.unique(from_idx, return_inverse=True)
         ut, inv_t = np.unique(to_idx, return_inverse=True)
         if len(uf) <= len(ut):
-            dist = csgraph.dijkstra(self.csr, directed=True, indices=uf, limit=limit)
+            dist = csgraph.dijkstra(csr, directed=True, indices=uf, limit=limit)
             block = dist[:, ut][inv_f][:, inv_t]
         else:
-            dist = csgraph.dijkstra(self.csr_t, directed=True, indices=ut, limit=limit)
+            dist = csgraph.dijkstra(csr_t, directed=True, indices=ut, limit=limit)
             block = dist[:, uf][inv_t][:, inv_f].T
         block = np.ascontiguousarray(block)
         self._block_memo[key] = block
@@ -210,18 +303,17 @@ class DriveTimeEngine:
             self._block_memo.popitem(last=False)
         return block
 
-    def _rows_for(self, idx: np.ndarray, *, forward: bool) -> np.ndarray:
+    def _rows_for(self, idx: np.ndarray, *, forward: bool, group: str = BASE) -> np.ndarray:
         """Full free-flow rows for distinct positions ``idx`` (LRU-cached), shape (K, N).
 
         forward: seconds from each node to all nodes; else from all nodes to each node.
         """
-        cache = self._rows[forward]
+        cache = self._rows.setdefault((group, forward), OrderedDict())
+        csr, csr_t = self._graphs[group]
         missing = np.array([i for i in idx.tolist() if i not in cache], dtype=np.int64)
         fresh: dict[int, np.ndarray] = {}
         if missing.size:
-            dist = csgraph.dijkstra(
-                self.csr if forward else self.csr_t, directed=True, indices=missing
-            )
+            dist = csgraph.dijkstra(csr if forward else csr_t, directed=True, indices=missing)
             fresh = dict(zip(missing.tolist(), dist, strict=True))
         out = np.empty((len(idx), self.n_nodes))
         for r, i in enumerate(idx.tolist()):
@@ -238,7 +330,9 @@ class DriveTimeEngine:
 
     def warm(self, node_ids: Iterable[int], *, forward: bool = True) -> None:
         """Precompute and cache full rows (e.g. for posts) so ``pairs`` is a lookup."""
-        self._rows_for(np.unique(self.index_of(node_ids)), forward=forward)
+        idx = np.unique(self.index_of(node_ids))
+        for group in self._graphs:
+            self._rows_for(idx, forward=forward, group=group)
 
     # ------------------------------------------------------------------ public queries
 
@@ -261,7 +355,7 @@ class DriveTimeEngine:
         forward = len(np.unique(f)) <= len(np.unique(t))
         keys, other = (f, t) if forward else (t, f)
         uniq, inv = np.unique(keys, return_inverse=True)
-        out = self._rows_for(uniq, forward=forward)[inv, other]
+        out = self._rows_for(uniq, forward=forward, group=self.group_of(band))[inv, other]
         if not np.isfinite(out).all():
             i = int(np.flatnonzero(~np.isfinite(out))[0])
             raise NetworkError(
@@ -315,12 +409,13 @@ class DriveTimeEngine:
         ``add_s`` (broadcast to (F, T)) is added before rounding (access times).
         """
         factor = self.speed_factor(band)
+        group = self.group_of(band)
         ff_limit = None if limit_s is None else float(limit_s) * factor
-        ff = self.free_flow_s(from_idx, to_idx, limit_s=ff_limit)
+        ff = self.free_flow_s(from_idx, to_idx, limit_s=ff_limit, group=group)
         unreachable = np.isinf(ff)
         if ff_limit is not None and unreachable.any():
             # inf from the cutoff or from no path at all: tell them apart
-            unreachable = unreachable & np.isinf(self.free_flow_s(from_idx, to_idx))
+            unreachable = unreachable & np.isinf(self.free_flow_s(from_idx, to_idx, group=group))
         if unreachable.any() and on_unreachable == "raise":
             i, j = (int(a[0]) for a in np.nonzero(unreachable))
             raise NetworkError(
@@ -349,6 +444,15 @@ def bands_from_scenario(scenario: Scenario) -> dict[str, float]:
     """Band name -> speed factor of ``[network.time_bands]`` (``free_flow`` if none)."""
     bands = {name: tb.speed_factor for name, tb in scenario.network.time_bands.items()}
     return bands or {"free_flow": 1.0}
+
+
+def class_factors_of(scenario: Scenario) -> dict[str, dict[str, float]]:
+    """Band name -> road-class factors of ``[network.time_bands.<band>.class_factors]``."""
+    return {
+        name: dict(tb.class_factors)
+        for name, tb in scenario.network.time_bands.items()
+        if tb.class_factors
+    }
 
 
 def _memo_key(from_idx: np.ndarray, to_idx: np.ndarray, limit_s: float | None) -> bytes:

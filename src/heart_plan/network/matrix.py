@@ -63,7 +63,7 @@ def drive_time_matrix(
     s_ids, s_nodes, s_acc = _columns(sites, "site_id", "sites")
     factor = engine.speed_factor(band)
     key = matrix_key(
-        engine.content_hash, factor, limit_s, on_unreachable,
+        engine.band_content_hash(band), factor, limit_s, on_unreachable,
         d_ids, d_nodes, d_acc, s_ids.astype(str), s_nodes, s_acc,
     )  # fmt: skip
     if use_cache and (cached := load_matrix(key)) is not None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from heart_plan.report import charts
+from heart_plan.report.demand_section import add_demand_section
 from heart_plan.report.html import ReportBuilder
 from heart_plan.report.sensitivity_section import sensitivity_html
 
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 
 SECTIONS = (
     "summary", "where", "why-not-citywide", "area-selection", "hours", "why-not-24-7",
-    "verification", "equity", "modeled", "assumptions", "provenance",
+    "verification", "equity", "modeled", "demand-provenance", "assumptions", "provenance",
 )  # fmt: skip
 
 
@@ -55,7 +56,7 @@ def build_report(
     )
     for section in (
         _summary, _where, _why_not_citywide, _area_selection, _hours, _why_not_24_7,
-        _verification, _equity, _modeled,
+        _verification, _equity, _modeled, add_demand_section,
     ):  # fmt: skip
         section(r, result)
     if sensitivity is not None:
@@ -465,10 +466,11 @@ def _modeled(r: ReportBuilder, result: RunResult) -> None:
         f"({s.calls.observed_start} to {s.calls.observed_end}) and {observed_natures} of the "
         f"{len(s.eligibility.natures)} natures. Demand elsewhere is modeled: calibrated to the "
         f"published {s.demand.calibration_year} "
-        f"totals and spread by the '{s.demand.covariate}' covariate. "
+        f"totals and spread by the '{ctx.demand.summary['model']}' completion model. "
         f"{_pct(result.modeled_share)} of citywide eligible demand is modeled."
     )
-    sec.table(ctx.demand.validation, caption="Leave-one-beat-out validation of the covariate model",
+    sec.table(ctx.demand.validation[ctx.demand.validation["beat_id"] == "ALL"],
+              caption="Leave-one-beat-out validation of every completion model (all beats)",
               decimals=3)  # fmt: skip
     sec.table(
         ctx.demand.calibration, caption="Calibration against published 2021 totals", decimals=3
@@ -591,7 +593,7 @@ def _assumptions(result: RunResult) -> list[tuple[str, Any]]:
         ("Hours staffing target", f"{hours.share_target:.0%} of each open hour's calls "
                                   f"{hours.measure} ({hours_basis})"),
         ("Demand growth factor", f"{s.demand.growth_factor}"),
-        ("Demand covariate", s.demand.covariate),
+        ("Demand completion model", result.ctx.demand.summary["model"]),
         ("Call locations", "public open-data points, may be offset for privacy"),
         ("Solver", f"seed {s.solver.seed}, {s.solver.workers} workers, deterministic limits"),
     ]  # fmt: skip
