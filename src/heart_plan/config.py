@@ -327,7 +327,7 @@ class RosterConfig:
     assumption.
     """
 
-    weeks: int = 2
+    weeks: int = 1
     max_crews: int = 12
     start_hours: tuple[int, ...] = (0, 6, 7, 8, 10, 12, 14, 16, 18, 20, 22)
     patterns: dict[str, RosterPattern] = field(default_factory=_default_patterns)

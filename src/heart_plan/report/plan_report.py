@@ -14,6 +14,7 @@ import pandas as pd
 
 from heart_plan.report import charts
 from heart_plan.report.html import ReportBuilder
+from heart_plan.report.roster_section import roster_section
 
 if TYPE_CHECKING:
     from heart_plan.planning.results import RunResult
@@ -46,8 +47,8 @@ def build_report(result: RunResult, *, provenance: pd.DataFrame, run_label: str)
         footer=run_label,
     )
     for section in (
-        _summary, _where, _why_not_citywide, _area_selection, _hours, _why_not_24_7,
-        _verification, _equity, _modeled,
+        _summary, _where, _why_not_citywide, _area_selection, _hours, roster_section,
+        _why_not_24_7, _verification, _equity, _modeled,
     ):  # fmt: skip
         section(r, result)
     r.assumptions(_assumptions(result), intro="These are assumptions, not data.")

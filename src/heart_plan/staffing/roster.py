@@ -15,9 +15,11 @@ works on day ``j``; ``a[c,t,j] = y[c,t] AND w[c,j]``.
 Hard rules:
 
 * **cover**: a shift on day ``j`` covers the bins ``24 j + s + i`` (``i < L``) of the
-  cycle, wrapping from the last day into the first; the teams on duty ``n[h]`` must be the
-  same in every week of the cycle (the published weekly cover; crews rotate under it),
-  ``0 <= n[h] <= K`` (``[shifts] max_teams_per_hour``);
+  cycle, wrapping from the last day into the first; with ``max_reached`` the teams on duty
+  ``n[h]`` are the same in every week of the cycle (the published weekly cover; crews
+  rotate under it); with ``min_cost`` every week's cover is at least ``required[h]`` and
+  ``n[h]`` is the least of the weeks (``>= required[h]``); at most ``K`` teams in any
+  hour of any week (``[shifts] max_teams_per_hour``);
 * **pattern** (enforced when crew ``c`` works pattern ``p``): work days per calendar week
   in ``[min_days_per_week, max_days_per_week]``; runs of work days between
   ``min_consecutive_work_days`` and ``max_consecutive_work_days``; runs of days off between
@@ -64,6 +66,7 @@ from ortools.sat.python import cp_model
 
 from heart_plan.config import HOURS_PER_WEEK, RosterConfig, Scenario, SolverConfig, UnitConfig
 from heart_plan.errors import ConfigError, InfeasibleError, SolverLimitError
+from heart_plan.plan import Shift
 from heart_plan.staffing.pay import (
     PayBreakdown,
     fte_of_crews,
@@ -211,9 +214,9 @@ class RosterResult:
         return self.pay.total_usd
 
     @property
-    def team_hours_per_week(self) -> int:
-        """Staffed team-hours per week."""
-        return int(sum(self.teams_on_duty))
+    def team_hours_per_week(self) -> float:
+        """Staffed team-hours per week (mean over the cycle's weeks; the crews' hours)."""
+        return self.pay.team_hours_per_week
 
     def rows(self, unit_type: str = "crt") -> pd.DataFrame:
         """The roster CSV: one row per crew shift of the cycle (:data:`ROSTER_COLUMNS`)."""
@@ -240,7 +243,7 @@ class RosterResult:
         lines = [
             f"roster status {self.status} (gap {self.gap:.2%}), objective {self.objective_mode}",
             f"{len(self.crews)} crews on a {self.weeks}-week cycle = {self.fte:.1f} FTE, "
-            f"{self.team_hours_per_week} team-hours/week, ${self.cost_per_year_usd:,.0f}/year "
+            f"{self.team_hours_per_week:g} team-hours/week, ${self.cost_per_year_usd:,.0f}/year "
             f"(night ${self.pay.night_usd:,.0f}, weekend ${self.pay.weekend_usd:,.0f}, "
             f"overtime ${self.pay.overtime_usd:,.0f}, relief ${self.pay.relief_usd:,.0f})",
         ]
@@ -515,8 +518,14 @@ def _build(
     for h in range(HOURS_PER_WEEK):
         day, hour = divmod(h, 24)
         nh = model.new_int_var(0, K, f"on_duty_{DAY_NAMES[day]}_{hour:02d}h")
-        for wk in range(N):
-            model.add(sum(covering[wk * HOURS_PER_WEEK + h]) == nh)
+        weeks_h = [sum(covering[wk * HOURS_PER_WEEK + h]) for wk in range(N)]
+        for week_h in weeks_h:
+            if required is None:
+                model.add(week_h == nh)  # the chosen cover: the same every week
+            else:
+                model.add(week_h <= K)
+        if required is not None:
+            model.add_min_equality(nh, weeks_h)  # the least cover of the cycle's weeks
         if required is not None and required[h] > 0:
             model.add(nh >= required[h])
         if inc_int is not None and inc_int[h].any():
@@ -662,7 +671,11 @@ def _result(
             crews.append(Crew(crew_name(len(crews)), line.template, line.days))
             ot_total += line.overtime_h_per_week
     teams = np.array([solver.value(v) for v in m.n], dtype=np.int64)
-    pay = pay_of_cover(teams, roster, unit, overtime_hours_per_week=ot_total)
+    staffed = np.zeros(HOURS_PER_WEEK)  # team-hours staffed per bin, mean over the weeks
+    for var, line in zip(m.x, m.lines, strict=True):
+        for b in line.bins:
+            staffed[b % HOURS_PER_WEEK] += solver.value(var) / N
+    pay = pay_of_cover(staffed, roster, unit, overtime_hours_per_week=ot_total)
     expected = math.nan
     if reached is not None:
         expected = float(reached[np.arange(HOURS_PER_WEEK), teams].sum())
@@ -753,3 +766,20 @@ def roster_for_scenario(
         problem, roster=scenario.roster, unit=scenario.units[unit_type], solver=scenario.solver,
         unsocial_start_hours=scenario.shifts.unsocial_start_hours,
     )  # fmt: skip
+
+
+def week_shifts(result: RosterResult, week: int = 1) -> tuple[Shift, ...]:
+    """The crews' shifts of one week of the cycle as plan shifts (teams per day, start and
+    length); every week of a ``max_reached`` roster has the same cover.
+    """
+    counts: dict[tuple[int, int, int], int] = {}
+    for crew in result.crews:
+        t = crew.template
+        for j in crew.work_days:
+            if j // 7 == week - 1:
+                key = (j % 7, t.start_hour, t.length_h)
+                counts[key] = counts.get(key, 0) + 1
+    return tuple(
+        Shift(day=d, start_hour=s, length_h=length, teams=k)
+        for (d, s, length), k in sorted(counts.items())
+    )
