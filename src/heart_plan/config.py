@@ -320,8 +320,8 @@ def _default_patterns() -> dict[str, RosterPattern]:
 
 @dataclass(frozen=True)
 class RosterConfig:
-    """Crews, work patterns, rest, hours caps, relief, pay differentials and time off line
-    (``[roster]``; :mod:`heart_plan.staffing.roster` and :mod:`heart_plan.staffing.pay`).
+    """Crews, work patterns, rest, hours caps, relief and pay differentials (``[roster]``;
+    :mod:`heart_plan.staffing.roster` and :mod:`heart_plan.staffing.pay`).
 
     Every default is documented in ``scenarios/durham.toml`` with its source or the word
     assumption.
@@ -342,8 +342,6 @@ class RosterConfig:
     weekend_differential: float = 0.05
     overtime_after_weekly_h: float = 40.0
     overtime_premium: float = 0.5
-    unavailable_min_per_shift: float = 60.0
-    unavailable_timing: str = "random"
     weekend_work_penalty_calls: float = 0.2
     unsocial_start_penalty_calls: float = 0.5
     overtime_penalty_calls: float = 0.5
@@ -361,8 +359,6 @@ class RosterConfig:
             raise ConfigError("roster.patterns is empty; define at least one pattern")
         if self.relief_factor < 1:
             raise ConfigError("roster.relief_factor must be >= 1 (crews x crew x relief = FTE)")
-        if self.unavailable_timing not in ("random", "scheduled"):
-            raise ConfigError("roster.unavailable_timing must be 'random' or 'scheduled'")
         if self.min_consecutive_days_off < 1 or self.min_crews_per_start < 1:
             raise ConfigError(
                 "roster.min_consecutive_days_off and roster.min_crews_per_start must be >= 1"
@@ -371,12 +367,12 @@ class RosterConfig:
             v < 0
             for v in (
                 self.night_differential, self.weekend_differential, self.overtime_premium,
-                self.unavailable_min_per_shift, self.weekend_work_penalty_calls,
+                self.weekend_work_penalty_calls,
                 self.unsocial_start_penalty_calls, self.overtime_penalty_calls,
                 self.min_rest_h,
             )
         ):  # fmt: skip
-            raise ConfigError("roster: differentials, penalties, rest and minutes must be >= 0")
+            raise ConfigError("roster: differentials, penalties and rest must be >= 0")
         if self.max_deterministic_time <= 0 or not 0 <= self.relative_gap_limit < 1:
             raise ConfigError(
                 "roster.max_deterministic_time must be > 0 and relative_gap_limit in [0, 1)"

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from heart_plan.planning.results import RunResult
 
 SECTIONS = (
-    "summary", "where", "why-not-citywide", "area-selection", "hours", "why-not-24-7",
+    "summary", "where", "why-not-citywide", "area-selection", "hours", "roster", "why-not-24-7",
     "verification", "equity", "modeled", "assumptions", "provenance",
 )  # fmt: skip
 
