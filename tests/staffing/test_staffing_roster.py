@@ -174,3 +174,23 @@ def test_pay_factor_counts_night_and_weekend() -> None:
     assert f[24 * 6 + 2] == pytest.approx(1.15)  # Sunday 02:00
     pay = pay_of_cover(np.ones(168), roster, UNIT, overtime_hours_per_week=0.0)
     assert pay.total_usd == pytest.approx(WEEKS_PER_YEAR * 10.0 * f.sum())
+
+
+def test_roster_is_deterministic_with_two_workers_and_a_deterministic_limit() -> None:
+    """Two workers, fixed seed, a deterministic limit short of proving: the same roster."""
+    roster = _roster(
+        max_deterministic_time=0.5, relative_gap_limit=0.0, start_hours=(6, 7, 8, 12, 14)
+    )
+    need = tuple(([0] * 7 + [2] * 12 + [1] * 5) * 7)
+    solver = SolverConfig(seed=3, workers=2)
+    a, b = (
+        plan_roster(
+            RosterProblem("min_cost", required_teams_by_how=need, max_teams_per_hour=4),
+            roster=roster,
+            unit=UNIT,
+            solver=solver,
+        )  # fmt: skip
+        for _ in range(2)
+    )
+    assert a.crews == b.crews and a.teams_on_duty == b.teams_on_duty
+    assert all(n >= r for n, r in zip(a.teams_on_duty, need, strict=True))
