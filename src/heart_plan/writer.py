@@ -207,7 +207,8 @@ def write_run(
         write_csv(out / "hours_curve.csv", result.hours.curve)
         write_csv(out / "hours_fte_curve.csv", result.hours.fte_curve)
         write_csv(out / "hours_overnight.csv", result.hours.overnight)
-        write_csv(out / "shifts.csv", pd.DataFrame([vars(x) for x in result.shift_plan.shifts]))
+        shifts = result.recommended.plan.shifts  # the roster's week when there is one
+        write_csv(out / "shifts.csv", pd.DataFrame([vars(x) for x in shifts]))
         if result.roster is not None:
             write_csv(out / "roster.csv", result.roster.rows())
         for outcome in result.plans.values():

@@ -270,12 +270,12 @@ def _hours(r: ReportBuilder, result: RunResult) -> None:
         f"{_pct(best12.baseline_share_of_calls)} of eligible calls; the busiest {best12.window_h}-hour "
         f"window in the data is {best12.best_start_hour:02d}:00-{best12.best_end_hour:02d}:00 "
         f"with {_pct(best12.best_share_of_calls)} (+{best12.extra_calls_in_best_per_year:,.0f} "
-        f"calls a year). The recommended schedule comes from a CP-SAT shift model maximizing "
-        f"expected calls reached (the loss hypercube with the post set of each hour's team "
-        f"count) within {s.budget.crt_fte:.0f} FTE."
+        f"calls a year). The recommended schedule comes from a CP-SAT roster of named crews "
+        f"maximizing expected calls reached (the loss hypercube with the post set of each "
+        f"hour's team count) within {s.budget.crt_fte:.0f} FTE (see the roster section)."
     )
     shift = result.shift_plan
-    sec.bullet_list(shift.summary().splitlines())
+    sec.bullet_list((shift if result.roster is None else result.roster).summary().splitlines())
     sec.figure(
         charts.hour_of_week_heatmap(
             list(rec.teams_on_duty),
@@ -284,7 +284,7 @@ def _hours(r: ReportBuilder, result: RunResult) -> None:
             decimals=0,
         )  # fmt: skip
     )
-    shifts = pd.DataFrame([vars(x) for x in shift.shifts])
+    shifts = pd.DataFrame([vars(x) for x in rec.shifts])
     if len(shifts):
         shifts["day"] = shifts["day"].map(dict(enumerate(charts.DAY_NAMES)))
         shifts["end_hour"] = (shifts["start_hour"] + shifts["length_h"]) % 24
