@@ -49,7 +49,8 @@ night, weekend and overtime; relief scales it) for the required cover, then, wit
 cost fixed, minimizes the penalties.  Symmetry: rostered crews come first, ordered by
 template.
 
-Determinism: ``[solver]`` seed and workers (<= 2, ``interleave_search``), the
+Determinism: ``[solver]`` seed and workers (<= 2, ``interleave_search``), the search
+starts from the empty roster (a hint; ``max_reached``), the
 ``[roster] max_deterministic_time`` limit (never wall time).
 """
 
@@ -534,7 +535,13 @@ def _build(
             for k in range(K - 1):
                 model.add_implication(z[k + 1], z[k])
             value_terms.extend(int(inc_int[h, k]) * z[k] for k in range(K) if inc_int[h, k])
+            if required is None:
+                for zk in z:
+                    model.add_hint(zk, 0)
         n.append(nh)
+    if required is None:  # no crews is a feasible roster: the search starts from it
+        for var in [*x, *n]:
+            model.add_hint(var, 0)
     cost = sum(line.cost_usd_per_year * var for var, line in zip(x, lines, strict=True))
     return _Model(model, lines, x, n, sum(value_terms), cost, crews, penalties)
 
@@ -626,6 +633,11 @@ def plan_roster(
         _check(status, roster, "the budget")
         gap = _gap(cp_solver)
         statuses.append(status)
+        if status != cp_model.OPTIMAL and sum(cp_solver.value(v) for v in m.x) == 0:
+            raise SolverLimitError(
+                f"CP-SAT found no roster better than none within roster.max_deterministic_time "
+                f"= {roster.max_deterministic_time:g}; raise it"
+            )
     else:
         m.model.minimize(m.cost)
         status = cp_solver.solve(m.model)
