@@ -287,6 +287,110 @@ class ShiftsConfig:
 
 
 @dataclass(frozen=True)
+class RosterPattern:
+    """One work pattern a crew can be rostered on (``[roster.patterns.<name>]``).
+
+    ``length_h``: the fixed shift length; work days per calendar week (Mon-Sun) in
+    ``[min_days_per_week, max_days_per_week]``; runs of consecutive work days between
+    ``min_consecutive_work_days`` and ``max_consecutive_work_days``; runs of days off at
+    most ``max_consecutive_days_off`` (at least ``[roster] min_consecutive_days_off``).
+    E.g. 4x10: 10 h, 4 days a week; 4-on-4-off 12s: 12 h, runs of exactly 4 on and 4 off
+    (needs a cycle of a multiple of 8 days: ``[roster] weeks = 8``).
+    """
+
+    length_h: int = 8
+    min_days_per_week: int = 5
+    max_days_per_week: int = 5
+    min_consecutive_work_days: int = 1
+    max_consecutive_work_days: int = 5
+    max_consecutive_days_off: int = 7
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.length_h <= 24:
+            raise ConfigError("roster.patterns.*.length_h must be 1-24 hours")
+        if not 0 <= self.min_days_per_week <= self.max_days_per_week <= 7:
+            raise ConfigError(
+                "roster.patterns.*: need 0 <= min_days_per_week <= max_days_per_week <= 7"
+            )
+        if not 1 <= self.min_consecutive_work_days <= self.max_consecutive_work_days:
+            raise ConfigError(
+                "roster.patterns.*: need 1 <= min_consecutive_work_days <= "
+                "max_consecutive_work_days"
+            )
+        if self.max_consecutive_days_off < 1:
+            raise ConfigError("roster.patterns.*.max_consecutive_days_off must be >= 1")
+
+
+def _default_patterns() -> dict[str, RosterPattern]:
+    return {
+        "5x8": RosterPattern(8, 5, 5, 1, 5, 7),
+        "4x10": RosterPattern(10, 4, 4, 1, 4, 7),
+        "3x12": RosterPattern(12, 3, 4, 1, 3, 7),
+    }
+
+
+@dataclass(frozen=True)
+class RosterConfig:
+    """Crews, work patterns, rest, hours caps, relief and pay differentials (``[roster]``;
+    :mod:`heart_plan.staffing.roster` and :mod:`heart_plan.staffing.pay`).
+
+    Every default is documented in ``scenarios/durham.toml`` with its source or the word
+    assumption.
+    """
+
+    weeks: int = 1
+    max_crews: int = 12
+    start_hours: tuple[int, ...] = (0, 6, 7, 8, 10, 12, 14, 16, 18, 20, 22)
+    patterns: dict[str, RosterPattern] = field(default_factory=_default_patterns)
+    min_rest_h: int = 10
+    min_consecutive_days_off: int = 2
+    max_weekly_hours: float = 48.0
+    max_average_weekly_hours: float = 42.0
+    min_crews_per_start: int = 1
+    relief_factor: float = 1.2
+    night_hours: tuple[int, ...] = (22, 23, 0, 1, 2, 3, 4, 5)
+    night_differential: float = 0.10
+    weekend_differential: float = 0.05
+    overtime_after_weekly_h: float = 40.0
+    overtime_premium: float = 0.5
+    weekend_work_penalty_calls: float = 0.2
+    unsocial_start_penalty_calls: float = 0.5
+    overtime_penalty_calls: float = 0.5
+    max_deterministic_time: float = 10.0
+    relative_gap_limit: float = 0.01
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.weeks <= 8:
+            raise ConfigError("roster.weeks must be 1-8 (the repeating cycle, in weeks)")
+        if not 1 <= self.max_crews <= 60:
+            raise ConfigError("roster.max_crews must be 1-60")
+        if not self.start_hours or any(not 0 <= s < 24 for s in self.start_hours):
+            raise ConfigError("roster.start_hours must list hours of day 0-23")
+        if not self.patterns:
+            raise ConfigError("roster.patterns is empty; define at least one pattern")
+        if self.relief_factor < 1:
+            raise ConfigError("roster.relief_factor must be >= 1 (crews x crew x relief = FTE)")
+        if self.min_consecutive_days_off < 1 or self.min_crews_per_start < 1:
+            raise ConfigError(
+                "roster.min_consecutive_days_off and roster.min_crews_per_start must be >= 1"
+            )
+        if any(
+            v < 0
+            for v in (
+                self.night_differential, self.weekend_differential, self.overtime_premium,
+                self.weekend_work_penalty_calls,
+                self.unsocial_start_penalty_calls, self.overtime_penalty_calls,
+                self.min_rest_h,
+            )
+        ):  # fmt: skip
+            raise ConfigError("roster: differentials, penalties and rest must be >= 0")
+        if self.max_deterministic_time <= 0 or not 0 <= self.relative_gap_limit < 1:
+            raise ConfigError(
+                "roster.max_deterministic_time must be > 0 and relative_gap_limit in [0, 1)"
+            )
+
+
+@dataclass(frozen=True)
 class SimulationConfig:
     """Trace-driven simulation options.  ``max_replications`` caps the replications used to
     tell candidate plans apart (common random numbers; stop once the margin's 95% CI
@@ -354,6 +458,7 @@ class Scenario:
     expansion: ExpansionConfig = ExpansionConfig()
     placement: PlacementConfig = PlacementConfig()
     shifts: ShiftsConfig = ShiftsConfig()
+    roster: RosterConfig = RosterConfig()
     simulation: SimulationConfig = SimulationConfig()
     solver: SolverConfig = SolverConfig()
     source: str = field(default="", compare=False)
@@ -629,6 +734,31 @@ BOUNDS: dict[str, tuple[float, float, bool]] = {
     "shifts.relative_gap_limit": (0.0, 1.0, False),
     "shifts.workers": (1, 64, False),
     "shifts.fte_curve_budgets[]": (0.0, 100_000.0, False),
+    "roster.weeks": (1, 8, False),
+    "roster.max_crews": (1, 60, False),
+    "roster.start_hours[]": (0, 23, False),
+    "roster.min_rest_h": (0, 48, False),
+    "roster.min_consecutive_days_off": (1, 7, False),
+    "roster.max_weekly_hours": (1.0, 168.0, False),
+    "roster.max_average_weekly_hours": (1.0, 168.0, False),
+    "roster.min_crews_per_start": (1, 60, False),
+    "roster.relief_factor": (1.0, 10.0, False),
+    "roster.night_hours[]": (0, 23, False),
+    "roster.night_differential": (0.0, 10.0, False),
+    "roster.weekend_differential": (0.0, 10.0, False),
+    "roster.overtime_after_weekly_h": (0.0, 168.0, False),
+    "roster.overtime_premium": (0.0, 10.0, False),
+    "roster.weekend_work_penalty_calls": (0.0, 1e6, False),
+    "roster.unsocial_start_penalty_calls": (0.0, 1e6, False),
+    "roster.overtime_penalty_calls": (0.0, 1e6, False),
+    "roster.max_deterministic_time": (0.0, 1e6, True),
+    "roster.relative_gap_limit": (0.0, 1.0, False),
+    "roster.patterns.*.length_h": (1, 24, False),
+    "roster.patterns.*.min_days_per_week": (0, 7, False),
+    "roster.patterns.*.max_days_per_week": (0, 7, False),
+    "roster.patterns.*.min_consecutive_work_days": (1, 56, False),
+    "roster.patterns.*.max_consecutive_work_days": (1, 56, False),
+    "roster.patterns.*.max_consecutive_days_off": (1, 56, False),
     "simulation.replications": (1, 10_000, False),
     "simulation.seed": (0, 2**32 - 1, False),
     "simulation.first_replications": (1, 10_000, False),

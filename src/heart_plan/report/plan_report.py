@@ -15,13 +15,14 @@ import pandas as pd
 from heart_plan.report import charts
 from heart_plan.report.demand_section import add_demand_section
 from heart_plan.report.html import ReportBuilder
+from heart_plan.report.roster_section import roster_section
 from heart_plan.report.sensitivity_section import sensitivity_html
 
 if TYPE_CHECKING:
     from heart_plan.planning.results import RunResult
 
 SECTIONS = (
-    "summary", "where", "why-not-citywide", "area-selection", "hours", "why-not-24-7",
+    "summary", "where", "why-not-citywide", "area-selection", "hours", "roster", "why-not-24-7",
     "verification", "equity", "modeled", "demand-provenance", "assumptions", "provenance",
 )  # fmt: skip
 
@@ -55,8 +56,8 @@ def build_report(
         footer=run_label,
     )
     for section in (
-        _summary, _where, _why_not_citywide, _area_selection, _hours, _why_not_24_7,
-        _verification, _equity, _modeled, add_demand_section,
+        _summary, _where, _why_not_citywide, _area_selection, _hours, roster_section,
+        _why_not_24_7, _verification, _equity, _modeled, add_demand_section,
     ):  # fmt: skip
         section(r, result)
     if sensitivity is not None:
@@ -282,12 +283,12 @@ def _hours(r: ReportBuilder, result: RunResult) -> None:
         f"{_pct(best12.baseline_share_of_calls)} of eligible calls; the busiest {best12.window_h}-hour "
         f"window in the data is {best12.best_start_hour:02d}:00-{best12.best_end_hour:02d}:00 "
         f"with {_pct(best12.best_share_of_calls)} (+{best12.extra_calls_in_best_per_year:,.0f} "
-        f"calls a year). The recommended schedule comes from a CP-SAT shift model maximizing "
-        f"expected calls reached (the loss hypercube with the post set of each hour's team "
-        f"count) within {s.budget.crt_fte:.0f} FTE."
+        f"calls a year). The recommended schedule comes from a CP-SAT roster of named crews "
+        f"maximizing expected calls reached (the loss hypercube with the post set of each "
+        f"hour's team count) within {s.budget.crt_fte:.0f} FTE (see the roster section)."
     )
     shift = result.shift_plan
-    sec.bullet_list(shift.summary().splitlines())
+    sec.bullet_list((shift if result.roster is None else result.roster).summary().splitlines())
     sec.figure(
         charts.hour_of_week_heatmap(
             list(rec.teams_on_duty),
@@ -296,7 +297,7 @@ def _hours(r: ReportBuilder, result: RunResult) -> None:
             decimals=0,
         )  # fmt: skip
     )
-    shifts = pd.DataFrame([vars(x) for x in shift.shifts])
+    shifts = pd.DataFrame([vars(x) for x in rec.shifts])
     if len(shifts):
         shifts["day"] = shifts["day"].map(dict(enumerate(charts.DAY_NAMES)))
         shifts["end_hour"] = (shifts["start_hour"] + shifts["length_h"]) % 24
