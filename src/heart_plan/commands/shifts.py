@@ -33,22 +33,25 @@ import click
 from heart_plan.commands._common import (
     FiniteFloat,
     command_line,
+    load_command_scenario,
     mirror_option,
     out_option,
+    output_dir,
     scenario_option,
     staged,
 )
 
 OUTPUT_FILES = (
-    "schedule.csv",
+    "shifts.csv",
     "teams_on_duty.csv",
     "hours_curve.csv",
-    "fte_curve.csv",
-    "overnight_marginal.csv",
+    "hours_fte_curve.csv",
+    "hours_overnight.csv",
     "hours_answer.json",
     "plan.json",
     "run_info.json",
     "calls_quality.csv",
+    "README.txt",
 )
 
 
@@ -61,7 +64,7 @@ OUTPUT_FILES = (
     help="Input plan.json (never modified).",
 )
 @scenario_option
-@out_option("outputs/durham/shifts")
+@out_option("shifts")
 @mirror_option
 @click.option(
     "--fte-budget",
@@ -104,12 +107,12 @@ OUTPUT_FILES = (
     type=click.Choice(["greedy", "planner", "both"]),
     default="greedy",
     show_default=True,
-    help="How fte_curve.csv is computed (planner: one CP-SAT solve per budget, slower).",
+    help="How hours_fte_curve.csv is computed (planner: one CP-SAT solve per budget, slower).",
 )
 def shifts(
     plan_path: Path,
     scenario_path: Path | None,
-    out_dir: Path,
+    out_dir: Path | None,
     mirror: Path | None,
     fte_budget: float | None,
     objective: str | None,
@@ -125,7 +128,6 @@ def shifts(
     """
     from heart_plan.atomic import write_csv, write_json
     from heart_plan.commands._common import calls_quality_record, write_calls_quality
-    from heart_plan.config import load_scenario
     from heart_plan.plan import read_plan, write_plan
     from heart_plan.planning.shift_inputs import shift_demand, shifted_plan
     from heart_plan.runinfo import run_info, write_run_info
@@ -134,11 +136,6 @@ def shifts(
     from heart_plan.staffing.shifts import ShiftProblem, plan_shifts, solver_config_for_shifts
     from heart_plan.staffing.workload import unit_busy_time_h
 
-    out_plan = Path(out_dir) / "plan.json"
-    if out_plan.resolve() == plan_path.resolve():
-        raise click.UsageError(
-            f"--out {out_dir} would overwrite the input plan {plan_path}; choose another --out"
-        )
     if objective == "max_reached" and arrivals_path is not None:
         from heart_plan.errors import ConfigError
 
@@ -146,7 +143,13 @@ def shifts(
             "--objective max_reached needs the spatial demand and the plan's posts; drop "
             "--arrivals, or use --objective max_served (Erlang B) with it"
         )
-    scenario = load_scenario(scenario_path)
+    scenario = load_command_scenario(scenario_path)
+    out_dir = output_dir(out_dir, scenario, "shifts")
+    out_plan = Path(out_dir) / "plan.json"
+    if out_plan.resolve() == plan_path.resolve():
+        raise click.UsageError(
+            f"--out {out_dir} would overwrite the input plan {plan_path}; choose another --out"
+        )
     plan = read_plan(plan_path)
     plan.check_against(
         source=str(plan_path), unit_types=scenario.units, bands=scenario.network.time_bands
@@ -207,11 +210,11 @@ def shifts(
         },
     )
     with staged(Path(out_dir), OUTPUT_FILES) as stage:
-        write_csv(stage / "schedule.csv", tables["schedule"])
+        write_csv(stage / "shifts.csv", tables["schedule"])
         write_csv(stage / "teams_on_duty.csv", tables["teams_on_duty"])
         write_csv(stage / "hours_curve.csv", answer.curve)
-        write_csv(stage / "fte_curve.csv", answer.fte_curve)
-        write_csv(stage / "overnight_marginal.csv", answer.overnight)
+        write_csv(stage / "hours_fte_curve.csv", answer.fte_curve)
+        write_csv(stage / "hours_overnight.csv", answer.overnight)
         write_json(
             stage / "hours_answer.json",
             {
