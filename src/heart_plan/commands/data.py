@@ -9,12 +9,17 @@ import click
 from heart_plan.commands._common import load_command_scenario, mirror_option, scenario_option
 
 
-@click.group("data")
+@click.group(
+    "data", epilog="\b\nExamples:\n  heart-plan data check\n  heart-plan data fetch --dest data/\n"
+)
 def data() -> None:
     """Fetch and check the datasets named in the manifest."""
 
 
-@data.command("fetch")
+@data.command(
+    "fetch",
+    epilog="\b\nExamples:\n  heart-plan data fetch\n  heart-plan data fetch --mirror /path/to/mirror --dest data/\n",
+)
 @mirror_option
 @scenario_option
 @click.option(
@@ -45,7 +50,10 @@ def fetch_command(mirror: Path | None, scenario_path: Path | None, dest: Path | 
     click.echo(f"{len(results)} datasets in {local}")
 
 
-@data.command("check")
+@data.command(
+    "check",
+    epilog="\b\nExamples:\n  heart-plan data check\n  heart-plan data check --scenario my.toml\n",
+)
 @mirror_option
 @scenario_option
 def check_command(mirror: Path | None, scenario_path: Path | None) -> None:

@@ -30,7 +30,10 @@ OUTPUT_FILES = (
 )
 
 
-@click.command("demand")
+@click.command(
+    "demand",
+    epilog="\b\nExamples:\n  heart-plan demand                       # -> outputs/durham/demand\n  heart-plan demand --set demand.growth_factor=1.3 --out outputs/grown/demand\n",
+)
 @scenario_option
 @out_option("demand")
 @mirror_option

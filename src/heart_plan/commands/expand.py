@@ -26,7 +26,10 @@ OUTPUT_FILES = (
 )  # fmt: skip
 
 
-@click.command("expand")
+@click.command(
+    "expand",
+    epilog="\b\nExamples:\n  heart-plan expand                       # -> outputs/durham/expand\n  heart-plan expand --max-teams 6 --set budget.target_reached_share=0.8\n",
+)
 @scenario_option
 @out_option("expand")
 @mirror_option

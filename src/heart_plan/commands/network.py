@@ -38,12 +38,18 @@ MATRIX_FILES = (
 )  # fmt: skip
 
 
-@click.group("network")
+@click.group(
+    "network",
+    epilog="\b\nExamples:\n  heart-plan network build\n  heart-plan network matrix --band midday\n",
+)
 def network() -> None:
     """Road graph and drive times."""
 
 
-@network.command("build")
+@network.command(
+    "build",
+    epilog="\b\nExamples:\n  heart-plan network build               # -> outputs/durham/network\n",
+)
 @scenario_option
 @out_option("network")
 @mirror_option
@@ -83,7 +89,9 @@ def build(scenario_path: Path | None, out_dir: Path | None, mirror: Path | None)
     click.echo(f"wrote {out_dir}/graph_summary.json, road_nodes.parquet, road_edges.parquet")
 
 
-@network.command("matrix")
+@network.command(
+    "matrix", epilog="\b\nExamples:\n  heart-plan network matrix --band midday --band pm_peak\n"
+)
 @scenario_option
 @out_option("network")
 @mirror_option

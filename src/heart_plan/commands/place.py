@@ -33,7 +33,10 @@ OUTPUT_FILES = (
 )
 
 
-@click.command("place")
+@click.command(
+    "place",
+    epilog="\b\nExamples:\n  heart-plan place                        # pilot beats, baseline teams\n  heart-plan place --beats all --teams 4   # -> outputs/durham/place\n  heart-plan place --beats 111,112,113 --teams 2 --model mexclp\n",
+)
 @scenario_option
 @out_option("place")
 @mirror_option

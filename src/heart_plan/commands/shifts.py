@@ -55,7 +55,10 @@ OUTPUT_FILES = (
 )
 
 
-@click.command("shifts")
+@click.command(
+    "shifts",
+    epilog="\b\nExamples:\n  heart-plan shifts --plan outputs/durham/place/plan.json\n  heart-plan shifts --plan outputs/durham/plan_recommended.json --fte-budget 40\n  heart-plan shifts --plan plan.json --objective min_fte --any-hour\n",
+)
 @click.option(
     "--plan",
     "plan_path",

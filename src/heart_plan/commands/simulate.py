@@ -21,7 +21,10 @@ from heart_plan.commands._common import (
 )
 
 
-@click.command("simulate")
+@click.command(
+    "simulate",
+    epilog="\b\nExamples:\n  heart-plan simulate --plan outputs/durham/plan_recommended.json\n  heart-plan simulate --plan outputs/durham/place/plan.json --replications 50\n",
+)
 @click.option(
     "--plan",
     "plan_path",
