@@ -133,4 +133,7 @@ def run(
         f"{f.baseline.fte:.1f} for the baseline hours (+{f.added_fte:.1f} FTE, "
         f"+${f.added_cost_per_year_usd:,.0f}/yr)"
     )
-    click.echo(f"outputs: {out_dir} (report.html, map_citywide.html, map_hours.html, run.json)")
+    click.echo(
+        f"outputs: {out_dir} (report.html, map_citywide.html, map_hours.html, plan.gpkg, "
+        "run.json; README.txt describes every file)"
+    )

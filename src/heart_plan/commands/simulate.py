@@ -114,7 +114,7 @@ def simulate(
     with staged(out_dir, (*OUTPUT_FILES, "calls_quality.csv")) as stage:
         tables = write_simulation_outputs(result, plan.predicted, stage, info)
         write_calls_quality(stage, ctx.inputs.calls)
-    measures = tables["simulation_summary.json"]["measures"]
+    measures = tables["simulation.json"]["measures"]
     click.echo(
         f"simulated {len(result.trace):,} eligible calls x {replications} replications: "
         + ", ".join(
