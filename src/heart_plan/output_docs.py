@@ -67,6 +67,9 @@ FILES: dict[str, str] = {
     "graph_summary.json": "road graph summary",
     "road_nodes.parquet": "road graph nodes (GeoParquet)",
     "road_edges.parquet": "road graph edges (GeoParquet)",
+    "inputs_diff.csv": "scenario keys that differ between runs A and B",
+    "answers_diff.csv": "every answer of runs A and B side by side",
+    "compare.html": "runs A and B compared (open in a browser)",
     "*.html": "an HTML page",
 }
 

@@ -73,15 +73,23 @@ mirror_option = click.option(
 
 
 def out_option(subfolder: str = "") -> Any:
-    """``--out DIR``; default ``outputs/<scenario name>[/<subfolder>]`` (:func:`output_dir`)."""
+    """``--out DIR``; default ``outputs/<scenario name>[/<subfolder>]`` (:func:`output_dir`),
+    or, for a ``subfolder`` that is a path (``"outputs/sweep"``: commands without a
+    scenario), that fixed path.
+    """
+    if "/" in subfolder:
+        return click.option(
+            "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+            default=Path(subfolder), show_default=True, help="Output folder.",
+        )  # fmt: skip
     where = "outputs/<scenario name>" + (f"/{subfolder}" if subfolder else "")
+    durham = "outputs/durham" + (f"/{subfolder}" if subfolder else "")
     return click.option(
         "--out",
         "out_dir",
         type=click.Path(file_okay=False, path_type=Path),
         default=None,
-        help=f"Output folder (default: {where}; outputs/durham{'/' + subfolder if subfolder else ''} "
-        "for the Durham default).",
+        help=f"Output folder (default: {where}; {durham} for the Durham default).",
     )
 
 

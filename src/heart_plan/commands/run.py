@@ -68,6 +68,14 @@ Examples:
     help="The recommended plan's daily window, the same every day, e.g. 07-19 or 24/7 (sets "
     "expansion.recommend_hours; default: the shift planner chooses the hours).",
 )
+@click.option(
+    "--sensitivity",
+    "sensitivity_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="A heart-plan sweep folder (e.g. of scenarios/sensitivity.toml) for the report's "
+    "sensitivity section.",
+)
 def run(
     scenario_path: Path | None,
     out_dir: Path | None,
@@ -76,6 +84,7 @@ def run(
     fte_budget: float | None,
     beats: str,
     hours: str,
+    sensitivity_dir: Path | None,
 ) -> None:
     """The whole plan: data, demand, road network, posts and expansion, shifts,
     simulation, maps and report, into --out (default outputs/<scenario name>) with run.json,
@@ -104,9 +113,10 @@ def run(
         extra["expansion.recommend_hours"] = hours.strip()
     scenario = scenario_with_calls(load_command_scenario(scenario_path, extra), calls_path)
     out_dir = output_dir(out_dir, scenario)
+    sensitivity = read_sensitivity(sensitivity_dir) if sensitivity_dir else None
     result = run_plan(scenario, mirror=mirror, progress=say)
     with staged(out_dir, OUTPUT_FILES) as stage:
-        write_run(result, stage, command=command_line(), progress=say)
+        write_run(result, stage, command=command_line(), progress=say, sensitivity=sensitivity)
         say("outputs complete; moving them into place")
     click.echo(
         f"eligible calls per year: {result.calls_per_year:,.0f} "
@@ -137,3 +147,22 @@ def run(
         f"outputs: {out_dir} (report.html, map_citywide.html, map_hours.html, plan.gpkg, "
         "run.json; README.txt describes every file)"
     )
+
+
+def read_sensitivity(folder: Path) -> object:
+    """The results table of a sweep folder (``results.parquet``), checked for a base case."""
+    import pandas as pd
+
+    path = folder / "results.parquet"
+    if not path.is_file():
+        raise click.BadParameter(
+            f"{folder}: no results.parquet; run heart-plan sweep --grid "
+            f"src/heart_plan/scenarios/sensitivity.toml --out {folder} first",
+            param_hint="--sensitivity",
+        )
+    table = pd.read_parquet(path)
+    if "label" not in table or not (table["label"] == "base").any():
+        raise click.BadParameter(
+            f"{path}: no 'base' case; sweep with include_base = true", param_hint="--sensitivity"
+        )
+    return table
