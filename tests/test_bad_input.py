@@ -103,7 +103,7 @@ def test_disk_full_is_one_line_error_and_leaves_no_output(tmp_path, plan_file, c
     real = atomic.os.replace
 
     def full(src, dst):
-        if str(dst).endswith("schedule.csv"):
+        if str(dst).endswith("shifts.csv"):
             raise OSError(errno.ENOSPC, "No space left on device", str(dst))
         return real(src, dst)
 

@@ -58,9 +58,9 @@ def test_demand_writes_outputs(
     assert sorted(p.name for p in out_dir.iterdir()) == sorted(OUTPUT_FILES)
     beats = pd.read_csv(out_dir / "beat_demand.csv", dtype={"beat_id": str})
     assert len(beats) == 35
-    assert beats["eligible_calls_per_year"].sum() == pytest.approx(14_745)
+    assert beats["eligible_calls_per_year"].sum() == pytest.approx(14_745, abs=0.5)  # rounded
     how = pd.read_csv(out_dir / "hour_of_week.csv")
-    assert len(how) == 168 and how["calls_per_year"].sum() == pytest.approx(14_745)
+    assert len(how) == 168 and how["calls_per_year"].sum() == pytest.approx(14_745, abs=1)
     long = pd.read_csv(out_dir / "beat_nature_demand.csv")
     assert list(long.columns) == ["beat_id", "nature", "calls_per_year", "basis"]
     import geopandas as gpd

@@ -3,7 +3,8 @@
 Data flows one way: load & validate -> network & drive times -> demand -> models /
 scheduling -> planning -> simulation -> maps & report -> CLI.  See DESIGN.md at the
 repository root.  The analysts' API (:mod:`heart_plan.api`): ``load_scenario``,
-``build_context``, ``run_plan``, ``simulate_plan``, ``plan_posts``, ``drive_time_areas``.
+``build_context``, ``run_plan``, ``simulate_plan``, ``plan_posts``, ``drive_time_areas``,
+``write_plan_gpkg``.
 """
 
 from heart_plan._version import __version__
@@ -14,6 +15,7 @@ from heart_plan.api import (
     plan_posts,
     run_plan,
     simulate_plan,
+    write_plan_gpkg,
 )
 
 __all__ = [
@@ -24,4 +26,5 @@ __all__ = [
     "plan_posts",
     "run_plan",
     "simulate_plan",
+    "write_plan_gpkg",
 ]

@@ -10,11 +10,12 @@ Notebooks use only these functions and the objects they return (``import heart_p
 >>> sim = hp.simulate_plan(result.recommended.plan, scenario) # replay any plan
 >>> plan = hp.plan_posts(ctx, ["111", "112"], teams=2, hours=(7, 19))  # a what-if plan
 >>> areas = hp.drive_time_areas(ctx, [plan.posts[0].node_id], (8, 12), band="midday")
+>>> hp.write_plan_gpkg("what_if.gpkg", ctx, {"what_if": plan})  # for QGIS / ArcGIS
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -156,3 +157,13 @@ def drive_time_areas(
 
     areas = isochrones(ctx.engine, list(node_ids), minutes, band=band)
     return areas[["band", "minutes", "geometry"]]
+
+
+def write_plan_gpkg(path: str | Path, ctx: PlanningContext, plans: Mapping[str, Plan]) -> Path:
+    """Write ``plans`` (name -> plan) as a GeoPackage (EPSG:4326; layers ``beats`` with
+    demand, ``service_area``, ``posts``, ``drive_time_areas``), the ``plan.gpkg`` that
+    ``heart-plan run`` / ``place`` / ``expand`` write (:mod:`heart_plan.gpkg`).
+    """
+    from heart_plan.gpkg import write_plan_gpkg as write
+
+    return write(path, ctx, plans)

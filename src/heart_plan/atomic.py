@@ -130,8 +130,13 @@ def _finite(obj: Any) -> Any:
 
 
 def write_csv(target: str | os.PathLike[str], frame: Any, *, index: bool = False) -> Path:
-    """Atomically write a pandas DataFrame as UTF-8 CSV with a header."""
-    return write_with(target, lambda p: frame.to_csv(p, index=index, encoding="utf-8"))
+    """Atomically write a pandas DataFrame as UTF-8 CSV with a header, float columns
+    rounded to sensible decimals by their unit (:mod:`heart_plan.csvround`).
+    """
+    from heart_plan.csvround import round_frame
+
+    rounded = round_frame(frame) if hasattr(frame, "columns") else frame
+    return write_with(target, lambda p: rounded.to_csv(p, index=index, encoding="utf-8"))
 
 
 def write_geoparquet(target: str | os.PathLike[str], frame: Any) -> Path:

@@ -76,7 +76,20 @@ def _debug(ctx: click.Context) -> bool:
     return bool((root.obj or {}).get("debug")) or os.environ.get(DEBUG_ENV, "") not in ("", "0")
 
 
-@click.group(cls=HeartPlanGroup, context_settings={"help_option_names": ["-h", "--help"]})
+EXAMPLES = """\b
+Examples:
+  heart-plan run                                # the Durham default -> outputs/durham
+  heart-plan init night.toml                    # a scenario to edit (extends the default)
+  heart-plan run --scenario night.toml          # -> outputs/night
+  heart-plan run --fte-budget 40 --hours 24/7 --set name=fte40_247
+  heart-plan place --beats all --teams 4 --set response.standard_s=600
+  heart-plan <command> --help                   # every command's options and examples
+"""
+
+
+@click.group(
+    cls=HeartPlanGroup, context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXAMPLES
+)
 @click.version_option(__version__, prog_name="heart-plan")
 @click.option(
     "--debug", is_flag=True, help="Show tracebacks instead of one-line errors (developers)."

@@ -242,11 +242,46 @@ class CandidatesConfig:
 
 @dataclass(frozen=True)
 class ExpansionConfig:
-    """Service-area expansion roadmap options."""
+    """Service-area expansion roadmap options and the recommendation's candidate areas.
+
+    ``recommend_beats`` (``run --beats``): a fixed service area for the recommended plan
+    (empty: the candidate areas of the roadmap).  ``recommend_hours`` (``run --hours``):
+    ``"HH-HH"`` the same daily window every day, ``"24/7"``, or empty (the shift planner
+    chooses the hours); see :func:`daily_window_hours`.
+    """
 
     contiguous: bool = True
     max_teams: int = 12
     recommend_every_steps: int = 6
+    recommend_beats: tuple[str, ...] = ()
+    recommend_hours: str = ""
+
+    def __post_init__(self) -> None:
+        try:
+            daily_window_hours(self.recommend_hours)
+        except ConfigError as exc:
+            raise ConfigError(f"expansion.recommend_{exc}") from None
+
+
+def daily_window_hours(text: str) -> tuple[int, ...] | None:
+    """Hours of day of a daily window: ``"07-19"`` -> 7..18, ``"20-04"`` -> 20..23, 0..3,
+    ``"24/7"`` or ``"00-24"`` -> 0..23; ``""`` -> None (no window).  Bad text raises a
+    ``ConfigError`` naming the fix.
+    """
+    text = text.strip()
+    if not text:
+        return None
+    if text.lower() in ("24/7", "24x7"):
+        return tuple(range(24))
+    match = re.fullmatch(r"(\d{1,2})(?::00)?-(\d{1,2})(?::00)?", text)
+    start, end = (int(match.group(1)), int(match.group(2))) if match else (-1, -1)
+    if not match or not 0 <= start <= 23 or not 1 <= end <= 24 or start == end:
+        raise ConfigError(
+            f"hours {text!r}: use HH-HH (start 00-23, end 01-24, e.g. 07-19 or 20-04) or 24/7"
+        )
+    if start < end:
+        return tuple(range(start, end))
+    return (*range(start, 24), *range(0, end))
 
 
 @dataclass(frozen=True)
@@ -496,23 +531,80 @@ def default_scenario_path() -> Path:
 
 
 def load_scenario(path: str | Path | None = None) -> Scenario:
-    """Load a scenario TOML file (the embedded Durham default when ``path`` is None)."""
+    """Load a scenario TOML file (the embedded Durham default when ``path`` is None).
+
+    A file may start with ``extends = "durham"`` (the embedded default) or ``extends =
+    "other.toml"`` (a path, relative to the file) and set only what changes: tables are
+    merged key by key into the base (a partial ``[units.crt]`` keeps the base's other
+    keys), lists and values replace the base's, and ``[network.time_bands]`` replaces the
+    base's bands as a whole (bands must cover the week together).  A file that extends
+    another must set its own ``name`` (it names the output folder).
+    """
     path = Path(path) if path is not None else default_scenario_path()
+    raw, digest = _read_raw(path, chain=())
+    scenario = Scenario.from_dict(raw, source=str(path))
+    return dataclasses.replace(scenario, source=str(path), sha256=digest)
+
+
+#: ``extends = "durham"`` names the embedded default.
+EMBEDDED_SCENARIOS = {"durham": DEFAULT_SCENARIO_NAME}
+#: Tables replaced as a whole by an extending file (their entries only make sense together).
+REPLACED_TABLES = ("network.time_bands",)
+
+
+def _read_raw(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], str]:
+    """The merged raw dict of ``path`` (``extends`` resolved) and a sha256 of the chain."""
     try:
         raw_bytes = path.read_bytes()
     except FileNotFoundError:
+        what = f"extended by {chain[-1]}" if chain else "pass an existing file to --scenario"
         raise ConfigError(
-            f"{path}: scenario file not found; pass an existing file to --scenario "
-            f"or omit it to use the embedded Durham default"
+            f"{path}: scenario file not found; {what}"
+            + ("" if chain else " or omit it to use the embedded Durham default")
         ) from None
     try:
         raw = tomllib.loads(raw_bytes.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc}); fix the syntax") from None
-    scenario = Scenario.from_dict(raw, source=str(path))
-    return dataclasses.replace(
-        scenario, source=str(path), sha256=hashlib.sha256(raw_bytes).hexdigest()
-    )
+    digest = hashlib.sha256(raw_bytes).hexdigest()
+    if "extends" not in raw:
+        return raw, digest
+    base_ref = raw.pop("extends")
+    if not isinstance(base_ref, str) or not base_ref.strip():
+        raise ConfigError(
+            f'{path}: extends must be "durham" or the path of a scenario file, got {base_ref!r}'
+        )
+    if "name" not in raw:
+        raise ConfigError(
+            f"{path}: a scenario that extends {base_ref!r} must set its own name (name = "
+            f'"{path.stem}"); the name is its output folder, outputs/<name>'
+        )
+    if base_ref in EMBEDDED_SCENARIOS:
+        base_path = Path(str(resources.files("heart_plan") / "scenarios"))
+        base_path = base_path / EMBEDDED_SCENARIOS[base_ref]
+    else:
+        base_path = (path.parent / base_ref).resolve()
+    if base_path.resolve() in {p.resolve() for p in (*chain, path)}:
+        raise ConfigError(f"{path}: extends {base_ref!r} makes a loop; remove one extends")
+    base, base_digest = _read_raw(base_path, (*chain, path))
+    merged = _deep_merge(base, raw, "")
+    return merged, hashlib.sha256((base_digest + digest).encode("utf-8")).hexdigest()
+
+
+def _deep_merge(base: dict[str, Any], over: dict[str, Any], where: str) -> dict[str, Any]:
+    """``base`` with ``over`` merged in: tables key by key, everything else replaced."""
+    out = dict(base)
+    for key, value in over.items():
+        path = f"{where}.{key}" if where else key
+        if (
+            isinstance(value, dict)
+            and isinstance(out.get(key), dict)
+            and path not in (REPLACED_TABLES)
+        ):
+            out[key] = _deep_merge(out[key], value, path)
+        else:
+            out[key] = value
+    return out
 
 
 def with_overrides(scenario: Scenario, overrides: dict[str, Any]) -> Scenario:

@@ -8,19 +8,31 @@ the keys are checked against the dict, validation happens when it becomes a Scen
 ``parse_assignment("response.standard_s=600")`` reads one ``--set`` value: the right-hand
 side is a TOML value (``600``, ``0.8``, ``true``, ``["A", "B"]``, ``"text"``), and a bare
 word that is not TOML is taken as a string.
+
+The CLI's ``--set`` (every command; ``commands._common.load_command_scenario``) uses
+:func:`parse_overrides` (stricter: a value with brackets or quotes that is not TOML is an
+error) and :func:`apply_overrides` (errors as one line starting ``--set`` naming the key;
+top-level keys such as ``name`` work without a dot).
 """
 
 from __future__ import annotations
 
 import copy
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, overload
 
 from heart_plan.config import Scenario, with_overrides
 from heart_plan.errors import ConfigError
 
-__all__ = ["apply_dotted_overrides", "flatten_dotted", "parse_assignment"]
+__all__ = [
+    "apply_dotted_overrides",
+    "apply_overrides",
+    "flatten_dotted",
+    "parse_assignment",
+    "parse_override",
+    "parse_overrides",
+]
 
 
 @overload
@@ -80,3 +92,57 @@ def flatten_dotted(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]
         else:
             out[dotted] = value
     return out
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """``"section.key=value"`` -> ``("section.key", value)`` (TOML value syntax).
+
+    Raises ``ConfigError`` naming the text when there is no ``=``, an empty key part, or an
+    empty value.
+    """
+    key, sep, raw = text.partition("=")
+    key, raw = key.strip(), raw.strip()
+    if not sep or not key:
+        raise ConfigError(
+            f"--set {text!r}: expected section.key=value (e.g. --set budget.crt_fte=40)"
+        )
+    if any(not part for part in key.split(".")):
+        raise ConfigError(
+            f"--set {text!r}: {key!r} is not a dotted key; use section.key (e.g. "
+            f"response.standard_s) or a top-level key (name)"
+        )
+    if not raw:
+        raise ConfigError(f'--set {key}: empty value; give a TOML value (40, true, "text")')
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        if any(c in raw for c in "[]{}\"'=,"):
+            raise ConfigError(
+                f'--set {key}={raw}: not a TOML value; quote strings ("text") and write '
+                f"lists as [1, 2]"
+            ) from None
+        value = raw  # a bare word: a string
+    return key, value
+
+
+def parse_overrides(texts: Iterable[str]) -> dict[str, Any]:
+    """Several ``section.key=value`` texts as one dict (a later key wins)."""
+    return dict(parse_override(t) for t in texts)
+
+
+def apply_overrides(scenario: Scenario, overrides: Mapping[str, Any]) -> Scenario:
+    """``scenario`` with ``{"section.key": value}`` applied and validated like a file.
+
+    The result's ``sha256`` covers the scenario's hash and the overrides (run records
+    tell overridden runs apart).  Errors are one-line ``ConfigError`` s naming the key.
+    """
+    if not overrides:
+        return scenario
+    try:
+        return with_overrides(scenario, dict(overrides))
+    except ConfigError as exc:
+        message = str(exc)
+        if message.startswith("override "):
+            raise ConfigError(f"--set {message.removeprefix('override ')}") from None
+        message = message.removeprefix(f"{scenario.source} + overrides: ")
+        raise ConfigError(f"--set {message}") from None

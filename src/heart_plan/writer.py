@@ -17,6 +17,7 @@ import pandas as pd
 from heart_plan.atomic import write_csv, write_json, write_text
 from heart_plan.catalog import load_manifest
 from heart_plan.demand.outputs import write_demand_outputs
+from heart_plan.gpkg import write_plan_gpkg
 from heart_plan.loaders.quality import calls_quality_record, write_calls_quality
 from heart_plan.plan import write_plan
 from heart_plan.planning.posts import post_set_table
@@ -25,6 +26,7 @@ from heart_plan.planning.run import Timer
 from heart_plan.report.plan_maps import citywide_map, hours_map
 from heart_plan.report.plan_report import build_report
 from heart_plan.runinfo import run_info, sha256_file
+from heart_plan.staffing.plan_inputs import shift_table
 
 Progress = Callable[[str], None]
 
@@ -205,6 +207,9 @@ def write_run(
     with timer.step("maps"):
         citywide_map(result, out / "map_citywide.html")
         hours_map(result, out / "map_hours.html")
+    with timer.step("GeoPackage (plan.gpkg)"):
+        plans = {o.name: o.plan for o in result.plans.values()}
+        write_plan_gpkg(out / "plan.gpkg", ctx, plans, result.roadmap)
     with timer.step("tables, plans and report"):
         write_demand_outputs(ctx.demand, ctx.inputs, ctx.scenario, out / "demand", command=command)
         for outcome in result.plans.values():
@@ -217,7 +222,7 @@ def write_run(
         write_csv(out / "hours_fte_curve.csv", result.hours.fte_curve)
         write_csv(out / "hours_overnight.csv", result.hours.overnight)
         shifts = result.recommended.plan.shifts  # the roster's week when there is one
-        write_csv(out / "shifts.csv", pd.DataFrame([vars(x) for x in shifts]))
+        write_csv(out / "shifts.csv", shift_table(shifts))
         if result.roster is not None:
             write_csv(out / "roster.csv", result.roster.rows())
         for outcome in result.plans.values():

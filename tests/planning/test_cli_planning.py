@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from gpkg_checks import assert_plan_gpkg
 
 from heart_plan.cli import main
 from heart_plan.config import load_scenario
@@ -82,6 +83,9 @@ def test_place_reached_writes_one_post_set_per_team_count(tmp_path: Path, capsys
     assert "reached" in stdout
     posts = pd.read_csv(out / "posts.csv")
     assert sorted(posts["teams_on_duty"].unique()) == [1, 2, 3]
+    assert_plan_gpkg(out / "plan.gpkg", {"plan": plan})
+    readme = (out / "README.txt").read_text()
+    assert "plan.gpkg" in readme and "(not described)" not in readme
     code, _, err = _run(["place", "--band", "midday", "--out", str(tmp_path / "o")], capsys)
     assert code == 2 and "--model mclp" in err
 
@@ -132,7 +136,9 @@ def test_expand_writes_roadmap_curve_and_plan(
     assert summary["roadmap_order"] == roadmap["beat_added"].iloc[1:].tolist()
     assert summary["measure"] == "reached"
     assert summary["teams_every_hour_for_target"] is None  # 2 teams cannot reach 90%
-    assert summary["max_reached_share"] == pytest.approx(curve["reached_share"].iloc[-1])
+    # citywide_curve.csv: shares rounded to 4 decimals
+    assert summary["max_reached_share"] == pytest.approx(curve["reached_share"].iloc[-1], abs=1e-4)
     plan = read_plan(out / "plan.json")
     assert len(plan.service_area_beats) == 35
+    assert_plan_gpkg(out / "plan.gpkg", {"plan": plan}, roadmap)
     assert "[expand] expansion step 23" in err  # progress lines

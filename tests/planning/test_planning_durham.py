@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from gpkg_checks import assert_plan_gpkg
 
 from heart_plan.plan import read_plan
 from heart_plan.planning.placement import place
@@ -61,6 +63,30 @@ def test_run_writes_every_output(durham_run: Path) -> None:
     missing = [f for f in expected if not (durham_run / f).is_file()]
     assert missing == []
     assert not list(durham_run.rglob("*.tmp"))
+
+
+def test_run_gpkg_readme_and_rounded_csvs(durham_run: Path) -> None:
+    """plan.gpkg holds the three reported plans and the roadmap (opened with pyogrio); the
+    README.txt describes every file and column; CSV numbers carry sensible decimals."""
+    plans = {
+        name: read_plan(durham_run / f"plan_{name}.json")
+        for name in ("pilot_2022", "current", "recommended")
+    }
+    roadmap = pd.read_csv(durham_run / "roadmap.csv", dtype={"beat_added": str})
+    frames = assert_plan_gpkg(durham_run / "plan.gpkg", plans, roadmap)
+    assert frames["beats"]["roadmap_step"].max() == len(roadmap) - 1
+    readme = (durham_run / "README.txt").read_text()
+    assert "(not described)" not in readme
+    for path in durham_run.rglob("*"):
+        if path.is_file() and not path.name.startswith("_"):
+            assert path.relative_to(durham_run).as_posix() in readme, path
+    assert "hour_of_week   day x 24 + hour" in readme
+    for path in durham_run.rglob("*.csv"):  # at most 6 decimals or 6 significant digits
+        for number in re.findall(r"\d+\.\d+(?:e-?\d+)?", path.read_text()):
+            mantissa = number.split("e")[0]
+            decimals = len(mantissa.split(".")[1])
+            significant = len(mantissa.replace(".", "").lstrip("0"))
+            assert decimals <= 6 or significant <= 6, (path.name, number)
 
 
 def test_run_json_records_configuration_checksums_versions_and_key_results(durham_run) -> None:

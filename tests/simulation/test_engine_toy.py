@@ -235,7 +235,7 @@ def test_outputs_are_written(tmp_path):
     res = _run(make_trace([100, 1000, 3000], [1, 2, 3]), _deployment(), replications=3)
     write_simulation_outputs(res, {"covered_share": 0.6}, tmp_path, {"command": "test"})
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(OUTPUT_FILES)
-    summary = json.loads((tmp_path / "simulation_summary.json").read_text())
+    summary = json.loads((tmp_path / "simulation.json").read_text())
     # constant on-scene times: every replication is identical, so the CI collapses
     assert summary["measures"]["served_share"] == {
         "mean": pytest.approx(2 / 3),

@@ -11,6 +11,7 @@ import click
 
 # module name -> attribute holding the click command or group
 COMMANDS: dict[str, str] = {
+    "init": "init",
     "data": "data",
     "demand": "demand",
     "network": "network",

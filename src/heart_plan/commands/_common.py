@@ -1,23 +1,69 @@
-"""Options shared by every command (CONVENTIONS.md): ``--scenario``, ``--out``,
-``--mirror``; and helpers to load the scenario and prepare the output folder.
+"""Options shared by every command (CONVENTIONS.md): ``--scenario`` (with ``--set``),
+``--out``, ``--mirror``; and helpers to load the scenario and prepare the output folder.
+
+``--set section.key=value`` (repeatable, TOML value syntax) overrides scenario keys after
+the file is loaded (:mod:`heart_plan.overrides`); :func:`load_command_scenario` applies
+them.  ``--out`` defaults to ``outputs/<scenario name>`` (``/<command>`` for the
+subcommands), so another scenario never overwrites the demo's folder.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from contextlib import AbstractContextManager
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
 
-scenario_option = click.option(
+SETS_KEY = "heart_plan.sets"
+
+
+def _store_sets(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> None:
+    """Keep the ``--set`` texts for :func:`load_command_scenario` (parsed there)."""
+    ctx.meta[SETS_KEY] = tuple(value or ())
+
+
+_scenario_path_option = click.option(
     "--scenario",
     "scenario_path",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Scenario TOML file (default: the embedded Durham scenario).",
+    help="Scenario TOML file (default: the embedded Durham scenario; `heart-plan init` "
+    "writes one to edit).",
 )
+_set_option = click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="SECTION.KEY=VALUE",
+    expose_value=False,
+    callback=_store_sets,
+    help="Override a scenario key, TOML value syntax (repeatable), e.g. --set "
+    'budget.crt_fte=40 --set \'baseline.service_area_beats=["111", "112"]\'.',
+)
+
+
+def scenario_option(f: Any) -> Any:
+    """``--scenario FILE`` and ``--set section.key=value`` (load with
+    :func:`load_command_scenario`).
+    """
+    return _scenario_path_option(_set_option(f))
+
+
+def load_command_scenario(path: Path | None, extra: dict[str, Any] | None = None) -> Any:
+    """The scenario of ``--scenario`` with the command's ``--set`` overrides and ``extra``
+    (a command's own options as dotted keys) applied and validated; one-line errors.
+    """
+    from heart_plan.config import load_scenario
+    from heart_plan.overrides import apply_overrides, parse_overrides
+
+    ctx = click.get_current_context(silent=True)
+    texts = ctx.meta.get(SETS_KEY, ()) if ctx is not None else ()
+    overrides = parse_overrides(texts) | dict(extra or {})
+    return apply_overrides(load_scenario(path), overrides)
+
+
 mirror_option = click.option(
     "--mirror",
     type=click.Path(file_okay=False, path_type=Path),
@@ -26,16 +72,33 @@ mirror_option = click.option(
 )
 
 
-def out_option(default: str) -> Any:
-    """``--out DIR`` with a per-command default under ``outputs/``."""
+def out_option(subfolder: str = "") -> Any:
+    """``--out DIR``; default ``outputs/<scenario name>[/<subfolder>]`` (:func:`output_dir`),
+    or, for a ``subfolder`` that is a path (``"outputs/sweep"``: commands without a
+    scenario), that fixed path.
+    """
+    if "/" in subfolder:
+        return click.option(
+            "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+            default=Path(subfolder), show_default=True, help="Output folder.",
+        )  # fmt: skip
+    where = "outputs/<scenario name>" + (f"/{subfolder}" if subfolder else "")
+    durham = "outputs/durham" + (f"/{subfolder}" if subfolder else "")
     return click.option(
         "--out",
         "out_dir",
         type=click.Path(file_okay=False, path_type=Path),
-        default=Path(default),
-        show_default=True,
-        help="Output directory.",
+        default=None,
+        help=f"Output folder (default: {where}; {durham} for the Durham default).",
     )
+
+
+def output_dir(out_dir: Path | None, scenario: Any, subfolder: str = "") -> Path:
+    """``--out`` if given, else ``outputs/<scenario name>[/<subfolder>]``."""
+    if out_dir is not None:
+        return out_dir
+    base = Path("outputs") / scenario.name
+    return base / subfolder if subfolder else base
 
 
 calls_option = click.option(
@@ -80,11 +143,21 @@ def calls_quality_record(calls: Any) -> dict[str, Any]:
     return record(calls)
 
 
-def staged(out_dir: Path, owns: Iterable[str]) -> AbstractContextManager[Path]:
-    """``atomic.staged_output_dir`` for a command's ``--out`` (all-or-nothing output)."""
-    from heart_plan.atomic import staged_output_dir
+#: Files every command writes besides its own (``README.txt``; ``plan.gpkg`` where a plan).
+COMMON_FILES = ("README.txt", "plan.gpkg")
 
-    return staged_output_dir(out_dir, owns=owns)
+
+@contextmanager
+def staged(out_dir: Path, owns: Iterable[str]) -> Iterator[Path]:
+    """``atomic.staged_output_dir`` for a command's ``--out`` (all-or-nothing output); the
+    folder's ``README.txt`` (:mod:`heart_plan.output_docs`) is written last.
+    """
+    from heart_plan.atomic import staged_output_dir
+    from heart_plan.output_docs import write_readme
+
+    with staged_output_dir(out_dir, owns=(*owns, *COMMON_FILES)) as stage:
+        yield stage
+        write_readme(stage, title=f"{command_line()}  ->  {out_dir}")
 
 
 class FiniteFloat(click.ParamType):

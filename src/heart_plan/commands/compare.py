@@ -16,7 +16,10 @@ from heart_plan.commands._common import command_line, out_option, staged
 OUTPUT_FILES = ("inputs_diff.csv", "answers_diff.csv", "compare.html", "run_info.json")
 
 
-@click.command("compare")
+@click.command(
+    "compare",
+    epilog="\b\nExamples:\n  heart-plan compare outputs/durham outputs/fte40 --out outputs/compare\n",
+)
 @click.argument("run_a", type=click.Path(path_type=Path))
 @click.argument("run_b", type=click.Path(path_type=Path))
 @out_option("outputs/compare")

@@ -6,15 +6,20 @@ from pathlib import Path
 
 import click
 
-from heart_plan.commands._common import mirror_option, scenario_option
+from heart_plan.commands._common import load_command_scenario, mirror_option, scenario_option
 
 
-@click.group("data")
+@click.group(
+    "data", epilog="\b\nExamples:\n  heart-plan data check\n  heart-plan data fetch --dest data/\n"
+)
 def data() -> None:
     """Fetch and check the datasets named in the manifest."""
 
 
-@data.command("fetch")
+@data.command(
+    "fetch",
+    epilog="\b\nExamples:\n  heart-plan data fetch\n  heart-plan data fetch --mirror /path/to/mirror --dest data/\n",
+)
 @mirror_option
 @scenario_option
 @click.option(
@@ -28,11 +33,10 @@ def fetch_command(mirror: Path | None, scenario_path: Path | None, dest: Path | 
     verifying pinned checksums and recording live downloads in datasets.lock.json.
     """
     from heart_plan import catalog
-    from heart_plan.config import load_scenario
     from heart_plan.errors import DataError
     from heart_plan.paths import local_data_dir, resolve_mirror
 
-    scenario = load_scenario(scenario_path)
+    scenario = load_command_scenario(scenario_path)
     try:
         mirror_dir: Path | None = resolve_mirror(mirror, scenario.data.mirror)
     except DataError:
@@ -46,17 +50,19 @@ def fetch_command(mirror: Path | None, scenario_path: Path | None, dest: Path | 
     click.echo(f"{len(results)} datasets in {local}")
 
 
-@data.command("check")
+@data.command(
+    "check",
+    epilog="\b\nExamples:\n  heart-plan data check\n  heart-plan data check --scenario my.toml\n",
+)
 @mirror_option
 @scenario_option
 def check_command(mirror: Path | None, scenario_path: Path | None) -> None:
     """Validate every dataset (checksum, schema) and print a table; exit 1 on a problem."""
     from heart_plan import catalog
-    from heart_plan.config import load_scenario
     from heart_plan.errors import DataError
     from heart_plan.paths import local_data_dir, resolve_mirror
 
-    scenario = load_scenario(scenario_path)
+    scenario = load_command_scenario(scenario_path)
     mirror_dir = resolve_mirror(mirror, scenario.data.mirror)
     rows = catalog.check(mirror=mirror_dir, local_dir=local_data_dir(scenario.data.local_dir))
     click.echo(f"{'dataset':<32} {'status':<16} sha256")

@@ -8,8 +8,10 @@ import click
 
 from heart_plan.commands._common import (
     command_line,
+    load_command_scenario,
     mirror_option,
     out_option,
+    output_dir,
     scenario_option,
     staged,
 )
@@ -25,21 +27,26 @@ OUTPUT_FILES = (
     "calibration_check.csv",
     "calls_quality.csv",
     "run_info.json",
+    "README.txt",
 )
 
 
-@click.command("demand")
+@click.command(
+    "demand",
+    epilog="\b\nExamples:\n  heart-plan demand                       # -> outputs/durham/demand\n  heart-plan demand --set demand.growth_factor=1.3 --out outputs/grown/demand\n",
+)
 @scenario_option
-@out_option("outputs/durham/demand")
+@out_option("demand")
 @mirror_option
-def demand(scenario_path: Path | None, out_dir: Path, mirror: Path | None) -> None:
-    """Build the calibrated demand and write its tables (see OUTPUT_FILES)."""
-    from heart_plan.config import load_scenario
+def demand(scenario_path: Path | None, out_dir: Path | None, mirror: Path | None) -> None:
+    """Build the calibrated demand and write its tables into --out (default outputs/<scenario name>/demand): beat_demand.csv, hour_of_week.csv, demand_points.parquet, checks and a README.txt."""
     from heart_plan.demand import build_demand
     from heart_plan.demand.outputs import summary_text, write_demand_outputs
     from heart_plan.loaders import load_inputs
 
-    scenario = load_scenario(scenario_path)
+    scenario = load_command_scenario(scenario_path)
+
+    out_dir = output_dir(out_dir, scenario, "demand")
     inputs = load_inputs(scenario, mirror)
     result = build_demand(inputs, scenario)
     with staged(out_dir, OUTPUT_FILES) as stage:

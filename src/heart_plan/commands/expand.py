@@ -11,8 +11,10 @@ import click
 from heart_plan.commands._common import (
     calls_quality_record,
     command_line,
+    load_command_scenario,
     mirror_option,
     out_option,
+    output_dir,
     scenario_option,
     staged,
     write_calls_quality,
@@ -20,13 +22,16 @@ from heart_plan.commands._common import (
 
 OUTPUT_FILES = (
     "roadmap.csv", "citywide_curve.csv", "expansion.json", "plan.json", "run_info.json",
-    "calls_quality.csv",
+    "calls_quality.csv", "plan.gpkg", "README.txt",
 )  # fmt: skip
 
 
-@click.command("expand")
+@click.command(
+    "expand",
+    epilog="\b\nExamples:\n  heart-plan expand                       # -> outputs/durham/expand\n  heart-plan expand --max-teams 6 --set budget.target_reached_share=0.8\n",
+)
 @scenario_option
-@out_option("outputs/durham/expand")
+@out_option("expand")
 @mirror_option
 @click.option(
     "--max-teams",
@@ -41,14 +46,14 @@ OUTPUT_FILES = (
 )
 def expand(
     scenario_path: Path | None,
-    out_dir: Path,
+    out_dir: Path | None,
     mirror: Path | None,
     max_teams: int | None,
     contiguous: bool | None,
 ) -> None:
     """Write roadmap.csv, citywide_curve.csv, expansion.json and a citywide plan.json."""
     from heart_plan.atomic import write_csv, write_json
-    from heart_plan.config import load_scenario
+    from heart_plan.gpkg import write_plan_gpkg
     from heart_plan.plan import daily_window_on_duty, write_plan
     from heart_plan.planning.citywide import area_values, reached_curve, target_would_take
     from heart_plan.planning.context import build_context
@@ -56,7 +61,9 @@ def expand(
     from heart_plan.planning.posts import PostSearches, plan_of_sets, set_measures
     from heart_plan.runinfo import run_info, write_run_info
 
-    scenario = load_scenario(scenario_path)
+    scenario = load_command_scenario(scenario_path)
+
+    out_dir = output_dir(out_dir, scenario, "expand")
 
     def say(msg: str) -> None:
         click.echo(f"[expand] {msg}", err=True)
@@ -99,6 +106,7 @@ def expand(
         write_csv(stage / "citywide_curve.csv", curve)
         write_json(stage / "expansion.json", summary)
         write_plan(stage / "plan.json", plan)
+        write_plan_gpkg(stage / "plan.gpkg", ctx, {"plan": plan}, roadmap)
         write_calls_quality(stage, ctx.inputs.calls)
         write_run_info(stage, info)
     click.echo(roadmap.to_string(index=False, max_cols=8))

@@ -25,8 +25,10 @@ import click
 
 from heart_plan.commands._common import (
     command_line,
+    load_command_scenario,
     mirror_option,
     out_option,
+    output_dir,
     scenario_option,
     staged,
     write_calls_quality,
@@ -40,25 +42,31 @@ MATRIX_FILES = (
 )  # fmt: skip
 
 
-@click.group("network")
+@click.group(
+    "network",
+    epilog="\b\nExamples:\n  heart-plan network build\n  heart-plan network matrix --band midday\n",
+)
 def network() -> None:
     """Road graph and drive times."""
 
 
-@network.command("build")
+@network.command(
+    "build",
+    epilog="\b\nExamples:\n  heart-plan network build               # -> outputs/durham/network\n",
+)
 @scenario_option
-@out_option("outputs/durham/network")
+@out_option("network")
 @mirror_option
-def build(scenario_path: Path | None, out_dir: Path, mirror: Path | None) -> None:
+def build(scenario_path: Path | None, out_dir: Path | None, mirror: Path | None) -> None:
     """Build the cleaned, strongly connected road graph and write its summary."""
     from heart_plan.atomic import write_geoparquet, write_json
-    from heart_plan.config import load_scenario
     from heart_plan.network import DriveTimeEngine, bands_from_scenario, load_graph
     from heart_plan.network.graph import TRM_GRAPHML, graph_frames
     from heart_plan.paths import resolve_mirror
     from heart_plan.runinfo import run_info, write_run_info
 
-    scenario = load_scenario(scenario_path)
+    scenario = load_command_scenario(scenario_path)
+    out_dir = output_dir(out_dir, scenario, "network")
     mirror_dir = resolve_mirror(mirror, scenario.data.mirror)
     net = load_graph(scenario, mirror_dir)
     engine = DriveTimeEngine(net, bands=bands_from_scenario(scenario))
@@ -85,9 +93,11 @@ def build(scenario_path: Path | None, out_dir: Path, mirror: Path | None) -> Non
     click.echo(f"wrote {out_dir}/graph_summary.json, road_nodes.parquet, road_edges.parquet")
 
 
-@network.command("matrix")
+@network.command(
+    "matrix", epilog="\b\nExamples:\n  heart-plan network matrix --band midday --band pm_peak\n"
+)
 @scenario_option
-@out_option("outputs/durham/network")
+@out_option("network")
 @mirror_option
 @click.option(
     "--band",
@@ -96,7 +106,7 @@ def build(scenario_path: Path | None, out_dir: Path, mirror: Path | None) -> Non
     help="Time band(s) to compute (default: every band of the scenario).",
 )
 def matrix(
-    scenario_path: Path | None, out_dir: Path, mirror: Path | None, bands: tuple[str, ...]
+    scenario_path: Path | None, out_dir: Path | None, mirror: Path | None, bands: tuple[str, ...]
 ) -> None:
     """Demand x candidate-site drive times per time band, and a snapping report."""
     import time
@@ -105,13 +115,13 @@ def matrix(
 
     from heart_plan.atomic import safe_name, write_csv
     from heart_plan.commands._common import calls_quality_record
-    from heart_plan.config import load_scenario
     from heart_plan.network import bands_from_scenario, snap_report
     from heart_plan.network.matrix import write_drive_time_matrix
     from heart_plan.planning.context import build_context
     from heart_plan.runinfo import run_info, write_run_info
 
-    scenario = load_scenario(scenario_path)
+    scenario = load_command_scenario(scenario_path)
+    out_dir = output_dir(out_dir, scenario, "network")
     net_cfg = scenario.network
     known = bands_from_scenario(scenario)
     unknown = [b for b in bands if b not in known]

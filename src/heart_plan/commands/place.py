@@ -10,8 +10,10 @@ import click
 from heart_plan.commands._common import (
     calls_quality_record,
     command_line,
+    load_command_scenario,
     mirror_option,
     out_option,
+    output_dir,
     scenario_option,
     staged,
     write_calls_quality,
@@ -21,12 +23,22 @@ if TYPE_CHECKING:
     from heart_plan.planning.area import AreaDemand
     from heart_plan.planning.context import PlanningContext
 
-OUTPUT_FILES = ("posts.csv", "plan.json", "run_info.json", "calls_quality.csv")
+OUTPUT_FILES = (
+    "posts.csv",
+    "plan.json",
+    "run_info.json",
+    "calls_quality.csv",
+    "plan.gpkg",
+    "README.txt",
+)
 
 
-@click.command("place")
+@click.command(
+    "place",
+    epilog="\b\nExamples:\n  heart-plan place                        # pilot beats, baseline teams\n  heart-plan place --beats all --teams 4   # -> outputs/durham/place\n  heart-plan place --beats 111,112,113 --teams 2 --model mexclp\n",
+)
 @scenario_option
-@out_option("outputs/durham/place")
+@out_option("place")
 @mirror_option
 @click.option(
     "--beats",
@@ -52,7 +64,7 @@ OUTPUT_FILES = ("posts.csv", "plan.json", "run_info.json", "calls_quality.csv")
 @click.option("--fixed-sites", default="", help="mclp/mexclp: comma-separated site ids kept.")
 def place(
     scenario_path: Path | None,
-    out_dir: Path,
+    out_dir: Path | None,
     mirror: Path | None,
     beats: str,
     teams: int | None,
@@ -63,7 +75,7 @@ def place(
 ) -> None:
     """Choose posts and write plan.json + posts.csv (every hour of the baseline window)."""
     from heart_plan.atomic import write_csv
-    from heart_plan.config import load_scenario
+    from heart_plan.gpkg import write_plan_gpkg
     from heart_plan.plan import write_plan
     from heart_plan.planning.context import build_context
     from heart_plan.planning.placement import (
@@ -75,7 +87,9 @@ def place(
     )
     from heart_plan.runinfo import run_info, write_run_info
 
-    scenario = load_scenario(scenario_path)
+    scenario = load_command_scenario(scenario_path)
+
+    out_dir = output_dir(out_dir, scenario, "place")
     if band and band not in scenario.network.time_bands:
         raise click.BadParameter(
             f"unknown band {band!r}; choose one of {', '.join(scenario.network.time_bands)}",
@@ -123,6 +137,7 @@ def place(
     with staged(out_dir, OUTPUT_FILES) as stage:
         write_csv(stage / "posts.csv", table)
         write_plan(stage / "plan.json", plan)
+        write_plan_gpkg(stage / "plan.gpkg", ctx, {"plan": plan})
         write_calls_quality(stage, ctx.inputs.calls)
         write_run_info(stage, info)
     click.echo(main.result.summary())
@@ -132,6 +147,7 @@ def place(
 def _place_reached(ctx: PlanningContext, area: AreaDemand, teams: int, out_dir: Path) -> None:
     """Post sets for 1..teams teams maximizing calls reached; plan.json, posts.csv."""
     from heart_plan.atomic import write_csv
+    from heart_plan.gpkg import write_plan_gpkg
     from heart_plan.plan import daily_window_on_duty, write_plan
     from heart_plan.planning.posts import PostSearches, plan_of_sets, post_set_table, set_measures
     from heart_plan.runinfo import run_info, write_run_info
@@ -161,6 +177,7 @@ def _place_reached(ctx: PlanningContext, area: AreaDemand, teams: int, out_dir: 
     with staged(out_dir, OUTPUT_FILES) as stage:
         write_csv(stage / "posts.csv", post_set_table(sets))
         write_plan(stage / "plan.json", plan)
+        write_plan_gpkg(stage / "plan.gpkg", ctx, {"plan": plan})
         write_calls_quality(stage, ctx.inputs.calls)
         write_run_info(stage, info)
     best = sets[teams]

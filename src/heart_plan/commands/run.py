@@ -15,10 +15,13 @@ from pathlib import Path
 import click
 
 from heart_plan.commands._common import (
+    FiniteFloat,
     calls_option,
     command_line,
+    load_command_scenario,
     mirror_option,
     out_option,
+    output_dir,
     scenario_option,
     scenario_with_calls,
     staged,
@@ -27,15 +30,44 @@ from heart_plan.commands._common import (
 #: What ``run`` writes at the top of ``--out`` (other entries there are kept).
 OUTPUT_FILES = (
     "*.html", "*.csv", "plan_pilot_2022.json", "plan_current.json", "plan_recommended.json",
-    "run.json", "demand/",
+    "run.json", "demand/", "plan.gpkg", "README.txt",
 )  # fmt: skip
 
 
-@click.command("run")
+RUN_EXAMPLES = """\b
+Examples:
+  heart-plan run                                  # the Durham default -> outputs/durham
+  heart-plan run --fte-budget 40                  # what 40 FTE would buy
+  heart-plan run --beats 111,112,113 --hours 07-19 --set name=three_beats
+  heart-plan run --hours 24/7 --fte-budget 60 --out outputs/around_the_clock
+  heart-plan run --scenario my.toml               # `heart-plan init my.toml` writes one
+"""
+
+
+@click.command("run", epilog=RUN_EXAMPLES)
 @scenario_option
-@out_option("outputs/durham")
+@out_option()
 @mirror_option
 @calls_option
+@click.option(
+    "--fte-budget",
+    type=FiniteFloat(min=0),
+    default=None,
+    help="CRT FTE budget of the recommended plan (sets budget.crt_fte).",
+)
+@click.option(
+    "--beats",
+    default="",
+    help="Comma-separated beat ids: the recommended plan's service area (sets "
+    "expansion.recommend_beats; default: the best of the roadmap's candidate areas).",
+)
+@click.option(
+    "--hours",
+    default="",
+    metavar="HH-HH|24/7",
+    help="The recommended plan's daily window, the same every day, e.g. 07-19 or 24/7 (sets "
+    "expansion.recommend_hours; default: the shift planner chooses the hours).",
+)
 @click.option(
     "--sensitivity",
     "sensitivity_dir",
@@ -46,15 +78,20 @@ OUTPUT_FILES = (
 )
 def run(
     scenario_path: Path | None,
-    out_dir: Path,
+    out_dir: Path | None,
     mirror: Path | None,
     calls_path: Path | None,
+    fte_budget: float | None,
+    beats: str,
+    hours: str,
     sensitivity_dir: Path | None,
 ) -> None:
-    """Data -> demand -> network -> placement and expansion -> shifts -> simulation ->
-    maps -> report, writing run.json with the key results.
+    """The whole plan: data, demand, road network, posts and expansion, shifts,
+    simulation, maps and report, into --out (default outputs/<scenario name>) with run.json,
+    plan.gpkg and a README.txt describing every file.
     """
-    from heart_plan.config import load_scenario
+    from heart_plan.config import daily_window_hours
+    from heart_plan.errors import ConfigError
     from heart_plan.planning.run import run_plan
     from heart_plan.writer import write_run
 
@@ -63,7 +100,19 @@ def run(
     def say(msg: str) -> None:
         click.echo(f"[run {time.perf_counter() - t0:6.1f} s] {msg}", err=True)
 
-    scenario = scenario_with_calls(load_scenario(scenario_path), calls_path)
+    extra: dict[str, object] = {}
+    if fte_budget is not None:
+        extra["budget.crt_fte"] = fte_budget
+    if beats.strip():
+        extra["expansion.recommend_beats"] = [b.strip() for b in beats.split(",") if b.strip()]
+    if hours.strip():
+        try:
+            daily_window_hours(hours)
+        except ConfigError as exc:
+            raise click.BadParameter(str(exc), param_hint="--hours") from None
+        extra["expansion.recommend_hours"] = hours.strip()
+    scenario = scenario_with_calls(load_command_scenario(scenario_path, extra), calls_path)
+    out_dir = output_dir(out_dir, scenario)
     sensitivity = read_sensitivity(sensitivity_dir) if sensitivity_dir else None
     result = run_plan(scenario, mirror=mirror, progress=say)
     with staged(out_dir, OUTPUT_FILES) as stage:
@@ -94,7 +143,10 @@ def run(
         f"{f.baseline.fte:.1f} for the baseline hours (+{f.added_fte:.1f} FTE, "
         f"+${f.added_cost_per_year_usd:,.0f}/yr)"
     )
-    click.echo(f"outputs: {out_dir} (report.html, map_citywide.html, map_hours.html, run.json)")
+    click.echo(
+        f"outputs: {out_dir} (report.html, map_citywide.html, map_hours.html, plan.gpkg, "
+        "run.json; README.txt describes every file)"
+    )
 
 
 def read_sensitivity(folder: Path) -> object:

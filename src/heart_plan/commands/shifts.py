@@ -33,29 +33,35 @@ import click
 from heart_plan.commands._common import (
     FiniteFloat,
     command_line,
+    load_command_scenario,
     mirror_option,
     out_option,
+    output_dir,
     scenario_option,
     staged,
 )
 
 OUTPUT_FILES = (
-    "schedule.csv",
+    "shifts.csv",
     "teams_on_duty.csv",
     "hours_curve.csv",
-    "fte_curve.csv",
-    "overnight_marginal.csv",
+    "hours_fte_curve.csv",
+    "hours_overnight.csv",
     "hours_answer.json",
     "plan.json",
     "run_info.json",
     "calls_quality.csv",
+    "README.txt",
 )
 
 
 ROSTER_FILES = ("roster.csv", "roster.json", "plan.json", "run_info.json")
 
 
-@click.command("shifts")
+@click.command(
+    "shifts",
+    epilog="\b\nExamples:\n  heart-plan shifts --plan outputs/durham/place/plan.json\n  heart-plan shifts --plan outputs/durham/plan_recommended.json --fte-budget 40\n  heart-plan shifts --plan plan.json --objective min_fte --any-hour\n",
+)
 @click.option(
     "--plan",
     "plan_path",
@@ -72,7 +78,7 @@ ROSTER_FILES = ("roster.csv", "roster.json", "plan.json", "run_info.json")
     "teams on duty of this plan.json; writes roster.csv, roster.json and a new plan.json.",
 )
 @scenario_option
-@out_option("outputs/durham/shifts")
+@out_option("shifts")
 @mirror_option
 @click.option(
     "--fte-budget",
@@ -115,13 +121,13 @@ ROSTER_FILES = ("roster.csv", "roster.json", "plan.json", "run_info.json")
     type=click.Choice(["greedy", "planner", "both"]),
     default="greedy",
     show_default=True,
-    help="How fte_curve.csv is computed (planner: one CP-SAT solve per budget, slower).",
+    help="How hours_fte_curve.csv is computed (planner: one CP-SAT solve per budget, slower).",
 )
 def shifts(
     plan_path: Path | None,
     cover_path: Path | None,
     scenario_path: Path | None,
-    out_dir: Path,
+    out_dir: Path | None,
     mirror: Path | None,
     fte_budget: float | None,
     objective: str | None,
@@ -137,7 +143,6 @@ def shifts(
     """
     from heart_plan.atomic import write_csv, write_json
     from heart_plan.commands._common import calls_quality_record, write_calls_quality
-    from heart_plan.config import load_scenario
     from heart_plan.plan import read_plan, write_plan
     from heart_plan.planning.shift_inputs import shift_demand, shifted_plan
     from heart_plan.runinfo import run_info, write_run_info
@@ -149,15 +154,10 @@ def shifts(
     if cover_path is not None:
         if plan_path is not None:
             raise click.UsageError("give --plan or --cover-from-plan, not both")
-        _roster_for_cover(cover_path, scenario_path, Path(out_dir))
+        _roster_for_cover(cover_path, scenario_path, out_dir)
         return
     if plan_path is None:
         raise click.UsageError("missing option --plan (or --cover-from-plan PLAN)")
-    out_plan = Path(out_dir) / "plan.json"
-    if out_plan.resolve() == plan_path.resolve():
-        raise click.UsageError(
-            f"--out {out_dir} would overwrite the input plan {plan_path}; choose another --out"
-        )
     if objective == "max_reached" and arrivals_path is not None:
         from heart_plan.errors import ConfigError
 
@@ -165,7 +165,13 @@ def shifts(
             "--objective max_reached needs the spatial demand and the plan's posts; drop "
             "--arrivals, or use --objective max_served (Erlang B) with it"
         )
-    scenario = load_scenario(scenario_path)
+    scenario = load_command_scenario(scenario_path)
+    out_dir = output_dir(out_dir, scenario, "shifts")
+    out_plan = Path(out_dir) / "plan.json"
+    if out_plan.resolve() == plan_path.resolve():
+        raise click.UsageError(
+            f"--out {out_dir} would overwrite the input plan {plan_path}; choose another --out"
+        )
     plan = read_plan(plan_path)
     plan.check_against(
         source=str(plan_path), unit_types=scenario.units, bands=scenario.network.time_bands
@@ -226,11 +232,11 @@ def shifts(
         },
     )
     with staged(Path(out_dir), OUTPUT_FILES) as stage:
-        write_csv(stage / "schedule.csv", tables["schedule"])
+        write_csv(stage / "shifts.csv", tables["schedule"])
         write_csv(stage / "teams_on_duty.csv", tables["teams_on_duty"])
         write_csv(stage / "hours_curve.csv", answer.curve)
-        write_csv(stage / "fte_curve.csv", answer.fte_curve)
-        write_csv(stage / "overnight_marginal.csv", answer.overnight)
+        write_csv(stage / "hours_fte_curve.csv", answer.fte_curve)
+        write_csv(stage / "hours_overnight.csv", answer.overnight)
         write_json(
             stage / "hours_answer.json",
             {
@@ -268,13 +274,14 @@ def shifts(
     click.echo(f"outputs: {out_dir}")
 
 
-def _roster_for_cover(cover_path: Path, scenario_path: Path | None, out_dir: Path) -> None:
+def _roster_for_cover(
+    cover_path: Path, scenario_path: Path | None, out_option_dir: Path | None
+) -> None:
     """``--cover-from-plan``: the least-cost roster whose weekly cover is at least the
     plan's teams on duty in every hour (:func:`heart_plan.staffing.roster.plan_roster`,
     ``min_cost``), and a new plan with the roster's cover and shifts.
     """
     from heart_plan.atomic import write_csv, write_json
-    from heart_plan.config import load_scenario
     from heart_plan.plan import read_plan, write_plan
     from heart_plan.runinfo import run_info, write_run_info
     from heart_plan.staffing.pay import pay_of_cover
@@ -282,11 +289,12 @@ def _roster_for_cover(cover_path: Path, scenario_path: Path | None, out_dir: Pat
     from heart_plan.staffing.roster import RosterProblem, roster_for_scenario, week_shifts
     from heart_plan.staffing.shifts import cost_of_team_hours, fte_of_team_hours
 
+    scenario = load_command_scenario(scenario_path)
+    out_dir = output_dir(out_option_dir, scenario, "shifts")
     if (out_dir / "plan.json").resolve() == cover_path.resolve():
         raise click.UsageError(
             f"--out {out_dir} would overwrite the input plan {cover_path}; choose another --out"
         )
-    scenario = load_scenario(scenario_path)
     plan = read_plan(cover_path)
     plan.check_against(
         source=str(cover_path), unit_types=scenario.units, bands=scenario.network.time_bands

@@ -10,8 +10,10 @@ from heart_plan.commands._common import (
     calls_option,
     calls_quality_record,
     command_line,
+    load_command_scenario,
     mirror_option,
     out_option,
+    output_dir,
     scenario_option,
     scenario_with_calls,
     staged,
@@ -19,7 +21,10 @@ from heart_plan.commands._common import (
 )
 
 
-@click.command("simulate")
+@click.command(
+    "simulate",
+    epilog="\b\nExamples:\n  heart-plan simulate --plan outputs/durham/plan_recommended.json\n  heart-plan simulate --plan outputs/durham/place/plan.json --replications 50\n",
+)
 @click.option(
     "--plan",
     "plan_path",
@@ -29,7 +34,7 @@ from heart_plan.commands._common import (
 )
 @calls_option
 @scenario_option
-@out_option("outputs/durham/simulate")
+@out_option("simulate")
 @mirror_option
 @click.option(
     "--replications",
@@ -53,7 +58,7 @@ def simulate(
     plan_path: Path,
     calls_path: Path | None,
     scenario_path: Path | None,
-    out_dir: Path,
+    out_dir: Path | None,
     mirror: Path | None,
     replications: int | None,
     seed: int | None,
@@ -62,14 +67,15 @@ def simulate(
     """Replay calls against PLAN: served, reached, missed by reason, utilization (95% CIs)."""
     import time
 
-    from heart_plan.config import load_scenario
     from heart_plan.plan import read_plan
     from heart_plan.planning.context import build_context
     from heart_plan.planning.replay import replay_inputs, simulate_plan
     from heart_plan.runinfo import run_info
     from heart_plan.simulation.outputs import OUTPUT_FILES, write_simulation_outputs
 
-    scenario = load_scenario(scenario_path)
+    scenario = load_command_scenario(scenario_path)
+
+    out_dir = output_dir(out_dir, scenario, "simulate")
     plan = read_plan(plan_path)
     sim = scenario.simulation
     replications = sim.replications if replications is None else replications
@@ -108,7 +114,7 @@ def simulate(
     with staged(out_dir, (*OUTPUT_FILES, "calls_quality.csv")) as stage:
         tables = write_simulation_outputs(result, plan.predicted, stage, info)
         write_calls_quality(stage, ctx.inputs.calls)
-    measures = tables["simulation_summary.json"]["measures"]
+    measures = tables["simulation.json"]["measures"]
     click.echo(
         f"simulated {len(result.trace):,} eligible calls x {replications} replications: "
         + ", ".join(

@@ -17,7 +17,10 @@ import click
 from heart_plan.commands._common import command_line, mirror_option, out_option
 
 
-@click.command("sweep")
+@click.command(
+    "sweep",
+    epilog="\b\nExamples:\n  heart-plan sweep --grid src/heart_plan/scenarios/sensitivity.toml --out outputs/sensitivity\n  heart-plan sweep --grid my_grid.toml --serial\n",
+)
 @click.option(
     "--grid",
     "grid_path",

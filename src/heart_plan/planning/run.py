@@ -34,7 +34,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from heart_plan.config import Scenario
+from heart_plan.config import HOURS_PER_WEEK, Scenario, daily_window_hours
+from heart_plan.errors import ConfigError
 from heart_plan.plan import Plan, daily_window_on_duty
 from heart_plan.planning.area import AreaDemand
 from heart_plan.planning.citywide import (
@@ -142,10 +143,14 @@ def plan_for_area(
     s = ctx.scenario
     sets = searches.sets(area, s.shifts.max_teams_per_hour)
     values = area_values(ctx, area, sets)
+    # ``[expansion] recommend_hours``: the same daily window every day, a team in each hour
+    window = daily_window_hours(s.expansion.recommend_hours)
     problem = ShiftProblem(
         tuple(area.arrivals_by_hour), busy_time_h, budget_fte=s.budget.crt_fte,
         objective="max_reached", reached_per_year_by_how_teams=values.reached_per_year,
-        served_per_year_by_how_teams=values.served_per_year,
+        served_per_year_by_how_teams=values.served_per_year, allowed_hours_of_day=window,
+        min_teams_by_how=None if window is None
+        else tuple(int(b % 24 in window) for b in range(HOURS_PER_WEEK)),
     )  # fmt: skip
     shift = plan_shifts(problem, config=s.shifts, unit=s.crt, solver=solver_config_for_shifts(s))
     teams = max(shift.teams_on_duty)
@@ -202,6 +207,9 @@ def plan_recommended(
     order = [*s.baseline.service_area_beats, *roadmap["beat_added"].iloc[1:]]
     start, every = len(s.baseline.service_area_beats), s.expansion.recommend_every_steps
     sizes = sorted({*range(start, len(order), every), len(order)})
+    if s.expansion.recommend_beats:  # a fixed area (``run --beats``): one candidate
+        order = list(fixed_area(ctx, s.expansion.recommend_beats))
+        start, sizes = len(order), [len(order)]
     plans = [plan_for_area(ctx, searches, ctx.area(order[:n]), busy_time_h) for n in sizes]
     per_rep: dict[int, list[pd.DataFrame]] = {i: [] for i in range(len(plans))}
 
@@ -262,6 +270,17 @@ def plan_recommended(
     return Recommendation(plan, sets, shift, table, comparison, tuple(outcomes))
 
 
+def fixed_area(ctx: PlanningContext, beats: tuple[str, ...]) -> tuple[str, ...]:
+    """``[expansion] recommend_beats`` checked against the city beats (``ConfigError``)."""
+    unknown = [b for b in beats if b not in ctx.city_beats]
+    if unknown:
+        raise ConfigError(
+            f"expansion.recommend_beats (--beats): {unknown[0]!r} is not a city beat; use "
+            f"ids such as {', '.join(ctx.city_beats[:4])}"
+        )
+    return tuple(dict.fromkeys(beats))
+
+
 def _mean_ci(values: np.ndarray) -> tuple[float, float, float]:
     est = mean_ci(values)
     return est.mean, est.ci_low, est.ci_high
@@ -277,6 +296,7 @@ def run_plan(
     timer = Timer(progress or (lambda _m: None))
     with timer.step("data, demand and road network"):
         ctx = build_context(scenario, mirror, progress=timer.progress)
+    fixed_area(ctx, scenario.expansion.recommend_beats)  # fail before the long steps
     searches = PostSearches(ctx)
     with timer.step("reference plans (pilot_2022, current): posts"):
         pilot_plan, pilot_sets = plan_pilot(ctx, searches)

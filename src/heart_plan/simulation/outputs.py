@@ -11,8 +11,8 @@ from heart_plan.atomic import write_csv, write_json
 from heart_plan.simulation.results import SimulationResult
 
 OUTPUT_FILES = (
-    "simulation_summary.csv",
-    "simulation_summary.json",
+    "simulation.csv",
+    "simulation.json",
     "calls_replication0.csv",
     "missed_by_reason.csv",
     "utilization_by_team.csv",
@@ -26,8 +26,8 @@ def simulation_tables(result: SimulationResult, predicted: dict[str, Any]) -> di
     """Every output table keyed by file name (``run_info.json`` excluded)."""
     summary = result.summary()
     return {
-        "simulation_summary.csv": summary,
-        "simulation_summary.json": {
+        "simulation.csv": summary,
+        "simulation.json": {
             "replications": result.replications,
             "seed": result.seed,
             "standard_s": result.standard_s,

@@ -9,6 +9,7 @@ CSV; from the planning context: :mod:`heart_plan.planning.shift_inputs`), ``plan
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from heart_plan.config import HOURS_PER_WEEK, Scenario
 from heart_plan.demand import build_demand
 from heart_plan.errors import DataError, PlanError
 from heart_plan.loaders import load_inputs
-from heart_plan.plan import Plan, window_length_h
+from heart_plan.plan import Plan, Shift, window_length_h
 from heart_plan.staffing.erlang import served_share
 from heart_plan.staffing.hours import window_mask
 from heart_plan.staffing.shifts import DAY_NAMES, ShiftPlanResult
@@ -153,15 +154,11 @@ def plan_mean_drive(
     return float(scenario.crt.default_mean_drive_s), "[units.crt] default_mean_drive_s"
 
 
-def schedule_tables(
-    result: ShiftPlanResult, arrivals: np.ndarray, busy_h: float
-) -> dict[str, pd.DataFrame]:
-    """``schedule`` (one row per shift start) and ``teams_on_duty`` (one row per hour of
-    week with arrivals, offered load, served share and expected served, from the served
-    table when the result used one, else Erlang B, and expected reached: empty without a
-    reached table).
+def shift_table(shifts: Sequence[Shift]) -> pd.DataFrame:
+    """One row per shift start: ``day`` (0 = Monday), ``day_name``, ``start_hour``,
+    ``end_hour``, ``length_h``, ``teams``, ``crosses_midnight`` (``shifts.csv``).
     """
-    schedule = pd.DataFrame(
+    return pd.DataFrame(
         [
             {
                 "day": s.day,
@@ -172,7 +169,7 @@ def schedule_tables(
                 "teams": s.teams,
                 "crosses_midnight": s.start_hour + s.length_h > 24,
             }
-            for s in result.shifts
+            for s in shifts
         ],
         columns=[
             "day",
@@ -184,6 +181,17 @@ def schedule_tables(
             "crosses_midnight",
         ],
     )
+
+
+def schedule_tables(
+    result: ShiftPlanResult, arrivals: np.ndarray, busy_h: float
+) -> dict[str, pd.DataFrame]:
+    """``schedule`` (one row per shift start) and ``teams_on_duty`` (one row per hour of
+    week with arrivals, offered load, served share and expected served, from the served
+    table when the result used one, else Erlang B, and expected reached: empty without a
+    reached table).
+    """
+    schedule = shift_table(result.shifts)
     load = offered_load_by_hour(arrivals, busy_h)
     teams = np.asarray(result.teams_on_duty)
     served = np.asarray(result.expected_served_per_hour)
