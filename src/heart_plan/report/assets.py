@@ -26,7 +26,6 @@ __all__ = [
     "leaflet_css",
     "leaflet_icon_script",
     "make_offline",
-    "plotly_js",
 ]
 
 # Base CSS for offline maps: a light background where tiles are missing, and the
@@ -91,12 +90,6 @@ def leaflet_icon_script() -> str:
     )
 
 
-@cache
-def plotly_js() -> str:
-    """The plotly.js bundle shipped with the ``plotly`` Python package."""
-    from plotly.offline import get_plotlyjs
-
-    return get_plotlyjs()
 
 
 def _check_inline(code: str, what: str) -> str:
