@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from heart_plan.network.place_names import site_place_names
 from heart_plan.report import charts
 from heart_plan.report.escape import escape_text
 from heart_plan.report.html import ReportBuilder
 from heart_plan.report.overview_map import overview_svg
+from heart_plan.report.places import post_names
 from heart_plan.report.summary_section import add_summary
 
 if TYPE_CHECKING:
@@ -118,14 +118,6 @@ def _where(r: ReportBuilder, result: RunResult) -> None:
              "map_hours.html"),
         ]
     )  # fmt: skip
-
-
-def post_names(result: RunResult) -> dict[str, str]:
-    """``{site_id: place}`` for every reported post (intersection or fire station)."""
-    ctx = result.ctx
-    pairs = {(p.site_id, p.node_id) for o in result.plans.values() for p in o.posts()}
-    stations = getattr(ctx.inputs, "stations", None)
-    return site_place_names(ctx.network.graph, sorted(pairs), stations)
 
 
 def _why_not_citywide(r: ReportBuilder, result: RunResult) -> None:
