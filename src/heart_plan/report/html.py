@@ -56,7 +56,8 @@ p { margin: 8px 0; }
 .hp-figure .hp-value { font-size: 22px; font-weight: 650; }
 .hp-figure .hp-label { color: var(--muted); font-size: 13px; }
 .hp-scroll { max-width: 100%; overflow-x: auto; -webkit-overflow-scrolling: touch; margin: 10px 0; }
-table.hp-table { border-collapse: collapse; font-size: 14px; }
+table.hp-table { border-collapse: collapse; font-size: 14px; overflow-wrap: normal; }
+table.hp-table td, table.hp-table th { min-width: 3.2em; }
 table.hp-table caption { text-align: left; color: var(--muted); padding-bottom: 4px; }
 table.hp-table th, table.hp-table td { border-bottom: 1px solid var(--rule); padding: 4px 10px; text-align: left; vertical-align: top; }
 table.hp-table td.hp-num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }

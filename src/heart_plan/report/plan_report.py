@@ -214,7 +214,7 @@ def _why_not_citywide(r: ReportBuilder, result: RunResult) -> None:
         table, caption="Candidate areas for the recommended plan (same budget, comparison runs)",
         percent_cols=["served (simulated)"], decimals=1,
     )
-    sec.table(
+    sec.details("The expansion roadmap, step by step", sec.scratch().table(
         roadmap[["step", "beat_added", "district", "calls_added_per_year", "cumulative_share",
                  "teams_spatial", "teams_workload", "teams", "marginal_calls_per_added_team"]]
         .rename(columns={"marginal_calls_per_added_team": "calls per added team",
@@ -226,7 +226,7 @@ def _why_not_citywide(r: ReportBuilder, result: RunResult) -> None:
                          "teams": "teams needed"}),
         caption="Expansion roadmap (step 0 = the pilot area)",
         percent_cols=["share of citywide calls in the area"],
-    )  # fmt: skip
+    ))  # fmt: skip
 
 
 def _area_selection(r: ReportBuilder, result: RunResult) -> None:
@@ -296,8 +296,11 @@ def _hours(r: ReportBuilder, result: RunResult) -> None:
              "ends": [f"{h:02d}:00" for h in end], "hours": shifts["length_h"],
              "teams": shifts["teams"]}
         )  # fmt: skip
-    sec.table(shifts, caption="Recommended shifts (local time; a shift ending at 00:00 or "
-              "later ends the next day)")  # fmt: skip
+    table = sec.scratch().table(
+        shifts, caption="Recommended shifts (local time; a shift ending at 00:00 or later ends "
+        "the next day)",
+    )  # fmt: skip
+    sec.details(f"All {len(shifts)} recommended shifts", table)
 
 
 def _why_not_24_7(r: ReportBuilder, result: RunResult) -> None:
