@@ -63,9 +63,10 @@ def test_page_fits_width_offline_with_no_errors(browser, durham_run, shots, name
             for section in SECTIONS:
                 assert page.locator(f"section#{section}").count() == 1, section
             # every table lives in its own scroll box; charts are drawn at a legible size
-            assert page.locator("table.hp-table").count() == page.locator(
-                ".hp-scroll > table.hp-table"
-            ).count()
+            assert (
+                page.locator("table.hp-table").count()
+                == page.locator(".hp-scroll > table.hp-table").count()
+            )
             sizes = page.locator("figure.hp-chart svg.hp-svg").evaluate_all(
                 "els => els.map(e => { const r = e.getBoundingClientRect(); "
                 "return [r.width, r.height]; })"

@@ -19,7 +19,7 @@ __all__ = ["node_street_names", "place_name", "site_place_names"]
 
 
 def _edge_names(data: dict) -> list[str]:
-    out = []
+    out: list[str] = []
     for key in ("osm_name", "osm_ref"):
         raw = data.get(key)
         if isinstance(raw, list):
@@ -75,6 +75,5 @@ def site_place_names(
         for row in stations.itertuples():
             named[str(row.site_id)] = f"{row.name}, {row.address}"
     return {
-        site_id: named.get(site_id) or place_name(graph, int(node_id))
-        for site_id, node_id in sites
+        site_id: named.get(site_id) or place_name(graph, int(node_id)) for site_id, node_id in sites
     }

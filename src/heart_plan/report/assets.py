@@ -98,8 +98,6 @@ def leaflet_icon_script() -> str:
     )
 
 
-
-
 def _check_inline(code: str, what: str) -> str:
     if re.search(r"</(script|style)", code, flags=re.IGNORECASE):
         raise ValueError(f"{what}: inline content contains a closing </script> or </style> tag")

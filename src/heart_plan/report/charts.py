@@ -165,7 +165,11 @@ def line_chart(
         )
     for i, (col, name) in enumerate(zip(ys, names, strict=True)):
         color = COLORS[i % len(COLORS)]
-        pts = [(xs(a), yscale(b), a, b) for a, b in zip(xv, values[:, i], strict=True) if np.isfinite(b)]
+        pts = [
+            (xs(a), yscale(b), a, b)
+            for a, b in zip(xv, values[:, i], strict=True)
+            if np.isfinite(b)
+        ]
         if not pts:
             continue
         path = " ".join(f"{px:.1f},{py:.1f}" for px, py, _, _ in pts)

@@ -196,7 +196,8 @@ def save_map(m: folium.Map, path: str | Path) -> Path:
 
 def add_layer_control(m: folium.Map, *, collapsed: bool = True) -> folium.LayerControl:
     """Add a layer control listing every named ``FeatureGroup`` with ``control=True``
-    (collapsed to a button by default, so it never covers the map on a phone)."""
+    (collapsed to a button by default, so it never covers the map on a phone).
+    """
     control = folium.LayerControl(collapsed=collapsed)
     control.add_to(m)
     return control
@@ -672,9 +673,7 @@ def _legend_html(
             f'<div class="hp-legend-row"{attr(item.layer)}>{_swatch(item)}'
             f"<span>{escape_text(item.label)}</span></div>"
         )
-    return (
-        f"<details open><summary>{escape_text(title)}</summary>{''.join(parts)}</details>"
-    )
+    return f"<details open><summary>{escape_text(title)}</summary>{''.join(parts)}</details>"
 
 
 class Legend(folium.MacroElement):
@@ -855,6 +854,18 @@ class HourSelector(folium.MacroElement):
         self.interval_ms = int(interval_ms)
 
 
+class HourGroups(list):
+    """The hour groups of ``add_hour_selector`` (a list, one per label) and, in ``days``,
+    the hidden groups per day and label of its day menu.
+    """
+
+    def __init__(
+        self, groups: Sequence[folium.FeatureGroup], days: list[list[folium.FeatureGroup]]
+    ) -> None:
+        super().__init__(groups)
+        self.days = days
+
+
 #: Default labels of the hour selector: "00:00–00:59" ... "23:00–23:59".
 HOUR_LABELS = tuple(f"{hour:02d}:00\u2013{hour:02d}:59" for hour in range(24))
 
@@ -869,7 +880,7 @@ def add_hour_selector(
     position: str = "topright",
     interval_ms: int = 1200,
     days: Sequence[str] = (),
-) -> list[folium.FeatureGroup]:
+) -> HourGroups:
     """Create one hidden-by-default FeatureGroup per label and a slider that shows one.
 
     Fill the returned groups with the layer helpers (pass a group as ``m``), e.g.
@@ -916,14 +927,3 @@ def add_hour_selector(
         days=days,
     ).add_to(m)
     return HourGroups(groups, day_groups)
-
-
-class HourGroups(list):
-    """The hour groups of ``add_hour_selector`` (a list, one per label) and, in ``days``,
-    the hidden groups per day and label of its day menu."""
-
-    def __init__(
-        self, groups: Sequence[folium.FeatureGroup], days: list[list[folium.FeatureGroup]]
-    ) -> None:
-        super().__init__(groups)
-        self.days = days

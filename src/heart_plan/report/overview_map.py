@@ -83,7 +83,7 @@ def overview_svg(result: RunResult, *, tolerance_m: float = 60.0) -> str:
     posts = result.recommended.posts()
     pts = gpd.GeoSeries([Point(p.lon, p.lat) for p in posts], crs=4326).to_crs(utm)
     for i, (p, pt) in enumerate(zip(posts, pts, strict=True), start=1):
-        (x, y), = tx(np.array([[pt.x, pt.y]]))
+        ((x, y),) = tx(np.array([[pt.x, pt.y]]))
         parts.append(
             f"<g><circle cx='{x:.1f}' cy='{y:.1f}' r='7' fill='#111' stroke='#fff' "
             f"stroke-width='1.5'/><text x='{x:.1f}' y='{y + 3.5:.1f}' text-anchor='middle' "

@@ -186,7 +186,7 @@ def _pct_text(values: pd.Series) -> list[str]:
 
 def _tract_tooltips(tracts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Tracts with formatted tooltip texts (tract number, percentages, dollars)."""
-    income = tracts["median_income_usd"] if "median_income_usd" in tracts else None
+    income = tracts.get("median_income_usd")
     return tracts.assign(
         tract_name=[f"Tract {tract_name(g)}" for g in tracts["tract_id"]],
         calls_text=[f"{c:,.0f} a year" for c in tracts["calls"]],
@@ -311,7 +311,10 @@ def citywide_map(result: RunResult, path: str | Path) -> Path:
     reach_items = [
         maps.LegendItem(
             f"Within {_fmt_min(minutes)} of a recommended post ({band} speeds)",
-            color, "box", swatch, layer=group,
+            color,
+            "box",
+            swatch,
+            layer=group,
         )  # fmt: skip
         for (minutes, color, _opacity, _dash), swatch in zip(levels, (0.3, 0.55), strict=False)
     ]

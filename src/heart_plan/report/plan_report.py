@@ -74,7 +74,8 @@ def build_report(result: RunResult, *, provenance: pd.DataFrame, run_label: str)
 
 def _summary(r: ReportBuilder, result: RunResult) -> None:
     """Section 'summary': the headline numbers in words, each tagged with its run-result
-    path (``summary_section``)."""
+    path (``summary_section``).
+    """
     sec = r.section("summary", "Summary")
     add_summary(sec, result)
 
@@ -211,8 +212,10 @@ def _why_not_citywide(r: ReportBuilder, result: RunResult) -> None:
                  "served_share": "served (simulated)",
                  "reached": "reached (simulated, 95% CI)"})  # fmt: skip
     sec.table(
-        table, caption="Candidate areas for the recommended plan (same budget, comparison runs)",
-        percent_cols=["served (simulated)"], decimals=1,
+        table,
+        caption="Candidate areas for the recommended plan (same budget, comparison runs)",
+        percent_cols=["served (simulated)"],
+        decimals=1,
     )
     sec.details("The expansion roadmap, step by step", sec.scratch().table(
         roadmap[["step", "beat_added", "district", "calls_added_per_year", "cumulative_share",
@@ -518,7 +521,8 @@ def _glossary(r: ReportBuilder) -> None:
 
 def _technical(r: ReportBuilder, result: RunResult) -> None:
     """Section 'technical': solver status, model-vs-simulation tables and the demand model's
-    validation, collapsed (``<details>``)."""
+    validation, collapsed (``<details>``).
+    """
     sec = r.section("technical", "Technical appendix")
     sec.paragraph("Details for analysts; click a heading to open it.")
     solver = sec.scratch()
@@ -532,10 +536,16 @@ def _technical(r: ReportBuilder, result: RunResult) -> None:
         )  # fmt: skip
         sec.details(f"Plan {_label(name)}: queue-model prediction vs simulation", part)
     demand = sec.scratch()
-    demand.table(result.ctx.demand.validation,
-                 caption="Leave-one-beat-out validation of the covariate model", decimals=3)
-    demand.table(result.ctx.demand.calibration,
-                 caption="Calibration against published 2021 totals", decimals=3)
+    demand.table(
+        result.ctx.demand.validation,
+        caption="Leave-one-beat-out validation of the covariate model",
+        decimals=3,
+    )
+    demand.table(
+        result.ctx.demand.calibration,
+        caption="Calibration against published 2021 totals",
+        decimals=3,
+    )
     sec.details("Demand model: validation and calibration", demand)
 
 
@@ -548,7 +558,8 @@ KEY_MEASURES = (
 
 def simulation_table(result: RunResult) -> pd.DataFrame:
     """Key simulated measures of the reported plans side by side, mean [95% CI] (shares as
-    percentages, drive times in seconds)."""
+    percentages, drive times in seconds).
+    """
     rows = []
     tables = {name: o.summary.set_index("measure") for name, o in result.plans.items()}
     for measure in KEY_MEASURES:

@@ -73,25 +73,42 @@ def summary_paragraphs(result: RunResult) -> list[str]:
     )  # fmt: skip
     paras = [
         _p(
-            ["Recommended: HEART teams serve ", *area, ", with a team on duty ",
-             Num(rec.hours_on_duty_per_week, "recommended.hours_on_duty_per_week", "int"),
-             " of the ", Num(len(rec.plan.teams_on_duty), "recommended.plan.teams_on_duty.len()",
-                             "int"),
-             " hours of the week and up to ", Num(rec.max_teams, "recommended.max_teams", "int"),
-             " teams at the busiest hours (", Num(rec.plan.team_hours_per_week,
-                                                  "recommended.plan.team_hours_per_week", "int"),
-             " team-hours a week in shifts chosen by the optimizer; see the hours section). "
-             "That is ", Num(rec.fte, "recommended.fte"), " full-time staff (FTE) within the "
-             "budget of ", Num(s.budget.crt_fte, "ctx.scenario.budget.crt_fte"), " FTE, costing ",
-             Num(rec.cost_per_year_usd, "recommended.cost_per_year_usd", "usd"),
-             " a year. Of the ", Num(result.calls_per_year, "calls_per_year", "int"),
-             " eligible calls a year citywide it reaches ",
-             Num(rec.simulated("reached_share").mean, "recommended.simulated.reached_share.mean",
-                 "pct"),
-             " (a team arrives within ", std, " minutes' drive) and serves ",
-             Num(rec.simulated("served_share").mean, "recommended.simulated.served_share.mean",
-                 "pct"),
-             " at all, in a simulation that replays a year of calls."]
+            [
+                "Recommended: HEART teams serve ",
+                *area,
+                ", with a team on duty ",
+                Num(rec.hours_on_duty_per_week, "recommended.hours_on_duty_per_week", "int"),
+                " of the ",
+                Num(len(rec.plan.teams_on_duty), "recommended.plan.teams_on_duty.len()", "int"),
+                " hours of the week and up to ",
+                Num(rec.max_teams, "recommended.max_teams", "int"),
+                " teams at the busiest hours (",
+                Num(rec.plan.team_hours_per_week, "recommended.plan.team_hours_per_week", "int"),
+                " team-hours a week in shifts chosen by the optimizer; see the hours section). "
+                "That is ",
+                Num(rec.fte, "recommended.fte"),
+                " full-time staff (FTE) within the budget of ",
+                Num(s.budget.crt_fte, "ctx.scenario.budget.crt_fte"),
+                " FTE, costing ",
+                Num(rec.cost_per_year_usd, "recommended.cost_per_year_usd", "usd"),
+                " a year. Of the ",
+                Num(result.calls_per_year, "calls_per_year", "int"),
+                " eligible calls a year citywide it reaches ",
+                Num(
+                    rec.simulated("reached_share").mean,
+                    "recommended.simulated.reached_share.mean",
+                    "pct",
+                ),
+                " (a team arrives within ",
+                std,
+                " minutes' drive) and serves ",
+                Num(
+                    rec.simulated("served_share").mean,
+                    "recommended.simulated.served_share.mean",
+                    "pct",
+                ),
+                " at all, in a simulation that replays a year of calls.",
+            ]
         )  # fmt: skip
     ]
     t = result.target
@@ -132,49 +149,79 @@ def summary_paragraphs(result: RunResult) -> list[str]:
     h = result.hours.to_24_7
     paras.append(
         _p(
-            ["Around the clock: staffing every hour of the day so that ",
-             Num(h.share_target, "hours.to_24_7.share_target", "pct0"), " of that hour's calls are ",
-             h.measure, " takes ", Num(h.full.fte, "hours.to_24_7.full.fte"),
-             " FTE, against ", Num(h.baseline.fte, "hours.to_24_7.baseline.fte"),
-             " FTE for the same standard during a ",
-             Num(h.baseline.length_h, "hours.to_24_7.baseline.length_h", "int"),
-             "-hour day from ",
-             Num(h.baseline.start_hour, "hours.to_24_7.baseline.start_hour", "hour"),
-             ". ",
-             *(["The recommended plan already keeps a team on duty most hours, but with "
-                "fewer teams than that per-hour standard needs at peak times: it spends the "
-                "budget where it reaches the most calls."]
-               if rec.hours_on_duty_per_week * 2 > len(rec.plan.teams_on_duty) else
-               ["The recommended plan keeps its teams to the busiest hours, where the budget "
-                "reaches the most calls."])]
+            [
+                "Around the clock: staffing every hour of the day so that ",
+                Num(h.share_target, "hours.to_24_7.share_target", "pct0"),
+                " of that hour's calls are ",
+                h.measure,
+                " takes ",
+                Num(h.full.fte, "hours.to_24_7.full.fte"),
+                " FTE, against ",
+                Num(h.baseline.fte, "hours.to_24_7.baseline.fte"),
+                " FTE for the same standard during a ",
+                Num(h.baseline.length_h, "hours.to_24_7.baseline.length_h", "int"),
+                "-hour day from ",
+                Num(h.baseline.start_hour, "hours.to_24_7.baseline.start_hour", "hour"),
+                ". ",
+                *(
+                    [
+                        "The recommended plan already keeps a team on duty most hours, but with "
+                        "fewer teams than that per-hour standard needs at peak times: it spends the "
+                        "budget where it reaches the most calls."
+                    ]
+                    if rec.hours_on_duty_per_week * 2 > len(rec.plan.teams_on_duty)
+                    else [
+                        "The recommended plan keeps its teams to the busiest hours, where the budget "
+                        "reaches the most calls."
+                    ]
+                ),
+            ]
         )  # fmt: skip
     )
     paras.append(
         _p(
-            ["Today: since ", Text("October 2023", "2023-10"),
-             " Durham's HEART teams operate citywide, about ",
-             Num(cur.hours_on_duty_per_day, "current.hours_on_duty_per_day", "int"),
-             " hours a day. The hours and number of teams are not published, so the model's "
-             "reference plan for today assumes ",
-             Num(s.current.hours_start, "ctx.scenario.current.hours_start", "hour"), "-",
-             Num(s.current.hours_end, "ctx.scenario.current.hours_end", "hour"),
-             " every day with ", Num(s.current.teams, "ctx.scenario.current.teams", "int"),
-             " teams (assumptions); it reaches ",
-             Num(cur.simulated("reached_share").mean, "current.simulated.reached_share.mean",
-                 "pct"),
-             " of eligible calls and serves ",
-             Num(cur.simulated("served_share").mean, "current.simulated.served_share.mean",
-                 "pct"),
-             ". History: the ", Text("2022", "2022"), " pilot served ",
-             Num(len(pilot.plan.service_area_beats), "pilot.plan.service_area_beats.len()",
-                 "int"),
-             " beats with ", Num(s.baseline.teams, "ctx.scenario.baseline.teams", "int"),
-             " teams from ", Num(s.baseline.hours_start, "ctx.scenario.baseline.hours_start",
-                                 "hour"),
-             " to ", Num(s.baseline.hours_end, "ctx.scenario.baseline.hours_end", "hour"),
-             "; against today's citywide calls it would reach ",
-             Num(pilot.simulated("reached_share").mean, "pilot.simulated.reached_share.mean",
-                 "pct"), "."]
+            [
+                "Today: since ",
+                Text("October 2023", "2023-10"),
+                " Durham's HEART teams operate citywide, about ",
+                Num(cur.hours_on_duty_per_day, "current.hours_on_duty_per_day", "int"),
+                " hours a day. The hours and number of teams are not published, so the model's "
+                "reference plan for today assumes ",
+                Num(s.current.hours_start, "ctx.scenario.current.hours_start", "hour"),
+                "-",
+                Num(s.current.hours_end, "ctx.scenario.current.hours_end", "hour"),
+                " every day with ",
+                Num(s.current.teams, "ctx.scenario.current.teams", "int"),
+                " teams (assumptions); it reaches ",
+                Num(
+                    cur.simulated("reached_share").mean,
+                    "current.simulated.reached_share.mean",
+                    "pct",
+                ),
+                " of eligible calls and serves ",
+                Num(
+                    cur.simulated("served_share").mean, "current.simulated.served_share.mean", "pct"
+                ),
+                ". History: the ",
+                Text("2022", "2022"),
+                " pilot served ",
+                Num(
+                    len(pilot.plan.service_area_beats), "pilot.plan.service_area_beats.len()", "int"
+                ),
+                " beats with ",
+                Num(s.baseline.teams, "ctx.scenario.baseline.teams", "int"),
+                " teams from ",
+                Num(s.baseline.hours_start, "ctx.scenario.baseline.hours_start", "hour"),
+                " to ",
+                Num(s.baseline.hours_end, "ctx.scenario.baseline.hours_end", "hour"),
+                "; against today's citywide calls it would reach ",
+                Num(
+                    pilot.simulated("reached_share").mean,
+                    "pilot.simulated.reached_share.mean",
+                    "pct",
+                ),
+                ".",
+            ]
         )  # fmt: skip
     )
     return paras
@@ -189,10 +236,13 @@ def add_summary(sec: Section, result: RunResult) -> None:
     sec.html(
         "<p class='hp-note'>"
         + tagged_html(
-            ["Reached = a HEART team arrives within the response standard (a drive of ", std,
-             " minutes); served = a team takes the call at all; covered = a post lies within "
-             "the standard (the optimizer's measure, which ignores busy teams). See the "
-             "glossary."]
+            [
+                "Reached = a HEART team arrives within the response standard (a drive of ",
+                std,
+                " minutes); served = a team takes the call at all; covered = a post lies within "
+                "the standard (the optimizer's measure, which ignores busy teams). See the "
+                "glossary.",
+            ]
         )  # fmt: skip
         + "</p>"
     )
