@@ -150,3 +150,18 @@ def test_every_summary_number_is_tagged_and_equals_the_run_result(durham_run):
                  "hours.to_24_7.full.fte", "current.simulated.reached_share.mean",
                  "pilot.simulated.reached_share.mean", "ctx.scenario.current.teams"):  # fmt: skip
         assert path in paths, path
+
+
+def test_report_body_has_no_raw_names_before_the_appendix(durham_run):
+    """Plain language: no raw column or measure names (``reached_share``, ``pilot_2022``)
+    in the report before its technical appendix; the solver's lines only in the appendix."""
+    page = (durham_run / "report.html").read_text()
+    body, appendix = page.split("<section id='technical'>", 1)
+    body = re.sub(r"<svg.*?</svg>", "", body, flags=re.S)
+    text = re.sub(r"<[^>]+>", " ", body)
+    assert re.findall(r"\b\w+_\w+\b", text) == []
+    assert "FEASIBLE" not in text and "OPTIMAL" not in text
+    assert "<details class='hp-details'><summary>Shift optimizer (CP-SAT)" in appendix
+    terms = " | ".join(re.findall(r"<dt>([^<]*)</dt>", body))
+    for word in ("MEXCLP", "Erlang B", "CP-SAT", "Band", "Reached", "Served", "Covered"):
+        assert word in terms  # the glossary explains the words the report uses

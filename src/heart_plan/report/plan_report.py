@@ -128,15 +128,24 @@ def _why_not_citywide(r: ReportBuilder, result: RunResult) -> None:
     minutes = s.response.standard_s / 60
     sec = r.section("why-not-citywide", "Why don't all units operate citywide - will they ever?")
     roadmap = result.roadmap
+    t = result.target
+    peak = (
+        f"{t.around_the_clock.peak_teams} teams"
+        if t.around_the_clock is not None
+        else f"more than {t.max_teams} teams"
+    )
     sec.paragraph(
-        f"A team can only reach calls near its post. Sized for its busiest hour (every "
-        f"coverable call within {minutes:.0f} minutes of a post, and "
-        f"{s.budget.served_share_target:.0%} of that hour's calls served), the pilot area takes "
-        f"{int(roadmap['teams'].iloc[0])} teams (spatially {int(roadmap['teams_spatial'].iloc[0])}, "
-        f"by workload {int(roadmap['teams_workload'].iloc[0])}) and the whole city "
-        f"{int(roadmap['teams'].iloc[-1])}; the curve below gives the calls reached with each "
-        f"number of teams on duty in every hour. Each step adds the adjacent beat with the most "
-        f"eligible calls reachable within {minutes:.0f} minutes."
+        f"A team can only reach calls near its post. Three team counts answer three "
+        f"questions, so they differ. To put every call of the busiest hour within "
+        f"{minutes:.0f} minutes of a post and serve {s.budget.served_share_target:.0%} of "
+        f"that hour's calls takes {int(roadmap['teams'].iloc[0])} teams for the pilot area "
+        f"(spatially {int(roadmap['teams_spatial'].iloc[0])}, by workload "
+        f"{int(roadmap['teams_workload'].iloc[0])}) and {int(roadmap['teams'].iloc[-1])} "
+        f"citywide (the roadmap's sizing). To reach {target:.0%} of the year's calls with the "
+        f"same teams in every hour takes {peak} (the curve below). Held to the budget, the "
+        f"recommended plan staffs up to {result.recommended.max_teams} teams. Each roadmap step "
+        f"adds the adjacent beat with the most eligible calls reachable within "
+        f"{minutes:.0f} minutes."
     )
     sec.figure(
         charts.line_chart(
@@ -478,7 +487,7 @@ def _modeled(r: ReportBuilder, result: RunResult) -> None:
         f"({s.calls.observed_start} to {s.calls.observed_end}) and {observed_natures} of the "
         f"{len(s.eligibility.natures)} natures. Demand elsewhere is modeled: calibrated to the "
         f"published {s.demand.calibration_year} "
-        f"totals and spread by the '{s.demand.covariate}' covariate. "
+        f"totals and spread in proportion to {s.demand.covariate.replace('_', ' ')}. "
         f"{_pct(result.modeled_share)} of citywide eligible demand is modeled."
     )
     sec.paragraph("The demand model's validation and calibration are in the technical appendix.")
