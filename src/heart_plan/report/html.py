@@ -51,9 +51,9 @@ section h2 { font-size: clamp(19px, 4.2vw, 21px); margin: 8px 0 10px; line-heigh
 p, ul, dl { max-width: 75ch; }
 p { margin: 8px 0; }
 .hp-note { background: var(--note); border-left: 4px solid #e0a100; padding: 8px 12px; }
-.hp-figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); gap: 10px; margin: 12px 0; }
+.hp-figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(165px, 1fr)); gap: 10px; margin: 12px 0; }
 .hp-figure { border: 1px solid var(--rule); border-radius: 6px; padding: 8px 12px; }
-.hp-figure .hp-value { font-size: 22px; font-weight: 650; }
+.hp-figure .hp-value { font-size: 22px; font-weight: 650; white-space: nowrap; }
 .hp-figure .hp-label { color: var(--muted); font-size: 13px; }
 .hp-scroll { max-width: 100%; overflow-x: auto; -webkit-overflow-scrolling: touch; margin: 10px 0; }
 table.hp-table { border-collapse: collapse; font-size: 14px; overflow-wrap: normal; }
