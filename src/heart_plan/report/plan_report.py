@@ -17,6 +17,7 @@ from heart_plan.report.escape import escape_text
 from heart_plan.report.html import ReportBuilder
 from heart_plan.report.overview_map import overview_svg
 from heart_plan.report.places import post_names
+from heart_plan.report.sensitivity_section import sensitivity_html
 from heart_plan.report.summary_section import add_summary
 
 if TYPE_CHECKING:
@@ -44,10 +45,17 @@ def _label(name: str) -> str:
     return PLAN_LABELS.get(name, name.replace("_", " "))
 
 
-def build_report(result: RunResult, *, provenance: pd.DataFrame, run_label: str) -> ReportBuilder:
+def build_report(
+    result: RunResult,
+    *,
+    provenance: pd.DataFrame,
+    run_label: str,
+    sensitivity: pd.DataFrame | None = None,
+) -> ReportBuilder:
     """The report page (save with ``.save(path)``): the summary, one section per FAQ
-    question, sections added by other modules, the glossary, a collapsed technical
-    appendix, the assumptions and the data provenance.
+    question, sections added by other modules (the sensitivity section when a sweep's
+    ``sensitivity`` results table is given), the glossary, a collapsed technical appendix,
+    the assumptions and the data provenance.
     """
     s = result.ctx.scenario
     r = ReportBuilder(
@@ -65,6 +73,10 @@ def build_report(result: RunResult, *, provenance: pd.DataFrame, run_label: str)
         section(r, result)
     # Sections from their own modules (report/<topic>_section.py), one line each:
     # r.html_section("<id>", "<heading>", <topic>_section.<function>(result))
+    if sensitivity is not None:
+        r.section("sensitivity", "How sensitive is the answer?").markup(
+            sensitivity_html(sensitivity)
+        )
     _glossary(r)
     _technical(r, result)
     r.assumptions(_assumptions(result), intro="These are assumptions, not data.")
