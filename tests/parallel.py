@@ -29,6 +29,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "durham_run": (
         "tests/planning/test_planning_durham.py::",
         "tests/report/test_browser_durham.py::",
+        "tests/report/test_summary_fields.py::",
         "tests/test_staged_outputs.py::test_killed_run_leaves_the_previous_complete_output",
         "tests/planning/test_hour_values.py::test_durham_",
         "tests/staffing/test_staffing_cli.py::test_durham_citywide_hours_answer",
