@@ -714,6 +714,11 @@ def _validate_unit_types(s: Scenario, source: str) -> None:
             )
         if name in seen:
             raise ConfigError(f"{source}: dispatch.order lists {name!r} twice; list it once")
+        if s.units[name].role == "phone" and any(s.units[n].role == "field" for n in seen):
+            raise ConfigError(
+                f"{source}: dispatch.order: phone unit {name!r} comes after a field unit; "
+                f"list phone units (resolved on the phone first) before field units"
+            )
         seen.add(name)
     if len(s.call_center.calltakers_by_hour) != 24:
         raise ConfigError(

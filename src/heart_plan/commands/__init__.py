@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "expand": "expand",
     "run": "run",
     "shifts": "shifts",
+    "units": "units",
 }
 
 

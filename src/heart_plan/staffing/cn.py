@@ -171,8 +171,9 @@ def navigators_needed(
     max_navigators: int = 500,
     unit_name: str = "cn",
 ) -> CnAnswer:
-    """Fewest navigators on duty per on-duty hour (the same in every on-duty hour) that
-    meet the deadline for every follow-up, or exactly ``unit.teams`` when it is > 0."""
+    """Fewest teams of ``crew_size`` navigators on duty per on-duty hour (the same in every
+    on-duty hour) that meet the deadline for every follow-up, or exactly ``unit.teams``
+    when it is > 0.  ``navigators_on_duty`` counts navigators (teams x crew size)."""
     work = follow_up_work_by_how(served_per_year_by_how, unit)
     on = np.asarray(on_duty_by_how, dtype=bool)
     if work.sum() > 0 and not on.any():
@@ -181,8 +182,10 @@ def navigators_needed(
             f"hours and days"
         )
 
+    crew = unit.crew_size  # navigators per team (1 in the Durham scenario)
+
     def check(k: int) -> DeadlineCheck:
-        return deadline_check(work, on * k, unit.follow_up.deadline_h)
+        return deadline_check(work, on * k * crew, unit.follow_up.deadline_h)
 
     if unit.teams > 0:
         k = unit.teams
@@ -200,14 +203,14 @@ def navigators_needed(
                     f"the {unit.follow_up.deadline_h:g}-hour deadline; widen hours or days"
                 )
             result = check(k)
-    nav = tuple(int(x) for x in on * k)
+    nav = tuple(int(x) for x in on * k * crew)
     hours_week = float(sum(nav))
-    staff_h_year = hours_week * WEEKS_PER_YEAR * unit.crew_size
+    staff_h_year = hours_week * WEEKS_PER_YEAR
     fu = unit.follow_up
     return CnAnswer(
         follow_ups_per_year=float(np.asarray(served_per_year_by_how, dtype=float).sum() * fu.rate),
         workload_h_per_week=float(work.sum()),
-        navigators_on_duty=k,
+        navigators_on_duty=k * crew,
         navigators_by_how=nav,
         work_h_by_how=tuple(float(x) for x in work),
         navigator_hours_per_week=hours_week,
