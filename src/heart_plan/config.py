@@ -245,7 +245,8 @@ class UnitConfig:
 
     def on_duty_by_how(self, fallback: tuple[int, int]) -> tuple[bool, ...]:
         """168 flags (hour of week, bin 0 = Monday 00:00): on duty on ``days`` within the
-        daily hours (:meth:`on_duty_hours_of_day`)."""
+        daily hours (:meth:`on_duty_hours_of_day`).
+        """
         start, end = self.on_duty_hours_of_day(fallback)
         return tuple(
             (b // 24) in self.days and start <= b % 24 < end for b in range(HOURS_PER_WEEK)
@@ -465,7 +466,8 @@ class Scenario:
 
     def dispatch_order(self) -> tuple[str, ...]:
         """The unit types an eligible call meets in turn (``[dispatch] order``, or phone
-        units then field units in file order when it is empty)."""
+        units then field units in file order when it is empty).
+        """
         if self.dispatch.order:
             return self.dispatch.order
         phone = [n for n, u in self.units.items() if u.role == "phone"]
@@ -703,14 +705,14 @@ def _validate_unit_types(s: Scenario, source: str) -> None:
             if other not in s.units or s.units[other].role != "field":
                 raise ConfigError(
                     f"{where}.follow_up.from_units: {other!r} is not a field unit in [units]; "
-                    f"list field units (e.g. \"crt\") or [] for all"
+                    f'list field units (e.g. "crt") or [] for all'
                 )
     seen: set[str] = set()
     for name in s.dispatch.order:
         if name not in s.units or s.units[name].role == "follow_up":
             raise ConfigError(
                 f"{source}: dispatch.order: {name!r} is not a field or phone unit in [units]; "
-                f"list unit types defined as [units.<type>] (e.g. \"ccd\", \"crt\", \"cor\")"
+                f'list unit types defined as [units.<type>] (e.g. "ccd", "crt", "cor")'
             )
         if name in seen:
             raise ConfigError(f"{source}: dispatch.order lists {name!r} twice; list it once")

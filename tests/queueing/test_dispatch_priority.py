@@ -43,7 +43,9 @@ def test_toy_dispatch_hand_computed() -> None:
         ToyCall("c8", 22 * H, "CRISIS"),  # 22:00: CRT free (busy until 09:00 only)
         ToyCall("c9", 22 * H + 60, "CRISIS"),  # CRT busy, CoR off duty (6-21) -> police
     ]
-    got = {a.call_id: (a.unit, a.team, a.reason) for a in dispatch(calls, [CRT, COR], ["crt", "cor"])}
+    got = {
+        a.call_id: (a.unit, a.team, a.reason) for a in dispatch(calls, [CRT, COR], ["crt", "cor"])
+    }
     assert got == {
         "c1": ("crt", 0, "first choice"),
         "c2": ("cor", 0, "fallback after crt busy"),
@@ -175,5 +177,8 @@ def test_call_classes_follow_natures_risk_and_hours() -> None:
         "WELFARE CHECK|standard": (1.5, ("crt",)),
         "WELFARE CHECK|higher": (0.5, ()),
     }
-    night = {c.name: c.order for c in call_classes_for_hour({"CRISIS": 1.0}, 0.25, [CRT, COR], ["crt", "cor"], 22)}
+    night = {
+        c.name: c.order
+        for c in call_classes_for_hour({"CRISIS": 1.0}, 0.25, [CRT, COR], ["crt", "cor"], 22)
+    }
     assert night == {"CRISIS|standard": ("crt",), "CRISIS|higher": ()}

@@ -120,7 +120,9 @@ def test_erlang_a_matches_brute_force_chain(n, lam_h, handle_s, patience_s, t) -
     assert m.answered_within_share(1e7) == pytest.approx(m.answered_share, abs=1e-10)
 
 
-@pytest.mark.parametrize(("n", "lam_h", "handle_s", "t"), [(1, 60.0, 30.0, 20.0), (4, 100.0, 120.0, 15.0)])
+@pytest.mark.parametrize(
+    ("n", "lam_h", "handle_s", "t"), [(1, 60.0, 30.0, 20.0), (4, 100.0, 120.0, 15.0)]
+)
 def test_erlang_c_matches_brute_force_chain(n, lam_h, handle_s, t) -> None:
     # theta -> 0 in the chain is Erlang C; a tiny theta is within 1e-6 of it.
     p_wait, _, _, within = _brute_force(n, lam_h / 3600, 1 / handle_s, 1e-9, t, cap=300)
@@ -163,7 +165,9 @@ def test_large_center_is_finite_and_monotone() -> None:
 
 def test_servers_needed_is_the_fewest_meeting_the_level() -> None:
     n = servers_needed(6.0, 1200.0, 120.0, answer_within_s=60.0, service_level=0.8)
-    within = [erlang_a_measures(k, 6.0, 1200.0, 120.0).answered_within_share(60.0) for k in (n - 1, n)]
+    within = [
+        erlang_a_measures(k, 6.0, 1200.0, 120.0).answered_within_share(60.0) for k in (n - 1, n)
+    ]
     assert within[0] < 0.8 <= within[1]
     assert servers_needed(0.0, 1200.0, 120.0, answer_within_s=60.0, service_level=0.8) == 0
     with pytest.raises(ModelError, match="service level"):

@@ -49,7 +49,11 @@ def test_default_scenario_has_all_four_units(scenario: Scenario) -> None:
     assert sum(on) == 7 * 15 and on[6] and not on[5] and not on[21]
     # CRT keeps the pre-issue-16 keys and values
     crt = scenario.crt
-    assert (crt.crew_size, crt.on_scene_mean_min, crt.return_rule) == (3, 45.0, "at_post_when_clear")
+    assert (crt.crew_size, crt.on_scene_mean_min, crt.return_rule) == (
+        3,
+        45.0,
+        "at_post_when_clear",
+    )
     assert not crt.takes_higher_risk and crt.hours == () and crt.teams == 0
 
 
@@ -66,7 +70,10 @@ def test_a_crt_only_scenario_still_loads(scenario: Scenario) -> None:
     ("edit", "message"),
     [
         (lambda r: r["units"]["ccd"].update(drives=True), "phone unit does not drive"),
-        (lambda r: r["units"]["cor"].update(eligible_natures=["NOISE"]), "units.cor.eligible_natures"),
+        (
+            lambda r: r["units"]["cor"].update(eligible_natures=["NOISE"]),
+            "units.cor.eligible_natures",
+        ),
         (lambda r: r["units"]["cor"].update(hours=[21, 6]), "units.cor.hours"),
         (lambda r: r["units"]["cor"].update(role="boat"), "units.*.role"),
         (lambda r: r["dispatch"].update(order=["crt", "ccd"]), "phone unit 'ccd' comes after"),
@@ -111,7 +118,9 @@ def test_clinicians_needed_meet_the_level_and_no_fewer() -> None:
     on = [True] * 168
     need = clinicians_needed_by_how(calls, unit, on, 0.8)
     n = int(need[0])
-    within = [erlang_a_measures(k, 4.0, 1200.0, 120.0).answered_within_share(60.0) for k in (n - 1, n)]
+    within = [
+        erlang_a_measures(k, 4.0, 1200.0, 120.0).answered_within_share(60.0) for k in (n - 1, n)
+    ]
     assert within[0] < 0.8 <= within[1]
     assert (need == n).all()
 
@@ -122,7 +131,9 @@ def test_calltaker_effect_grows_with_added_time_and_load() -> None:
     unit = UnitConfig(role="phone", drives=False)
     routed = np.full(168, 2.0 * WEEKS_PER_YEAR)  # 2 routed calls an hour
     flat = np.ones(168)
-    tight = CallCenterConfig(calls_per_year=30.0 * 168 * WEEKS_PER_YEAR, calltakers_by_hour=(2,) * 24)
+    tight = CallCenterConfig(
+        calls_per_year=30.0 * 168 * WEEKS_PER_YEAR, calltakers_by_hour=(2,) * 24
+    )
     wide = dataclasses.replace(tight, calltakers_by_hour=(6,) * 24)
     none = dataclasses.replace(unit, phone=dataclasses.replace(unit.phone, calltaker_added_s=0))
     e0 = calltaker_effect(tight, routed, flat, none)
@@ -214,7 +225,11 @@ def test_units_view_counts_and_budget(scenario: Scenario) -> None:
     assert view.cn is not None
     assert view.cn.follow_ups_per_year == pytest.approx(0.3 * view.served_calls_per_year)
     keys = set(view.assumptions()["scenario_key"])
-    assert {"dispatch.higher_risk_share", "units.cn.follow_up.rate", "call_center.calls_per_year"} <= keys
+    assert {
+        "dispatch.higher_risk_share",
+        "units.cn.follow_up.rate",
+        "call_center.calls_per_year",
+    } <= keys
 
 
 def test_more_cor_teams_serve_more_and_relieve_crt_overflow(scenario: Scenario) -> None:
@@ -271,7 +286,8 @@ def test_units_cli_writes_tables(tmp_path: Path, scenario: Scenario) -> None:
     # the arrivals it wrote (rounded) give the same answer
     second = pd.read_csv(again / "units.csv", dtype={"unit": str})
     assert np.allclose(second["fte"], units["fte"]) and np.allclose(
-        second["handled_calls_per_year"].fillna(0), units["handled_calls_per_year"].fillna(0),
+        second["handled_calls_per_year"].fillna(0),
+        units["handled_calls_per_year"].fillna(0),
         rtol=1e-5,
     )
 

@@ -15,6 +15,7 @@ mirror), or from ``--arrivals FILE`` (the ``arrivals_by_nature.csv`` this comman
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -25,6 +26,12 @@ from heart_plan.commands._common import (
     scenario_option,
     staged,
 )
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from heart_plan.config import Scenario
+    from heart_plan.staffing.units_view import UnitsView
 
 OUTPUT_FILES = (
     "units.csv",
@@ -113,8 +120,7 @@ def units(
                         {
                             "calltakers_offset": offset,
                             "calltaker_added_s_per_ccd_call": added,
-                            "scenario_value": offset == 0
-                            and added == unit.phone.calltaker_added_s,
+                            "scenario_value": offset == 0 and added == unit.phone.calltaker_added_s,
                             "added_calltaker_s_per_911_call": eff.added_calltaker_s_per_911_call,
                             **r.to_dict(),
                         }
@@ -157,8 +163,8 @@ def units(
     click.echo(f"outputs: {out_dir}")
 
 
-def _summary(view) -> dict:  # type: ignore[no-untyped-def]
-    out = {
+def _summary(view: UnitsView) -> dict[str, Any]:
+    out: dict[str, Any] = {
         "eligible_calls_per_year": view.eligible_calls_per_year,
         "served_share": view.served_share,
         "served_share_basis": "field units CRT + CoR, loss models with overflow (no drive "
@@ -193,7 +199,7 @@ def _summary(view) -> dict:  # type: ignore[no-untyped-def]
     return out
 
 
-def _summary_lines(view) -> list[str]:  # type: ignore[no-untyped-def]
+def _summary_lines(view: UnitsView) -> list[str]:
     lines = [
         f"{r.unit:4s} {r.hours} {r.days}: {r.teams_or_staff} on duty ({r.teams_basis}), "
         f"{r.fte:.1f} FTE, ${r.cost_per_year_usd:,.0f}/yr"
@@ -221,7 +227,7 @@ def _summary_lines(view) -> list[str]:  # type: ignore[no-untyped-def]
     return lines
 
 
-def _read_arrivals(path: Path, natures: tuple[str, ...]) -> dict:  # type: ignore[type-arg]
+def _read_arrivals(path: Path, natures: tuple[str, ...]) -> dict[str, np.ndarray]:
     import numpy as np
     import pandas as pd
 
@@ -255,7 +261,9 @@ def _read_arrivals(path: Path, natures: tuple[str, ...]) -> dict:  # type: ignor
     return out
 
 
-def _demand_arrivals(scenario, mirror):  # type: ignore[no-untyped-def]
+def _demand_arrivals(
+    scenario: Scenario, mirror: Path | None
+) -> tuple[dict[str, np.ndarray], dict[str, Path]]:
     from heart_plan.demand import build_demand
     from heart_plan.loaders import load_inputs
     from heart_plan.staffing.units_view import arrivals_by_nature_from_demand

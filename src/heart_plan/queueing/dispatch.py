@@ -45,7 +45,8 @@ POLICE = "police"
 class UnitPool:
     """A driving unit type in the toy dispatcher: ``teams`` on duty during the daily hours
     ``[hours_start, hours_end)``, each busy ``busy_s`` per call; natures (``None`` = all)
-    and the risk classes it takes."""
+    and the risk classes it takes.
+    """
 
     name: str
     teams: int
@@ -71,7 +72,8 @@ class UnitPool:
 @dataclass(frozen=True)
 class ToyCall:
     """A call: id, arrival (s from Monday 00:00), nature, risk class; optional busy times
-    (s) by unit type overriding the type's ``busy_s`` (e.g. random draws in a simulation)."""
+    (s) by unit type overriding the type's ``busy_s`` (e.g. random draws in a simulation).
+    """
 
     call_id: str
     time_s: float
@@ -83,7 +85,8 @@ class ToyCall:
 @dataclass(frozen=True)
 class Assignment:
     """Who served a call: ``unit`` (a type name or ``POLICE``), ``team`` (-1 for police),
-    and why (``first choice``, ``fallback after <types>``, ``no HEART unit``)."""
+    and why (``first choice``, ``fallback after <types>``, ``no HEART unit``).
+    """
 
     call_id: str
     unit: str
@@ -138,7 +141,8 @@ def dispatch(
 @dataclass(frozen=True)
 class CallClass:
     """Poisson calls (per hour) that meet the driving types ``order`` in turn (only the
-    types that take them and are on duty; empty: straight to police)."""
+    types that take them and are on duty; empty: straight to police).
+    """
 
     name: str
     arrivals_per_h: float
@@ -253,12 +257,15 @@ def exact_loss_network(
     classes: Sequence[CallClass], types: Sequence[TypeCapacity], *, max_states: int = 20_000
 ) -> LossNetworkResult:
     """Exact steady state of the loss network (Poisson classes, exponential busy times of
-    mean ``busy_h`` per type): the Markov chain on (busy teams of each type)."""
+    mean ``busy_h`` per type): the Markov chain on (busy teams of each type).
+    """
     _check_network(classes, types)
     sizes = [t.teams + 1 for t in types]
     n_states = int(np.prod(sizes)) if sizes else 1
     if n_states > max_states:
-        raise ModelError(f"exact_loss_network: {n_states} states > {max_states}; use the approximation")
+        raise ModelError(
+            f"exact_loss_network: {n_states} states > {max_states}; use the approximation"
+        )
     states = list(itertools.product(*(range(s) for s in sizes)))
     index = {s: i for i, s in enumerate(states)}
     pos = {t.name: k for k, t in enumerate(types)}
@@ -292,7 +299,7 @@ def exact_loss_network(
     for ci, c in enumerate(classes):
         served[c.name] = {u: 0.0 for u in c.order}
         police[c.name] = 0.0
-        for i, s in enumerate(states):
+        for i in range(n_states):
             k = route[i, ci]
             if k >= 0:
                 served[c.name][types[k].name] += pi[i] * c.arrivals_per_h
@@ -315,7 +322,8 @@ def call_classes_for_hour(
     hour_of_day: int,
 ) -> tuple[CallClass, ...]:
     """The call classes of one hour: every nature x risk class with its rate and the types
-    in ``order`` that take it and are on duty at ``hour_of_day``."""
+    in ``order`` that take it and are on duty at ``hour_of_day``.
+    """
     by_name = {p.name: p for p in pools}
     out = []
     for nature, rate in sorted(arrivals_per_h_by_nature.items()):
@@ -327,5 +335,7 @@ def call_classes_for_hour(
                 for n in order
                 if by_name[n].takes(nature, risk) and by_name[n].on_duty(hour_of_day * 3600.0)
             )
-            out.append(CallClass(f"{nature}|{'higher' if risk else 'standard'}", rate * share, takers))
+            out.append(
+                CallClass(f"{nature}|{'higher' if risk else 'standard'}", rate * share, takers)
+            )
     return tuple(out)

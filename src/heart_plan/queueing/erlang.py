@@ -54,7 +54,9 @@ def _check(servers: int, arrivals_per_h: float, handle_mean_s: float) -> None:
     if servers < 0:
         raise ModelError(f"erlang: servers must be >= 0, got {servers}")
     if not math.isfinite(arrivals_per_h) or arrivals_per_h < 0:
-        raise ModelError(f"erlang: arrivals per hour must be finite and >= 0, got {arrivals_per_h!r}")
+        raise ModelError(
+            f"erlang: arrivals per hour must be finite and >= 0, got {arrivals_per_h!r}"
+        )
     if not math.isfinite(handle_mean_s) or handle_mean_s <= 0:
         raise ModelError(f"erlang: handle time must be finite and > 0 s, got {handle_mean_s!r}")
 

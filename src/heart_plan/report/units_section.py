@@ -98,7 +98,8 @@ def units_section_html(view: UnitsView) -> str:
                 caption="CCD staffing curve: clinicians needed per service level (Erlang A)",
                 decimals=1,
                 percent_cols=(
-                    "service_level", "reached_share_of_unit_eligible",
+                    "service_level",
+                    "reached_share_of_unit_eligible",
                     "resolved_by_phone_share_of_eligible",
                 ),
             )  # fmt: skip

@@ -107,7 +107,7 @@ class CcdWeek:
 def ccd_week(
     eligible_per_year_by_how: ArrayLike,
     unit: UnitConfig,
-    on_duty_by_how: Sequence[bool],
+    on_duty_by_how: ArrayLike,
     clinicians_by_how: ArrayLike,
     *,
     unit_name: str = "ccd",
@@ -126,11 +126,12 @@ def ccd_week(
         Clinicians on duty per bin (ignored off duty).
     """
     calls = _how(eligible_per_year_by_how, "ccd_week: eligible calls")
+    on_duty = np.asarray(on_duty_by_how, dtype=bool)
     staff = _how(clinicians_by_how, "ccd_week: clinicians")
     phone = unit.phone
     rows = []
     for h in range(HOURS_PER_WEEK):
-        on = bool(on_duty_by_how[h])
+        on = bool(on_duty[h])
         n = int(round(staff[h])) if on else 0
         if on and n > 0:
             m = erlang_a_measures(
@@ -155,26 +156,26 @@ def ccd_week(
         handled_calls_per_year=float(hours["handled_calls_per_year"].sum()),
         resolved_by_phone_calls_per_year=float(hours["resolved_by_phone_calls_per_year"].sum()),
         clinician_hours_per_week=float(hours["clinicians"].sum()),
-        assumptions=assumptions_of(
-            (*CCD_ASSUMPTIONS, "units.{u}.phone.resolved_share"), unit_name
-        ),
+        assumptions=assumptions_of((*CCD_ASSUMPTIONS, "units.{u}.phone.resolved_share"), unit_name),
     )
 
 
 def clinicians_needed_by_how(
     eligible_per_year_by_how: ArrayLike,
     unit: UnitConfig,
-    on_duty_by_how: Sequence[bool],
+    on_duty_by_how: ArrayLike,
     service_level: float,
 ) -> np.ndarray:
     """Fewest clinicians per on-duty bin for ``service_level`` of the transferred calls
-    answered within ``phone.answer_within_s`` (0 off duty or with no calls)."""
+    answered within ``phone.answer_within_s`` (0 off duty or with no calls).
+    """
     calls = _how(eligible_per_year_by_how, "clinicians_needed: eligible calls")
+    on_duty = np.asarray(on_duty_by_how, dtype=bool)
     phone = unit.phone
     out = np.zeros(HOURS_PER_WEEK, dtype=np.int64)
     cache: dict[float, int] = {}
     for h in range(HOURS_PER_WEEK):
-        if not on_duty_by_how[h]:
+        if not on_duty[h]:
             continue
         rate = round(float(calls[h]) / WEEKS_PER_YEAR, 9)
         if rate not in cache:
@@ -192,7 +193,7 @@ def clinicians_needed_by_how(
 def staffing_curve(
     eligible_per_year_by_how: ArrayLike,
     unit: UnitConfig,
-    on_duty_by_how: Sequence[bool],
+    on_duty_by_how: ArrayLike,
     service_levels: Sequence[float],
     *,
     unit_name: str = "ccd",
@@ -228,7 +229,8 @@ def staffing_curve(
 
 def staff_fte_and_cost(position_hours_per_week: float, unit: UnitConfig) -> tuple[float, float]:
     """(FTE, cost per year in USD) of ``position_hours_per_week`` staffed positions:
-    hours x 52.143 x crew size / productive hours per FTE, and x cost per staff hour."""
+    hours x 52.143 x crew size / productive hours per FTE, and x cost per staff hour.
+    """
     staff_hours_per_year = position_hours_per_week * WEEKS_PER_YEAR * unit.crew_size
     return (
         staff_hours_per_year / unit.productive_hours_per_fte,

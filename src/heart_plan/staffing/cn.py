@@ -23,7 +23,6 @@ Model:
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -166,14 +165,15 @@ class CnAnswer:
 def navigators_needed(
     served_per_year_by_how: ArrayLike,
     unit: UnitConfig,
-    on_duty_by_how: Sequence[bool],
+    on_duty_by_how: ArrayLike,
     *,
     max_navigators: int = 500,
     unit_name: str = "cn",
 ) -> CnAnswer:
     """Fewest teams of ``crew_size`` navigators on duty per on-duty hour (the same in every
     on-duty hour) that meet the deadline for every follow-up, or exactly ``unit.teams``
-    when it is > 0.  ``navigators_on_duty`` counts navigators (teams x crew size)."""
+    when it is > 0.  ``navigators_on_duty`` counts navigators (teams x crew size).
+    """
     work = follow_up_work_by_how(served_per_year_by_how, unit)
     on = np.asarray(on_duty_by_how, dtype=bool)
     if work.sum() > 0 and not on.any():

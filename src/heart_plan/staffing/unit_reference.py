@@ -14,7 +14,8 @@ from dataclasses import dataclass
 class PublishedFigure:
     """One published figure: the unit (``heart`` = the program, ``911`` = the 911 center),
     the model measure it corresponds to, its value (a share, or NaN for text-only), the
-    published wording and its source."""
+    published wording and its source.
+    """
 
     unit: str
     measure: str

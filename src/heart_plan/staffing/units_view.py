@@ -128,7 +128,7 @@ class UnitsView:
         frame = pd.DataFrame(
             [{**r.__dict__, "assumptions": "; ".join(r.assumptions)} for r in self.rows]
         )
-        total = {c: "" for c in frame.columns}
+        total: dict[str, object] = {c: "" for c in frame.columns}
         total.update(
             unit="all", label="all four units (budget view)",
             position_hours_per_week=float(frame["position_hours_per_week"].sum()),
@@ -176,11 +176,10 @@ def _field_teams(scenario: Scenario, name: str) -> tuple[int, str]:
     )
 
 
-def units_view(
-    arrivals_by_nature: Mapping[str, ArrayLike], scenario: Scenario
-) -> UnitsView:
+def units_view(arrivals_by_nature: Mapping[str, ArrayLike], scenario: Scenario) -> UnitsView:
     """All unit types of ``scenario`` for the eligible calls ``arrivals_by_nature`` (calls
-    per year per hour-of-week bin, citywide, one array of 168 per eligible nature)."""
+    per year per hour-of-week bin, citywide, one array of 168 per eligible nature).
+    """
     calls = {n: np.asarray(v, dtype=float) for n, v in arrivals_by_nature.items()}
     for n, v in calls.items():
         if v.shape != (HOURS_PER_WEEK,) or not np.all(np.isfinite(v)) or (v < 0).any():
@@ -209,8 +208,12 @@ def units_view(
             staff = np.where(on_duty[name], unit.teams, 0)
             basis = f"[units.{name}] teams"
         else:
-            staff = clinicians_needed_by_how(eligible, unit, on_duty[name], unit.phone.service_level)
-            basis = f"Erlang A: {unit.phone.service_level:.0%} within {unit.phone.answer_within_s:g} s"
+            staff = clinicians_needed_by_how(
+                eligible, unit, on_duty[name], unit.phone.service_level
+            )
+            basis = (
+                f"Erlang A: {unit.phone.service_level:.0%} within {unit.phone.answer_within_s:g} s"
+            )
         week = ccd_week(eligible, unit, on_duty[name], staff, unit_name=name)
         answered = np.divide(
             week.hours["handled_calls_per_year"].to_numpy(), eligible,
@@ -258,7 +261,7 @@ def units_view(
             )  # fmt: skip
     for n in field:
         unit = units[n]
-        eligible = float(
+        unit_eligible = float(
             sum(calls[nat].sum() * (risk if hr else 1 - risk)
                 for nat in calls for hr in (False, True) if _takes(unit, scenario, n, nat, hr))
         )  # fmt: skip
@@ -270,8 +273,8 @@ def units_view(
             UnitRow(
                 n, unit.label or n, unit.role, unit.drives, _hours_text(start, end),
                 _days_text(unit.days), int(on_duty[n].sum()), teams[n][0], teams[n][1],
-                hours_week, fte, cost, eligible, handled,
-                handled / eligible if eligible else math.nan, math.nan,
+                hours_week, fte, cost, unit_eligible, handled,
+                handled / unit_eligible if unit_eligible else math.nan, math.nan,
                 tuple(k.format(u=n) for k in FIELD_ASSUMPTIONS),
             )
         )  # fmt: skip
@@ -323,7 +326,8 @@ def arrivals_by_nature_from_demand(
 ) -> dict[str, np.ndarray]:
     """Citywide eligible calls per year per hour-of-week bin, by nature, from a demand's
     ``beat_nature`` rows (``nature, calls_per_year``) and their hour-of-week ``shapes``
-    (one row of 168 shares per ``beat_nature`` row, summing to 1)."""
+    (one row of 168 shares per ``beat_nature`` row, summing to 1).
+    """
     shape = np.asarray(shapes, dtype=float)
     if shape.shape != (len(beat_nature), HOURS_PER_WEEK):
         raise ModelError(
@@ -336,7 +340,8 @@ def arrivals_by_nature_from_demand(
 
 def arrivals_table(arrivals_by_nature: Mapping[str, ArrayLike]) -> pd.DataFrame:
     """``hour_of_week`` and one ``calls_per_year__<NATURE>`` column per nature (168 rows;
-    what ``heart-plan units --arrivals`` reads)."""
+    what ``heart-plan units --arrivals`` reads).
+    """
     frame = pd.DataFrame({"hour_of_week": np.arange(HOURS_PER_WEEK)})
     for n, v in sorted(arrivals_by_nature.items()):
         frame[f"calls_per_year__{n}"] = np.asarray(v, dtype=float)
