@@ -474,8 +474,13 @@ class Scenario:
         return (*phone, *(n for n, u in self.units.items() if u.role == "field"))
 
     def unit_natures(self, name: str) -> tuple[str, ...]:
-        """The eligible natures of unit ``name`` (its list, or every eligible nature)."""
-        return self.units[name].eligible_natures or self.eligibility.natures
+        """The eligible natures of unit ``name``: its list within ``[eligibility] natures``
+        (every eligible nature when its list is empty).
+        """
+        own = self.units[name].eligible_natures
+        if not own:
+            return self.eligibility.natures
+        return tuple(n for n in own if n in self.eligibility.natures)
 
     def to_dict(self) -> dict[str, Any]:
         """A plain, JSON-serializable dict (the resolved configuration)."""
@@ -676,7 +681,9 @@ def _validate(s: Scenario, source: str) -> None:
 
 def _validate_unit_types(s: Scenario, source: str) -> None:
     """Checks of the unit-type keys of issue 16 (roles, natures, hours, dispatch order)."""
-    natures = set(s.eligibility.natures)
+    # a unit may list natures the scenario has narrowed out of [eligibility] (they are then
+    # ignored), but every name must be a known nature (catches typos)
+    natures = {*s.eligibility.natures, *s.demand.city_totals, *s.demand.observed_beat_totals}
     for name, unit in s.units.items():
         where = f"{source}: units.{name}"
         if unit.role == "phone" and unit.drives:
@@ -686,8 +693,8 @@ def _validate_unit_types(s: Scenario, source: str) -> None:
         unknown = [n for n in unit.eligible_natures if n not in natures]
         if unknown:
             raise ConfigError(
-                f"{where}.eligible_natures: {unknown[0]!r} is not in eligibility.natures; "
-                f"list natures from eligibility.natures (or [] for all)"
+                f"{where}.eligible_natures: {unknown[0]!r} is not a known nature; list "
+                f"natures from eligibility.natures or demand.city_totals (or [] for all)"
             )
         if unit.role != "follow_up" and not (unit.takes_standard or unit.takes_higher_risk):
             raise ConfigError(

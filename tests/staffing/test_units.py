@@ -57,6 +57,15 @@ def test_default_scenario_has_all_four_units(scenario: Scenario) -> None:
     assert not crt.takes_higher_risk and crt.hours == () and crt.teams == 0
 
 
+def test_narrowed_eligibility_narrows_unit_natures(scenario: Scenario) -> None:
+    """Dropping natures from [eligibility] drops them from every unit, without an error."""
+    raw = scenario.to_dict()
+    raw["eligibility"]["natures"] = ["CRISIS", "TRESPASS OR UNWANTED"]
+    s = Scenario.from_dict(raw, source="narrow.toml")
+    assert s.unit_natures("cor") == ("CRISIS",)
+    assert s.unit_natures("crt") == ("CRISIS", "TRESPASS OR UNWANTED")
+
+
 def test_a_crt_only_scenario_still_loads(scenario: Scenario) -> None:
     raw = scenario.to_dict()
     raw["units"] = {"crt": {"crew_size": 3}}
