@@ -128,7 +128,9 @@ class UnitsView:
         frame = pd.DataFrame(
             [{**r.__dict__, "assumptions": "; ".join(r.assumptions)} for r in self.rows]
         )
-        total: dict[str, object] = {c: "" for c in frame.columns}
+        total: dict[str, object] = {
+            c: np.nan if pd.api.types.is_numeric_dtype(frame[c]) else "" for c in frame.columns
+        }
         total.update(
             unit="all", label="all four units (budget view)",
             position_hours_per_week=float(frame["position_hours_per_week"].sum()),
