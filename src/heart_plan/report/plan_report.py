@@ -202,9 +202,7 @@ def _why_not_citywide(r: ReportBuilder, result: RunResult) -> None:
         f"each, the same random draws for every candidate so that they compare fairly); "
         f"{len(rec.plan.service_area_beats)} beats are recommended. "
         + _margin_text(result)
-        + f" The recommended plan's headline figure ({_pct(rec.reached_share)} reached) comes "
-        f"from its own, longer simulation ({rec.simulation.replications} replications), so it "
-        f"can differ from its comparison row in the last digit."
+        + _rostered_text(result)
     )
     if result.excluded_beats:
         sec.paragraph(
@@ -252,6 +250,35 @@ def _why_not_citywide(r: ReportBuilder, result: RunResult) -> None:
         caption="Expansion roadmap (step 0 = the pilot area)",
         percent_cols=["share of citywide calls in the area"],
     ))  # fmt: skip
+
+
+def _rostered_text(result: RunResult) -> str:
+    """How the recommended plan's headline relates to its row in the candidates table: the
+    candidates are compared with the shift planner's schedules; the chosen area is then
+    rostered (named crews), and the headline is that roster's own simulation.
+    """
+    cands, rec = result.candidates, result.recommended
+    row = cands[cands["recommended"].astype(bool)] if len(cands) else cands
+    sims = f"its own simulation ({rec.simulation.replications} replications)"
+    if result.roster is None or not len(row):
+        return (
+            f" The recommended plan's headline figure ({_pct(rec.reached_share)} reached) comes "
+            f"from {sims}, so it can differ from its comparison row in the last digit."
+        )
+    cand = float(row["reached_share"].iloc[0])
+    gap_pt = (cand - rec.reached_share) * 100
+    price = (
+        f"{gap_pt:.1f} points more than the roster: the price of a schedule crews can work"
+        if gap_pt > 0
+        else f"{-gap_pt:.1f} points fewer than the roster"
+    )
+    return (
+        f" The candidates are compared with the shift optimizer's schedules, which no crew "
+        f"could work as they stand; the chosen area is then given a roster of named crews "
+        f"with fixed shifts, days off and rest (see 'Who works when?'). The headline "
+        f"({_pct(rec.reached_share)} reached, {sims}) is that roster's; its comparison row "
+        f"shows {_pct(cand)} with the unworkable schedule ({price})."
+    )
 
 
 def _area_selection(r: ReportBuilder, result: RunResult) -> None:
