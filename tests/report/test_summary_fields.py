@@ -161,7 +161,7 @@ def test_report_body_has_no_raw_names_before_the_appendix(durham_run):
     text = re.sub(r"<[^>]+>", " ", body)
     assert re.findall(r"\b\w+_\w+\b", text) == []
     assert "FEASIBLE" not in text and "OPTIMAL" not in text
-    assert "<details class='hp-details'><summary>Shift optimizer (CP-SAT)" in appendix
+    assert "<details class='hp-details'><summary>Roster optimizer (CP-SAT)" in appendix
     terms = " | ".join(re.findall(r"<dt>([^<]*)</dt>", body))
     for word in ("MEXCLP", "Erlang B", "CP-SAT", "Band", "Reached", "Served", "Covered"):
         assert word in terms  # the glossary explains the words the report uses

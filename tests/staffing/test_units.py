@@ -292,12 +292,13 @@ def test_units_cli_writes_tables(tmp_path: Path, scenario: Scenario) -> None:
         cli, ["units", "--arrivals", str(out / "arrivals_by_nature.csv"), "--out", str(again)]
     )
     assert rerun.exit_code == 0
-    # the arrivals it wrote (rounded) give the same answer
+    # the arrivals it wrote give the same answer, up to their rounding (each hour x nature
+    # cell to 0.01 call a year: at most 0.005 x 168 x natures calls a year per unit)
     second = pd.read_csv(again / "units.csv", dtype={"unit": str})
     assert np.allclose(second["fte"], units["fte"]) and np.allclose(
         second["handled_calls_per_year"].fillna(0),
         units["handled_calls_per_year"].fillna(0),
-        rtol=1e-5,
+        rtol=1e-3,
     )
 
 

@@ -54,7 +54,11 @@ ADDED_CALLTAKER_S = (0.0, 15.0, 30.0, 60.0, 120.0, 180.0)
 CALLTAKER_OFFSETS = (0, -1, -2)
 
 
-@click.command("units")
+@click.command(
+    "units",
+    epilog="\b\nExamples:\n  heart-plan units                       # -> outputs/durham/units\n"
+    "  heart-plan units --set units.cor.teams=3 --out outputs/cor3\n",
+)
 @scenario_option
 @out_option("outputs/durham/units")
 @mirror_option
