@@ -162,7 +162,6 @@ class DriveTimeEngine:
             if not factor > 0:
                 raise NetworkError(f"time band {name!r} has speed_factor {factor}; must be > 0")
         self.node_ids: np.ndarray = ids
-        self._pos = pd.Index(ids)
         self.node_lon = lon
         self.node_lat = lat
         wt = np.maximum(w, MIN_EDGE_S)
@@ -198,18 +197,25 @@ class DriveTimeEngine:
         return len(self.node_ids)
 
     def index_of(self, node_ids: Iterable[int] | np.ndarray) -> np.ndarray:
-        """Positions of ``node_ids``; ``NetworkError`` naming unknown ids."""
+        """Positions of ``node_ids``; ``NetworkError`` naming unknown ids.
+
+        A binary search in the sorted node ids (no pandas lookup: the simulator calls
+        this once per dispatch).
+        """
         arr = np.asarray(list(node_ids) if not isinstance(node_ids, np.ndarray) else node_ids)
-        idx = (
-            self._pos.get_indexer(arr.astype(np.int64, copy=False)) if arr.size else arr.astype(int)
-        )
-        if arr.size and (idx < 0).any():
-            bad = arr[idx < 0]
+        if not arr.size:
+            return arr.astype(np.int64)
+        arr = arr.astype(np.int64, copy=False)
+        idx = np.searchsorted(self.node_ids, arr)
+        idx[idx >= len(self.node_ids)] = 0
+        bad_mask = self.node_ids[idx] != arr
+        if bad_mask.any():
+            bad = arr[bad_mask]
             raise NetworkError(
                 f"{len(bad)} node id(s) are not routable nodes of this road graph "
                 f"(e.g. {bad[0]}); snap points with heart_plan.network.snap_points first"
             )
-        return idx.astype(np.int64)
+        return idx.astype(np.int64, copy=False)
 
     def speed_factor(self, band: str) -> float:
         """Speed factor of time band ``band`` (drive time = free-flow time / factor)."""
@@ -324,27 +330,23 @@ class DriveTimeEngine:
                 block = block[local]
             yield mine, block
 
-    def _rows_for(self, idx: np.ndarray, *, forward: bool) -> np.ndarray:
-        """Full free-flow rows for distinct positions ``idx`` (LRU-cached), shape (K, N).
+    def _rows_for(self, idx: np.ndarray, *, forward: bool) -> list[np.ndarray]:
+        """Full free-flow rows for distinct positions ``idx`` (LRU-cached), each (N,).
 
         forward: seconds from each node to all nodes; else from all nodes to each node.
         """
         cache = self._rows[forward]
-        missing = np.array([i for i in idx.tolist() if i not in cache], dtype=np.int64)
-        fresh: dict[int, np.ndarray] = {}
-        if missing.size:
-            dist = self._dijkstra(missing, forward=forward, limit=np.inf)
-            fresh = dict(zip(missing.tolist(), dist, strict=True))
-        out = np.empty((len(idx), self.n_nodes))
-        for r, i in enumerate(idx.tolist()):
-            row = fresh.get(i)
-            if row is None:
-                row = cache[i]
-                cache.move_to_end(i)
-            out[r] = row
-        for i, row in fresh.items():
-            cache[i] = row
-        while len(cache) > self._row_cache_size:
+        keys = idx.tolist()
+        missing = [i for i in keys if i not in cache]
+        if missing:
+            dist = self._dijkstra(np.asarray(missing, dtype=np.int64), forward=forward, limit=np.inf)
+            for i, row in zip(missing, dist, strict=True):
+                cache[i] = row
+        out = []
+        for i in keys:
+            cache.move_to_end(i)
+            out.append(cache[i])
+        while len(cache) > max(self._row_cache_size, len(keys)):
             cache.popitem(last=False)
         return out
 
@@ -373,7 +375,8 @@ class DriveTimeEngine:
         forward = len(np.unique(f)) <= len(np.unique(t))
         keys, other = (f, t) if forward else (t, f)
         uniq, inv = np.unique(keys, return_inverse=True)
-        out = self._rows_for(uniq, forward=forward)[inv, other]
+        rows = self._rows_for(uniq, forward=forward)
+        out = rows[0][other] if len(rows) == 1 else np.stack(rows)[inv, other]
         if not np.isfinite(out).all():
             i = int(np.flatnonzero(~np.isfinite(out))[0])
             raise NetworkError(
