@@ -125,3 +125,22 @@ def test_cch_refuses_fractional_edge_times():
 def test_unknown_backend_is_a_clear_error():
     with pytest.raises(NetworkError, match='unknown drive-time backend .*use "scipy" or "cch"'):
         DriveTimeEngine(random_graph(0, integral=True), backend="dijkstra")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("backend", backends())
+def test_within_limit_is_the_sparse_part_of_the_full_matrix(backend, monkeypatch):
+    monkeypatch.setattr(engine_mod, "CHUNK_FLOOR_BYTES", 1)
+    g = random_graph(4, integral=True)
+    engine = DriveTimeEngine(g, bands=BANDS, backend=backend)
+    nodes = np.array(sorted(g.nodes))
+    for forward in (True, False):
+        src = engine.index_of(nodes[:9])
+        sparse_s = engine.within_limit(src, band="slow", limit_s=400, forward=forward)
+        o, d = (nodes[:9], nodes) if forward else (nodes, nodes[:9])
+        ref = reference(g, o.tolist(), d.tolist(), BANDS["slow"], limit_s=400)
+        ref = ref if forward else ref.T
+        dense = np.full(ref.shape, UNREACHABLE_S, dtype=np.int64)
+        coo = sparse_s.tocoo()
+        dense[coo.row, coo.col] = coo.data
+        assert np.array_equal(dense, ref)
+        assert sparse_s.dtype == np.int32

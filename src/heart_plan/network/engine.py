@@ -553,6 +553,39 @@ class DriveTimeEngine:
         }
 
 
+    def within_limit(
+        self, from_idx: np.ndarray, *, band: str, limit_s: float, forward: bool = True
+    ) -> sparse.csr_matrix:
+        """Sparse drive times within ``limit_s`` (band seconds) from each of ``from_idx``
+        to every node (``forward``) or from every node to each (reversed graph).
+
+        ``m[k, v] = rint(free_flow_s / f_b)`` for the pairs with ``m <= limit_s`` and
+        free-flow time ``<= limit_s * f_b`` (int32, explicit zeros kept for ``v = k``);
+        the rest is absent.  Dijkstra runs with the cutoff, in chunks, so memory grows
+        with the pairs within the limit, not with sources x nodes.
+        """
+        from_idx = np.asarray(from_idx, dtype=np.int64)
+        factor = self.speed_factor(band)
+        ff_limit = float(limit_s) * factor
+        step = self.chunk_rows(self.n_nodes, 0)
+        parts: list[sparse.csr_matrix] = []
+        for a in range(0, len(from_idx), step):
+            dist = self._dijkstra(from_idx[a : a + step], forward=forward, limit=ff_limit)
+            r, c = np.nonzero(dist <= ff_limit)
+            secs = np.rint(dist[r, c] / factor)
+            keep = secs <= limit_s
+            parts.append(
+                sparse.csr_matrix(
+                    (secs[keep].astype(np.int32), (r[keep], c[keep])),
+                    shape=(dist.shape[0], self.n_nodes),
+                )
+            )
+            del dist
+        if not parts:
+            return sparse.csr_matrix((0, self.n_nodes), dtype=np.int32)
+        return sparse.vstack(parts, format="csr")
+
+
 def bands_from_scenario(scenario: Scenario) -> dict[str, float]:
     """Band name -> speed factor of ``[network.time_bands]`` (``free_flow`` if none)."""
     bands = {name: tb.speed_factor for name, tb in scenario.network.time_bands.items()}
