@@ -339,7 +339,9 @@ class DriveTimeEngine:
         keys = idx.tolist()
         missing = [i for i in keys if i not in cache]
         if missing:
-            dist = self._dijkstra(np.asarray(missing, dtype=np.int64), forward=forward, limit=np.inf)
+            dist = self._dijkstra(
+                np.asarray(missing, dtype=np.int64), forward=forward, limit=np.inf
+            )
             for i, row in zip(missing, dist, strict=True):
                 cache[i] = row
         out = []
@@ -551,7 +553,6 @@ class DriveTimeEngine:
             )
             for band, factor in factors.items()
         }
-
 
     def within_limit(
         self, from_idx: np.ndarray, *, band: str, limit_s: float, forward: bool = True
