@@ -15,9 +15,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## Run the whole plan on the embedded Durham default and write outputs to $(OUT).
+SENSITIVITY ?= outputs/sensitivity
+
+## Run the whole plan on the embedded Durham default and write outputs to $(OUT), with the
+## report's sensitivity section from the sensitivity sweep (its finished cases are kept in
+## $(SENSITIVITY)/cases and reused: only a first run, or a change of code or data, runs them).
 demo: $(STAMP)
-	$(BIN)/heart-plan run --out $(OUT)
+	$(BIN)/heart-plan sweep --grid src/heart_plan/scenarios/sensitivity.toml --out $(SENSITIVITY)
+	$(BIN)/heart-plan run --out $(OUT) --sensitivity $(SENSITIVITY)
 
 ## Run the whole test suite (lint included).
 test: $(STAMP) browser

@@ -41,6 +41,8 @@ GROUPS: dict[str, tuple[str, ...]] = {
     ),
     # durham_network and durham_engine: the TRM road network and its drive-time engine.
     "durham_network": ("tests/network/test_network_durham.py::",),
+    # the module's serial sweep (the reference of the Dask sweeps).
+    "sweep": ("tests/sweep/test_sweep_dask.py::",),
 }
 #: Session fixtures worth building once: all their users must be in one group.
 SHARED_FIXTURES = (

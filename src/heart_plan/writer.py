@@ -144,9 +144,15 @@ def _margin(result: RunResult) -> dict[str, Any]:
 
 
 def write_run(
-    result: RunResult, out_dir: str | Path, *, command: str, progress: Progress | None = None
+    result: RunResult,
+    out_dir: str | Path,
+    *,
+    command: str,
+    progress: Progress | None = None,
+    sensitivity: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """Write every table, plan, map, the report and ``run.json`` (atomically, each file).
+    ``sensitivity``: a sweep's results table for the report's sensitivity section.
 
     Returns the ``run.json`` record.
     """
@@ -156,7 +162,10 @@ def write_run(
     timer = Timer(say, dict(result.timings_s))
     with timer.step("report page"):
         report = build_report(
-            result, provenance=provenance_table(result), run_label=command
+            result,
+            provenance=provenance_table(result),
+            run_label=command,
+            sensitivity=sensitivity,
         ).to_html()
     info = run_info(
         ctx.scenario,

@@ -19,6 +19,8 @@ COMMANDS: dict[str, str] = {
     "expand": "expand",
     "run": "run",
     "shifts": "shifts",
+    "sweep": "sweep",
+    "compare": "compare",
 }
 
 

@@ -36,8 +36,20 @@ OUTPUT_FILES = (
 @out_option("outputs/durham")
 @mirror_option
 @calls_option
+@click.option(
+    "--sensitivity",
+    "sensitivity_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="A heart-plan sweep folder (e.g. of scenarios/sensitivity.toml) for the report's "
+    "sensitivity section.",
+)
 def run(
-    scenario_path: Path | None, out_dir: Path, mirror: Path | None, calls_path: Path | None
+    scenario_path: Path | None,
+    out_dir: Path,
+    mirror: Path | None,
+    calls_path: Path | None,
+    sensitivity_dir: Path | None,
 ) -> None:
     """Data -> demand -> network -> placement and expansion -> shifts -> simulation ->
     maps -> report, writing run.json with the key results.
@@ -52,9 +64,10 @@ def run(
         click.echo(f"[run {time.perf_counter() - t0:6.1f} s] {msg}", err=True)
 
     scenario = scenario_with_calls(load_scenario(scenario_path), calls_path)
+    sensitivity = read_sensitivity(sensitivity_dir) if sensitivity_dir else None
     result = run_plan(scenario, mirror=mirror, progress=say)
     with staged(out_dir, OUTPUT_FILES) as stage:
-        write_run(result, stage, command=command_line(), progress=say)
+        write_run(result, stage, command=command_line(), progress=say, sensitivity=sensitivity)
         say("outputs complete; moving them into place")
     click.echo(
         f"eligible calls per year: {result.calls_per_year:,.0f} "
@@ -82,3 +95,22 @@ def run(
         f"+${f.added_cost_per_year_usd:,.0f}/yr)"
     )
     click.echo(f"outputs: {out_dir} (report.html, map_citywide.html, map_hours.html, run.json)")
+
+
+def read_sensitivity(folder: Path) -> object:
+    """The results table of a sweep folder (``results.parquet``), checked for a base case."""
+    import pandas as pd
+
+    path = folder / "results.parquet"
+    if not path.is_file():
+        raise click.BadParameter(
+            f"{folder}: no results.parquet; run heart-plan sweep --grid "
+            f"src/heart_plan/scenarios/sensitivity.toml --out {folder} first",
+            param_hint="--sensitivity",
+        )
+    table = pd.read_parquet(path)
+    if "label" not in table or not (table["label"] == "base").any():
+        raise click.BadParameter(
+            f"{path}: no 'base' case; sweep with include_base = true", param_hint="--sensitivity"
+        )
+    return table

@@ -115,6 +115,11 @@ class Section:
         self._blocks.append(f"<p>{escape_text(text)}</p>")
         return self
 
+    def markup(self, html_text: str) -> Section:
+        """Markup built (and escaped) by a report section module, e.g. an inline SVG."""
+        self._blocks.append(html_text)
+        return self
+
     def note(self, text: str) -> Section:
         """A highlighted note, e.g. what is modeled rather than observed."""
         self._blocks.append(f"<p class='hp-note'>{escape_text(text)}</p>")

@@ -14,6 +14,7 @@ import pandas as pd
 
 from heart_plan.report import charts
 from heart_plan.report.html import ReportBuilder
+from heart_plan.report.sensitivity_section import sensitivity_html
 
 if TYPE_CHECKING:
     from heart_plan.planning.results import RunResult
@@ -32,9 +33,16 @@ def _sim(result: RunResult, plan: str, measure: str) -> float:
     return result.plans[plan].simulated(measure).mean
 
 
-def build_report(result: RunResult, *, provenance: pd.DataFrame, run_label: str) -> ReportBuilder:
-    """The report page (save with ``.save(path)``): one section per FAQ question, then
-    the assumptions and the data provenance.
+def build_report(
+    result: RunResult,
+    *,
+    provenance: pd.DataFrame,
+    run_label: str,
+    sensitivity: pd.DataFrame | None = None,
+) -> ReportBuilder:
+    """The report page (save with ``.save(path)``): one section per FAQ question, the
+    sensitivity section (when a sweep's ``sensitivity`` results table is given), then the
+    assumptions and the data provenance.
     """
     s = result.ctx.scenario
     r = ReportBuilder(
@@ -50,6 +58,10 @@ def build_report(result: RunResult, *, provenance: pd.DataFrame, run_label: str)
         _verification, _equity, _modeled,
     ):  # fmt: skip
         section(r, result)
+    if sensitivity is not None:
+        r.section("sensitivity", "How sensitive is the answer?").markup(
+            sensitivity_html(sensitivity)
+        )
     r.assumptions(_assumptions(result), intro="These are assumptions, not data.")
     r.provenance(provenance)
     return r
