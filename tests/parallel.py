@@ -32,6 +32,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "tests/test_staged_outputs.py::test_killed_run_leaves_the_previous_complete_output",
         "tests/planning/test_hour_values.py::test_durham_",
         "tests/staffing/test_staffing_cli.py::test_durham_citywide_hours_answer",
+        "tests/planning/test_roster_durham.py::",
     ),
     # durham_inputs and durham_demand: validated inputs and calibrated demand.
     "durham_inputs": (

@@ -191,3 +191,30 @@ def test_durham_replay_spreads_demand_growth_over_the_year(
     # Oct-Dec holds its share of the year (92 of 365 days), not the whole growth
     q4 = calls["called_at"].dt.month.ge(10).mean()
     assert q4 == pytest.approx(92 / 365, abs=0.03)
+
+
+@pytest.mark.durham
+def test_durham_glm_intervals_and_pilot_ranking(durham_demand: Demand, scenario: Scenario) -> None:
+    from heart_plan.report.demand_section import pilot_ranking
+
+    s = durham_demand.summary
+    # the chosen completion model beats the one-covariate share model of before (30% WAPE)
+    v = durham_demand.validation
+    alls = v[v["beat_id"] == "ALL"].set_index("covariate")
+    assert s["model"] == "glm:none"
+    assert s["validation_wape"] < alls.loc["incidents_2013", "abs_pct_error"] - 0.1
+    assert alls.loc["incidents_2013", "abs_pct_error"] == pytest.approx(0.302, abs=0.002)
+    iv = durham_demand.intervals.set_index("beat_id")
+    assert len(iv) == 35
+    assert (iv["lower_calls_per_year"] < iv["eligible_calls_per_year"]).all()
+    assert (iv["upper_calls_per_year"] > iv["eligible_calls_per_year"]).all()
+    modeled = iv["basis"].eq("modeled")
+    width = iv["upper_calls_per_year"] - iv["lower_calls_per_year"]
+    assert width[modeled].min() > width[~modeled].max()  # modeled beats are less certain
+    t = pilot_ranking(durham_demand, scenario.baseline.service_area_beats)
+    assert t["rank"].tolist() == list(range(1, 36))
+    assert t["pilot"].sum() == 12
+    assert t["eligible_calls_per_year"].is_monotonic_decreasing
+    # shapes: pooling weights chosen on the grid, every shape sums to 1
+    assert s["shape_pooling_k_beat"] >= 100
+    assert np.allclose(durham_demand.shapes.sum(axis=1), 1.0)

@@ -92,6 +92,10 @@ class DemandConfig:
     city_totals: dict[str, float] = field(default_factory=dict)
     observed_beat_totals: dict[str, float] = field(default_factory=dict)
     covariate: str = "population"
+    model: str = "share"
+    glm_covariates: tuple[str, ...] = ("incidents_2013",)
+    glm_candidates: tuple[str, ...] = ()
+    rake_observed: bool = True
     shape_from_nature: dict[str, str] = field(default_factory=dict)
     modeled_points_per_beat: int = 25
     growth_factor: float = 1.0
@@ -103,12 +107,15 @@ class TimeBand:
     """A named group of hour-of-week bins sharing one speed factor.
 
     ``weekday_hours`` apply Monday-Friday, ``weekend_hours`` Saturday-Sunday (hours of day
-    0-23).  ``speed_factor`` multiplies free-flow speeds (1.0 = free flow).
+    0-23).  ``speed_factor`` multiplies free-flow speeds (1.0 = free flow); ``class_factors``
+    (road class name of ``[network.speed_kph_by_class]`` -> factor, default 1.0) multiplies
+    them again for that class in this band.
     """
 
     speed_factor: float = 1.0
     weekday_hours: tuple[int, ...] = ()
     weekend_hours: tuple[int, ...] = ()
+    class_factors: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -140,9 +147,13 @@ class NetworkConfig:
 
 @dataclass(frozen=True)
 class ResponseConfig:
-    """The response standard (drive time from post to scene)."""
+    """The response standard (drive time from post to scene), and a reported mean response
+    (turnout + drive, minutes; 0 = none) the simulated pilot is compared with.
+    """
 
     standard_s: int = 720
+    reference_mean_response_min: float = 0.0
+    reference_source: str = ""
 
 
 #: How a team comes back into service after a call (:class:`UnitConfig`).
@@ -276,6 +287,110 @@ class ShiftsConfig:
 
 
 @dataclass(frozen=True)
+class RosterPattern:
+    """One work pattern a crew can be rostered on (``[roster.patterns.<name>]``).
+
+    ``length_h``: the fixed shift length; work days per calendar week (Mon-Sun) in
+    ``[min_days_per_week, max_days_per_week]``; runs of consecutive work days between
+    ``min_consecutive_work_days`` and ``max_consecutive_work_days``; runs of days off at
+    most ``max_consecutive_days_off`` (at least ``[roster] min_consecutive_days_off``).
+    E.g. 4x10: 10 h, 4 days a week; 4-on-4-off 12s: 12 h, runs of exactly 4 on and 4 off
+    (needs a cycle of a multiple of 8 days: ``[roster] weeks = 8``).
+    """
+
+    length_h: int = 8
+    min_days_per_week: int = 5
+    max_days_per_week: int = 5
+    min_consecutive_work_days: int = 1
+    max_consecutive_work_days: int = 5
+    max_consecutive_days_off: int = 7
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.length_h <= 24:
+            raise ConfigError("roster.patterns.*.length_h must be 1-24 hours")
+        if not 0 <= self.min_days_per_week <= self.max_days_per_week <= 7:
+            raise ConfigError(
+                "roster.patterns.*: need 0 <= min_days_per_week <= max_days_per_week <= 7"
+            )
+        if not 1 <= self.min_consecutive_work_days <= self.max_consecutive_work_days:
+            raise ConfigError(
+                "roster.patterns.*: need 1 <= min_consecutive_work_days <= "
+                "max_consecutive_work_days"
+            )
+        if self.max_consecutive_days_off < 1:
+            raise ConfigError("roster.patterns.*.max_consecutive_days_off must be >= 1")
+
+
+def _default_patterns() -> dict[str, RosterPattern]:
+    return {
+        "5x8": RosterPattern(8, 5, 5, 1, 5, 7),
+        "4x10": RosterPattern(10, 4, 4, 1, 4, 7),
+        "3x12": RosterPattern(12, 3, 4, 1, 3, 7),
+    }
+
+
+@dataclass(frozen=True)
+class RosterConfig:
+    """Crews, work patterns, rest, hours caps, relief and pay differentials (``[roster]``;
+    :mod:`heart_plan.staffing.roster` and :mod:`heart_plan.staffing.pay`).
+
+    Every default is documented in ``scenarios/durham.toml`` with its source or the word
+    assumption.
+    """
+
+    weeks: int = 1
+    max_crews: int = 12
+    start_hours: tuple[int, ...] = (0, 6, 7, 8, 10, 12, 14, 16, 18, 20, 22)
+    patterns: dict[str, RosterPattern] = field(default_factory=_default_patterns)
+    min_rest_h: int = 10
+    min_consecutive_days_off: int = 2
+    max_weekly_hours: float = 48.0
+    max_average_weekly_hours: float = 42.0
+    min_crews_per_start: int = 1
+    relief_factor: float = 1.2
+    night_hours: tuple[int, ...] = (22, 23, 0, 1, 2, 3, 4, 5)
+    night_differential: float = 0.10
+    weekend_differential: float = 0.05
+    overtime_after_weekly_h: float = 40.0
+    overtime_premium: float = 0.5
+    weekend_work_penalty_calls: float = 0.2
+    unsocial_start_penalty_calls: float = 0.5
+    overtime_penalty_calls: float = 0.5
+    max_deterministic_time: float = 10.0
+    relative_gap_limit: float = 0.01
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.weeks <= 8:
+            raise ConfigError("roster.weeks must be 1-8 (the repeating cycle, in weeks)")
+        if not 1 <= self.max_crews <= 60:
+            raise ConfigError("roster.max_crews must be 1-60")
+        if not self.start_hours or any(not 0 <= s < 24 for s in self.start_hours):
+            raise ConfigError("roster.start_hours must list hours of day 0-23")
+        if not self.patterns:
+            raise ConfigError("roster.patterns is empty; define at least one pattern")
+        if self.relief_factor < 1:
+            raise ConfigError("roster.relief_factor must be >= 1 (crews x crew x relief = FTE)")
+        if self.min_consecutive_days_off < 1 or self.min_crews_per_start < 1:
+            raise ConfigError(
+                "roster.min_consecutive_days_off and roster.min_crews_per_start must be >= 1"
+            )
+        if any(
+            v < 0
+            for v in (
+                self.night_differential, self.weekend_differential, self.overtime_premium,
+                self.weekend_work_penalty_calls,
+                self.unsocial_start_penalty_calls, self.overtime_penalty_calls,
+                self.min_rest_h,
+            )
+        ):  # fmt: skip
+            raise ConfigError("roster: differentials, penalties and rest must be >= 0")
+        if self.max_deterministic_time <= 0 or not 0 <= self.relative_gap_limit < 1:
+            raise ConfigError(
+                "roster.max_deterministic_time must be > 0 and relative_gap_limit in [0, 1)"
+            )
+
+
+@dataclass(frozen=True)
 class SimulationConfig:
     """Trace-driven simulation options.  ``max_replications`` caps the replications used to
     tell candidate plans apart (common random numbers; stop once the margin's 95% CI
@@ -343,6 +458,7 @@ class Scenario:
     expansion: ExpansionConfig = ExpansionConfig()
     placement: PlacementConfig = PlacementConfig()
     shifts: ShiftsConfig = ShiftsConfig()
+    roster: RosterConfig = RosterConfig()
     simulation: SimulationConfig = SimulationConfig()
     solver: SolverConfig = SolverConfig()
     source: str = field(default="", compare=False)
@@ -514,6 +630,11 @@ def _validate(s: Scenario, source: str) -> None:
         raise ConfigError(f"{source}: expansion.recommend_every_steps must be >= 1")
     if s.demand.growth_factor <= 0:
         raise ConfigError(f"{source}: demand.growth_factor must be > 0")
+    if len(s.demand.glm_covariates) > 3:
+        raise ConfigError(
+            f"{source}: demand.glm_covariates must list at most 3 covariates, got "
+            f"{list(s.demand.glm_covariates)}; twelve observed beats cannot support more"
+        )
     for name, unit in s.units.items():
         if unit.crew_size < 1 or unit.productive_hours_per_fte <= 0:
             raise ConfigError(f"{source}: units.{name}: crew_size and hours must be positive")
@@ -534,6 +655,13 @@ def _validate(s: Scenario, source: str) -> None:
     for name, band in s.network.time_bands.items():
         if band.speed_factor <= 0:
             raise ConfigError(f"{source}: network.time_bands.{name}.speed_factor must be > 0")
+        unknown = sorted(set(band.class_factors) - set(s.network.speed_kph_by_class))
+        if unknown and s.network.speed_kph_by_class:
+            raise ConfigError(
+                f"{source}: network.time_bands.{name}.class_factors has {unknown[0]!r}, not a "
+                f"class of [network.speed_kph_by_class]; use one of "
+                f"{', '.join(s.network.speed_kph_by_class)}"
+            )
         for h in (*band.weekday_hours, *band.weekend_hours):
             if not 0 <= h < 24:
                 raise ConfigError(f"{source}: network.time_bands.{name}: hour {h} not 0-23")
@@ -570,9 +698,11 @@ BOUNDS: dict[str, tuple[float, float, bool]] = {
     "network.access_speed_kph": (0.0, 200.0, True),
     "network.isochrone_minutes[]": (1, 180, False),
     "network.time_bands.*.speed_factor": (0.0, 10.0, True),
+    "network.time_bands.*.class_factors.*": (0.0, 10.0, True),
     "network.time_bands.*.weekday_hours[]": (0, 23, False),
     "network.time_bands.*.weekend_hours[]": (0, 23, False),
     "response.standard_s": (1, 86_400, False),
+    "response.reference_mean_response_min": (0.0, 1440.0, False),
     "units.*.crew_size": (1, 50, False),
     "units.*.on_scene_mean_min": (0.0, 1440.0, True),
     "units.*.on_scene_sd_min": (0.0, 1440.0, False),
@@ -604,6 +734,31 @@ BOUNDS: dict[str, tuple[float, float, bool]] = {
     "shifts.relative_gap_limit": (0.0, 1.0, False),
     "shifts.workers": (1, 64, False),
     "shifts.fte_curve_budgets[]": (0.0, 100_000.0, False),
+    "roster.weeks": (1, 8, False),
+    "roster.max_crews": (1, 60, False),
+    "roster.start_hours[]": (0, 23, False),
+    "roster.min_rest_h": (0, 48, False),
+    "roster.min_consecutive_days_off": (1, 7, False),
+    "roster.max_weekly_hours": (1.0, 168.0, False),
+    "roster.max_average_weekly_hours": (1.0, 168.0, False),
+    "roster.min_crews_per_start": (1, 60, False),
+    "roster.relief_factor": (1.0, 10.0, False),
+    "roster.night_hours[]": (0, 23, False),
+    "roster.night_differential": (0.0, 10.0, False),
+    "roster.weekend_differential": (0.0, 10.0, False),
+    "roster.overtime_after_weekly_h": (0.0, 168.0, False),
+    "roster.overtime_premium": (0.0, 10.0, False),
+    "roster.weekend_work_penalty_calls": (0.0, 1e6, False),
+    "roster.unsocial_start_penalty_calls": (0.0, 1e6, False),
+    "roster.overtime_penalty_calls": (0.0, 1e6, False),
+    "roster.max_deterministic_time": (0.0, 1e6, True),
+    "roster.relative_gap_limit": (0.0, 1.0, False),
+    "roster.patterns.*.length_h": (1, 24, False),
+    "roster.patterns.*.min_days_per_week": (0, 7, False),
+    "roster.patterns.*.max_days_per_week": (0, 7, False),
+    "roster.patterns.*.min_consecutive_work_days": (1, 56, False),
+    "roster.patterns.*.max_consecutive_work_days": (1, 56, False),
+    "roster.patterns.*.max_consecutive_days_off": (1, 56, False),
     "simulation.replications": (1, 10_000, False),
     "simulation.seed": (0, 2**32 - 1, False),
     "simulation.first_replications": (1, 10_000, False),
@@ -618,6 +773,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "data.on_checksum_mismatch": ("error", "warn"),
     "network.source": ("trm", "osm_file", "online"),
     "demand.covariate": ("population", "incidents_2013", "blend"),
+    "demand.model": ("share", "glm"),
 }
 #: Lists that must not be empty.
 NON_EMPTY = ("shifts.lengths_h", "shifts.start_hours", "shifts.daily_windows_h")

@@ -123,6 +123,35 @@ def key_results(result: RunResult) -> dict[str, Any]:
         "hours_curve": result.hours.curve.to_dict(orient="records"),
         "fte_24_7": result.hours.to_24_7.to_dict(),
         "best_12h_window": result.hours.best_window.to_dict(),
+        "roster": roster_key(result),
+    }
+
+
+def roster_key(result: RunResult) -> dict[str, Any] | None:
+    """The recommended plan's roster (crews, FTE = crews x crew x relief, pay with
+    differentials), the shift planner's FTE and cost for the candidate hours before it, and
+    the pay with night and weekend differentials and relief of every reported cover.
+    """
+    if result.roster is None:
+        return None
+    from heart_plan.staffing.pay import pay_of_cover
+
+    s = result.ctx.scenario
+    covers = {name: o.plan.teams_on_duty for name, o in result.plans.items()}
+    covers |= {
+        "24_7_baseline_window": result.hours.to_24_7.baseline.teams_on_duty,
+        "24_7_full": result.hours.to_24_7.full.teams_on_duty,
+    }
+    return result.roster.to_dict() | {
+        "shift_planner": {
+            "fte": result.shift_plan.fte,
+            "cost_per_year_usd": result.shift_plan.cost_per_year_usd,
+            "team_hours_per_week": result.shift_plan.team_hours_per_week,
+            "shift_rows": len(result.shift_plan.shifts),
+        },
+        "pay_of_cover_usd": {
+            name: pay_of_cover(cover, s.roster, s.crt).to_dict() for name, cover in covers.items()
+        },
     }
 
 
@@ -187,7 +216,10 @@ def write_run(
         write_csv(out / "hours_curve.csv", result.hours.curve)
         write_csv(out / "hours_fte_curve.csv", result.hours.fte_curve)
         write_csv(out / "hours_overnight.csv", result.hours.overnight)
-        write_csv(out / "shifts.csv", pd.DataFrame([vars(x) for x in result.shift_plan.shifts]))
+        shifts = result.recommended.plan.shifts  # the roster's week when there is one
+        write_csv(out / "shifts.csv", pd.DataFrame([vars(x) for x in shifts]))
+        if result.roster is not None:
+            write_csv(out / "roster.csv", result.roster.rows())
         for outcome in result.plans.values():
             write_csv(out / f"simulation_{outcome.name}.csv", outcome.summary)
             write_csv(out / f"comparison_{outcome.name}.csv", outcome.comparison)

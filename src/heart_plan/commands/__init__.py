@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "shifts": "shifts",
     "sweep": "sweep",
     "compare": "compare",
+    "backtest": "backtest",
 }
 
 

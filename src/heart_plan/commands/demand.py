@@ -20,6 +20,7 @@ OUTPUT_FILES = (
     "hour_of_week.csv",
     "demand_points.parquet",
     "demand_validation.csv",
+    "beat_demand_intervals.csv",
     "beat_mismatches.csv",
     "calibration_check.csv",
     "calls_quality.csv",

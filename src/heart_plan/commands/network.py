@@ -11,6 +11,10 @@ back as the labelled demand x site DataFrame with
 ``heart_plan.network.matrix.read_drive_time_matrix``), plus ``demand_nodes.csv``,
 ``sites.csv``, ``snapping_report.csv`` (one row per point and station) and
 ``run_info.json``.
+
+``network calibrate --trips FILE`` fits road class x time band speed factors to timed trips
+(``heart_plan.network.calibrate``) and writes ``class_factors.toml`` (a scenario fragment),
+``class_factors.csv``, ``calibration_fit.csv`` and ``run_info.json``.
 """
 
 from __future__ import annotations
@@ -173,3 +177,60 @@ def matrix(
         + ", ".join(f"{b} ({t['seconds']} s, cache {t['cache']})" for b, t in timings.items())
     )
     click.echo(f"wrote {out_dir}")
+
+
+CALIBRATE_FILES = (
+    "class_factors.toml",
+    "class_factors.csv",
+    "calibration_fit.csv",
+    "run_info.json",
+)
+
+
+@network.command("calibrate")
+@click.option(
+    "--trips",
+    "trips_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Timed trips CSV: trip_id, origin_lon, origin_lat, dest_lon, dest_lat, departed_at, "
+    "observed_s (heart_plan.network.calibrate).",
+)
+@scenario_option
+@out_option("outputs/durham/network_calibrate")
+@mirror_option
+def calibrate(
+    trips_path: Path, scenario_path: Path | None, out_dir: Path, mirror: Path | None
+) -> None:
+    """Fit road class x time band speed factors to timed trips; write a scenario fragment."""
+    from heart_plan.atomic import write_csv, write_text
+    from heart_plan.config import load_scenario
+    from heart_plan.network import DriveTimeEngine, bands_from_scenario, load_graph
+    from heart_plan.network.calibrate import calibrate_class_factors, read_trips
+    from heart_plan.paths import resolve_mirror
+    from heart_plan.runinfo import run_info, write_run_info
+
+    scenario = load_scenario(scenario_path)
+    if not trips_path.is_file():
+        raise click.BadParameter(f"{trips_path}: file not found", param_hint="--trips")
+    trips = read_trips(trips_path)
+    net = load_graph(scenario, resolve_mirror(mirror, scenario.data.mirror))
+    engine = DriveTimeEngine(net, bands=bands_from_scenario(scenario))
+    result = calibrate_class_factors(engine, trips, scenario)
+    info = run_info(
+        scenario,
+        command=command_line(),
+        data_files={"trips": trips_path},
+        extra={"calibration_fit": result.fit.to_dict(orient="records")},
+    )
+    with staged(out_dir, CALIBRATE_FILES) as stage:
+        write_text(stage / "class_factors.toml", result.fragment(source=trips_path.name))
+        write_csv(stage / "class_factors.csv", result.table)
+        write_csv(stage / "calibration_fit.csv", result.fit)
+        write_run_info(stage, info)
+    for r in result.fit.itertuples():
+        click.echo(
+            f"{r.band}: {r.trips} trips, RMSE {r.rmse_s_before:.0f} s with the scenario's "
+            f"factors -> {r.rmse_s_after:.0f} s fitted"
+        )
+    click.echo(f"wrote {out_dir} (merge class_factors.toml into the scenario)")

@@ -52,13 +52,24 @@ OUTPUT_FILES = (
 )
 
 
+ROSTER_FILES = ("roster.csv", "roster.json", "plan.json", "run_info.json")
+
+
 @click.command("shifts")
 @click.option(
     "--plan",
     "plan_path",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    required=True,
-    help="Input plan.json (never modified).",
+    default=None,
+    help="Input plan.json (never modified); required unless --cover-from-plan.",
+)
+@click.option(
+    "--cover-from-plan",
+    "cover_path",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Least-cost roster (named crews, [roster] patterns, pay differentials) for the "
+    "teams on duty of this plan.json; writes roster.csv, roster.json and a new plan.json.",
 )
 @scenario_option
 @out_option("outputs/durham/shifts")
@@ -107,7 +118,8 @@ OUTPUT_FILES = (
     help="How fte_curve.csv is computed (planner: one CP-SAT solve per budget, slower).",
 )
 def shifts(
-    plan_path: Path,
+    plan_path: Path | None,
+    cover_path: Path | None,
     scenario_path: Path | None,
     out_dir: Path,
     mirror: Path | None,
@@ -134,6 +146,13 @@ def shifts(
     from heart_plan.staffing.shifts import ShiftProblem, plan_shifts, solver_config_for_shifts
     from heart_plan.staffing.workload import unit_busy_time_h
 
+    if cover_path is not None:
+        if plan_path is not None:
+            raise click.UsageError("give --plan or --cover-from-plan, not both")
+        _roster_for_cover(cover_path, scenario_path, Path(out_dir))
+        return
+    if plan_path is None:
+        raise click.UsageError("missing option --plan (or --cover-from-plan PLAN)")
     out_plan = Path(out_dir) / "plan.json"
     if out_plan.resolve() == plan_path.resolve():
         raise click.UsageError(
@@ -245,5 +264,67 @@ def shifts(
         f"{best.best_end_hour:02d}:00: {best.best_calls_per_year:,.0f} calls/yr vs "
         f"{best.baseline_calls_per_year:,.0f} for {best.baseline_start_hour:02d}:00-"
         f"{best.baseline_end_hour:02d}:00"
+    )
+    click.echo(f"outputs: {out_dir}")
+
+
+def _roster_for_cover(cover_path: Path, scenario_path: Path | None, out_dir: Path) -> None:
+    """``--cover-from-plan``: the least-cost roster whose weekly cover is at least the
+    plan's teams on duty in every hour (:func:`heart_plan.staffing.roster.plan_roster`,
+    ``min_cost``), and a new plan with the roster's cover and shifts.
+    """
+    from heart_plan.atomic import write_csv, write_json
+    from heart_plan.config import load_scenario
+    from heart_plan.plan import read_plan, write_plan
+    from heart_plan.runinfo import run_info, write_run_info
+    from heart_plan.staffing.pay import pay_of_cover
+    from heart_plan.staffing.plan_inputs import daily_hours, without_evaluator_measures
+    from heart_plan.staffing.roster import RosterProblem, roster_for_scenario, week_shifts
+    from heart_plan.staffing.shifts import cost_of_team_hours, fte_of_team_hours
+
+    if (out_dir / "plan.json").resolve() == cover_path.resolve():
+        raise click.UsageError(
+            f"--out {out_dir} would overwrite the input plan {cover_path}; choose another --out"
+        )
+    scenario = load_scenario(scenario_path)
+    plan = read_plan(cover_path)
+    plan.check_against(
+        source=str(cover_path), unit_types=scenario.units, bands=scenario.network.time_bands
+    )
+    K = max(scenario.shifts.max_teams_per_hour, max(plan.teams_on_duty))
+    problem = RosterProblem(
+        "min_cost", required_teams_by_how=plan.teams_on_duty, max_teams_per_hour=K
+    )
+    roster = roster_for_scenario(problem, scenario)
+    crt = scenario.crt
+    before = {
+        "fte": fte_of_team_hours(plan.team_hours_per_week, crt),
+        "cost_per_year_usd": cost_of_team_hours(plan.team_hours_per_week, crt),
+        "pay_of_cover_usd": pay_of_cover(plan.teams_on_duty, scenario.roster, crt).total_usd,
+        "team_hours_per_week": plan.team_hours_per_week,
+    }
+    predicted = without_evaluator_measures(dict(plan.predicted)) | {
+        "fte": roster.fte,
+        "cost_per_year_usd": roster.cost_per_year_usd,
+        "team_hours_per_week": float(roster.team_hours_per_week),
+    }
+    command = command_line()
+    new_plan = plan.with_changes(
+        command=command, shifts=week_shifts(roster), teams_on_duty=roster.teams_on_duty,
+        hours=daily_hours(roster.teams_on_duty), predicted=predicted,
+    ).with_post_sets_up_to()  # fmt: skip
+    record = roster.to_dict() | {"input_plan": str(cover_path), "input_cover": before}
+    info = run_info(scenario, command=command, data_files={}, extra={"roster": record})
+    with staged(out_dir, ROSTER_FILES) as stage:
+        write_csv(stage / "roster.csv", roster.rows())
+        write_json(stage / "roster.json", record)
+        write_plan(stage / "plan.json", new_plan)
+        write_run_info(stage, info)
+    click.echo(roster.summary())
+    click.echo(
+        f"input cover: {before['team_hours_per_week']} team-hours/week = {before['fte']:.1f} FTE "
+        f"at {crt.productive_hours_per_fte:,.0f} h per FTE, ${before['cost_per_year_usd']:,.0f}"
+        f"/year without differentials (${before['pay_of_cover_usd']:,.0f} with differentials "
+        f"and relief)"
     )
     click.echo(f"outputs: {out_dir}")

@@ -7,7 +7,8 @@ Steps (CONVENTIONS.md "Demand"):
 2. Counts per observed beat x nature over D days (``[calls] observed_start..observed_end``)
    are annualized and raked to the published totals; the 23 unobserved city beats and the
    natures without points are completed by the covariate model (``calibrate``).
-3. Hour-of-week shapes per beat x nature (``profile``); ``hour_of_week`` (citywide, 168 rows)
+3. Hour-of-week shapes per beat x nature by partial pooling (beat -> district -> city, weights
+   chosen by held-out likelihood; ``profile``); ``hour_of_week`` (citywide, 168 rows)
    and ``beat_hour_share`` (per beat, rows sum to 1) follow.
 4. Demand points: every observed eligible call weighted by its calibrated rate
    (``r[b, n] / count[b, n]`` calls/year each); modeled demand at the observed locations of
@@ -30,10 +31,16 @@ import numpy as np
 import pandas as pd
 
 from heart_plan.config import HOURS_PER_WEEK, Scenario
-from heart_plan.demand.calibrate import calibrate_rates, calibration_check
-from heart_plan.demand.covariates import beat_blockgroup_pieces, beat_covariates, covariate_weights
+from heart_plan.demand.calibrate import DAYS_PER_YEAR, calibrate_rates, calibration_check
+from heart_plan.demand.covariates import (
+    GLM_COVARIATES,
+    beat_blockgroup_pieces,
+    beat_covariates,
+    covariate_weights,
+)
+from heart_plan.demand.glm import CountModel, candidate_sets, fit_count_model, model_name
 from heart_plan.demand.points import sample_points
-from heart_plan.demand.profile import pooled_shapes, shape_for
+from heart_plan.demand.profile import choose_pooling, pooled_shape_set, shape_for
 from heart_plan.demand.validation import leave_beats_out
 from heart_plan.eligibility import filter_eligible
 from heart_plan.errors import ConfigError, DataError
@@ -64,7 +71,13 @@ class Demand:
     points
         GeoDataFrame ``point_id, beat_id, nature, basis, calls_per_year, lon, lat, geometry``.
     validation
-        Leave-one-beat-out table (``validation.VALIDATION_COLUMNS``).
+        Leave-one-beat-out table (``validation.VALIDATION_COLUMNS``), every candidate model.
+    intervals
+        Per city beat: ``beat_id, basis, eligible_calls_per_year, lower_calls_per_year,
+        upper_calls_per_year`` (90%).  Observed beats: the exact Poisson interval of their
+        observed count, scaled like the count (x 365/D, raked, growth).  Modeled beats: the
+        count GLM's prediction interval of the beat, scaled by the rake (remainder / model
+        mean); NaN with the share model (it has no noise model).
     mismatches
         Eligible calls whose recorded beat differs from the polygon they fall in.
     calibration
@@ -88,6 +101,7 @@ class Demand:
     beat_hour_share: pd.DataFrame
     points: gpd.GeoDataFrame
     validation: pd.DataFrame
+    intervals: pd.DataFrame
     mismatches: pd.DataFrame
     calibration: pd.DataFrame
     covariates: pd.DataFrame
@@ -163,9 +177,27 @@ def build_demand(inputs: DurhamInputs, scenario: Scenario) -> Demand:
     counts = obs_calls.groupby(["beat_id", "nature"]).size().rename("count").reset_index()
 
     pieces = beat_blockgroup_pieces(beats[beats["is_city_beat"]], inputs.blockgroups)
-    covariates = beat_covariates(beats[beats["is_city_beat"]], pieces, inputs.incidents)
-    weights = covariate_weights(covariates, cfg.covariate, beats=city)
+    covariates = beat_covariates(
+        beats[beats["is_city_beat"]], pieces, inputs.incidents, inputs.tracts
+    )
     city_totals, obs_totals = _totals(scenario, eligible)
+    count_model: CountModel | None = None
+    selected = cfg.covariate
+    if cfg.model == "share":
+        weights = covariate_weights(covariates, cfg.covariate, beats=city)
+    else:
+        glm_names = tuple(cfg.glm_covariates)
+        bad = [n for n in glm_names if n not in GLM_COVARIATES]
+        if bad:
+            raise ConfigError(
+                f"{src}: demand.glm_covariates has {bad[0]!r}; use names from "
+                f"{', '.join(GLM_COVARIATES)}"
+            )
+        selected = model_name(glm_names)
+        # fit on the annualized observed counts (the rake is a per-nature factor: alpha)
+        annual = counts.assign(calls_per_year=counts["count"] * DAYS_PER_YEAR / days)
+        count_model = fit_count_model(annual, covariates, glm_names)
+        weights = count_model.weight(covariates.reindex(city))
     beat_nature = calibrate_rates(
         counts,
         observed_days=days,
@@ -176,29 +208,31 @@ def build_demand(inputs: DurhamInputs, scenario: Scenario) -> Demand:
         weights=weights,
         shape_from_nature=cfg.shape_from_nature,
         source=src,
+        rake_observed=cfg.rake_observed,
     )
-    observed_rate = (
-        beat_nature[
-            beat_nature["basis"].eq("observed") & beat_nature["beat_id"].isin(observed_beats)
-        ]
-        .groupby("beat_id")["calls_per_year"]
-        .sum()
-        .reindex(observed_beats)
-        .fillna(0.0)
+    cells = beat_nature[
+        beat_nature["basis"].eq("observed") & beat_nature["beat_id"].isin(observed_beats)
+    ][["beat_id", "nature", "calls_per_year"]]
+    validation = leave_beats_out(
+        cells,
+        covariates,
+        selected=selected,
+        glm_candidates=candidate_sets(cfg.glm_candidates),
+        seed=cfg.seed,
     )
-    validation = leave_beats_out(observed_rate, covariates, selected=cfg.covariate)
     beat_nature["calls_per_year"] *= cfg.growth_factor
 
-    pooled = pooled_shapes(obs_calls)
+    district_of = beats.set_index("beat_id")["district"].astype(str).to_dict()
+    pooling = choose_pooling(obs_calls, district_of)
+    shape_set = pooled_shape_set(obs_calls, district_of, pooling)
     shapes = np.vstack(
         [
             shape_for(
-                r.beat_id, r.nature, r.basis, calls=obs_calls, pooled=pooled,
-                shape_from_nature=cfg.shape_from_nature,
+                r.beat_id, r.nature, shapes=shape_set, shape_from_nature=cfg.shape_from_nature
             )
             for r in beat_nature.itertuples()
         ]
-    )  # fmt: skip
+    )
     weighted = shapes * beat_nature["calls_per_year"].to_numpy()[:, None]
     is_obs = beat_nature["basis"].eq("observed").to_numpy()
     hour_of_week = pd.DataFrame(
@@ -249,10 +283,15 @@ def build_demand(inputs: DurhamInputs, scenario: Scenario) -> Demand:
         "max_abs_rel_error_city": float(calibration["rel_error_city"].abs().max()),
         "max_abs_rel_error_observed": float(calibration["rel_error_observed"].abs().max()),
         "covariate": cfg.covariate,
+        "model": selected,
         "validation_wape": float(chosen["abs_pct_error"]),
         "validation_mape": float(chosen["mape"]),
         "growth_factor": cfg.growth_factor,
         "demand_points": int(len(points)),
+        "shape_pooling_k_beat": pooling.k_beat,
+        "shape_pooling_k_district": pooling.k_district,
+        "shape_pooling_k_city": pooling.k_city,
+        "shape_pooling_heldout_loglik": pooling.heldout_loglik,
     }
     return Demand(
         beat_nature=beat_nature,
@@ -261,6 +300,7 @@ def build_demand(inputs: DurhamInputs, scenario: Scenario) -> Demand:
         beat_hour_share=beat_hour_share,
         points=points,
         validation=validation,
+        intervals=_intervals(beat_table, counts, observed_beats, covariates, count_model, cfg.seed),
         mismatches=mismatches,
         calibration=calibration,
         covariates=covariates.reset_index(),
@@ -380,6 +420,44 @@ def _points(
         pts, geometry=gpd.points_from_xy(pts["lon"], pts["lat"]), crs="EPSG:4326"
     )
     return calls, points
+
+
+def _intervals(
+    beat_table: pd.DataFrame,
+    counts: pd.DataFrame,
+    observed_beats: list[str],
+    covariates: pd.DataFrame,
+    count_model: CountModel | None,
+    seed: int,
+    level: float = 0.9,
+) -> pd.DataFrame:
+    from scipy.stats import gamma
+
+    total = beat_table.set_index("beat_id")["eligible_calls_per_year"]
+    n = counts.groupby("beat_id")["count"].sum().reindex(total.index).fillna(0.0)
+    obs = total.index.isin(observed_beats)
+    q = (1.0 - level) / 2.0
+    lower = pd.Series(np.nan, index=total.index)
+    upper = pd.Series(np.nan, index=total.index)
+    ratio = total[obs] / n[obs].where(n[obs] > 0)
+    lower[obs] = gamma.ppf(q, n[obs].where(n[obs] > 0, 1e-9)) * ratio
+    upper[obs] = gamma.ppf(1.0 - q, n[obs] + 1.0) * ratio
+    if count_model is not None and (~obs).any():
+        cov = covariates.reindex(total.index[~obs])
+        mean = count_model.predict_total(cov)
+        band = count_model.interval(cov, level=level, seed=seed)
+        scale = total[~obs] / mean.where(mean > 0)
+        lower[~obs] = band["lower"] * scale
+        upper[~obs] = band["upper"] * scale
+    return pd.DataFrame(
+        {
+            "beat_id": total.index,
+            "basis": np.where(obs, "observed", "modeled"),
+            "eligible_calls_per_year": total.to_numpy(),
+            "lower_calls_per_year": lower.to_numpy(),
+            "upper_calls_per_year": upper.to_numpy(),
+        }
+    )
 
 
 def _beat_table(

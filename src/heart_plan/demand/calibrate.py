@@ -14,7 +14,9 @@ Formulation (CONVENTIONS.md "Demand"), for each nature n with published totals
    with covariate weights ``w`` (basis ``modeled``).
 
 Both published margins are then met exactly: ``sum_obs r = T_obs[n]`` and
-``sum_city r = T_city[n]``.
+``sum_city r = T_city[n]``.  With ``rake_observed=False`` (``[demand] rake_observed``; a
+backtest's training side, which must not see the full-year totals of the observed beats)
+step 2 is skipped, ``r[b, n] = a[b, n]``, and only the completion uses published totals.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ def calibrate_rates(
     weights: pd.Series,
     shape_from_nature: dict[str, str] | None = None,
     source: str = "scenario",
+    rake_observed: bool = True,
 ) -> pd.DataFrame:
     """Annual calls per beat x nature meeting both published margins.
 
@@ -56,6 +59,8 @@ def calibrate_rates(
         Covariate weight per city beat (index ``beat_id``), >= 0; used for completion.
     shape_from_nature
         Nature without points -> nature whose observed spatial share it borrows.
+    rake_observed
+        Rake observed cells to ``observed_beat_totals`` (step 2); False keeps ``a[b, n]``.
 
     Returns
     -------
@@ -96,7 +101,7 @@ def calibrate_rates(
             )
         annual = _column(table, nature) * DAYS_PER_YEAR / observed_days
         if annual.sum() > 0:
-            obs_rate = annual * (t_obs / annual.sum())
+            obs_rate = annual * (t_obs / annual.sum()) if rake_observed else annual
             obs_basis = "observed"
         else:
             shape = shape_from_nature.get(nature, "")

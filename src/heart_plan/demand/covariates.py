@@ -4,6 +4,10 @@
   interpolated to beats: ``pop[b] = sum_g pop[g] * area(g ∩ b) / area(g)`` (equal-area CRS).
 * ``incidents_2013``: number of 2013 DPD offence points inside each beat.
 * ``blend``: the mean of the two shares, ``0.5 * pop[b] / sum pop + 0.5 * inc[b] / sum inc``.
+* ACS 2022 tract counts areally interpolated like population (``tract_covariates``):
+  ``households_no_vehicle``, ``black_population``, ``households``; and
+  ``median_income_usd`` as the area-weighted mean over the beat's tract pieces (suppressed
+  tracts left out).  Candidates of the count model (``glm``), not share weights.
 
 ``beat_blockgroup_pieces`` keeps the intersections (with their population) for placing
 modeled demand points population-weighted inside each beat.
@@ -17,6 +21,12 @@ import pandas as pd
 from heart_plan.errors import ConfigError
 
 COVARIATES = ("population", "incidents_2013", "blend")
+#: Covariates the count model may use (columns of ``beat_covariates``).
+GLM_COVARIATES = (
+    "incidents_2013", "population", "area_km2", "households_no_vehicle", "black_population",
+    "median_income_usd",
+)  # fmt: skip
+TRACT_COUNTS = ("households_no_vehicle", "black_population", "households")
 EQUAL_AREA = "EPSG:6933"
 
 
@@ -35,9 +45,14 @@ def beat_blockgroup_pieces(
 
 
 def beat_covariates(
-    beats: gpd.GeoDataFrame, pieces: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame
+    beats: gpd.GeoDataFrame,
+    pieces: gpd.GeoDataFrame,
+    incidents: gpd.GeoDataFrame,
+    tracts: gpd.GeoDataFrame | None = None,
 ) -> pd.DataFrame:
-    """Per beat: ``population`` (interpolated), ``incidents_2013`` (points inside), ``area_km2``."""
+    """Per beat: ``population`` (interpolated), ``incidents_2013`` (points inside), ``area_km2``,
+    and the ACS tract covariates when ``tracts`` is given (``tract_covariates``).
+    """
     pop = pieces.groupby("beat_id")["population"].sum()
     joined = gpd.sjoin(incidents[["geometry"]], beats[["beat_id", "geometry"]], predicate="within")
     inc = joined.groupby("beat_id").size()
@@ -45,6 +60,35 @@ def beat_covariates(
     out["population"] = pop.reindex(out.index).fillna(0.0)
     out["incidents_2013"] = inc.reindex(out.index).fillna(0).astype(float)
     out["area_km2"] = beats.set_index("beat_id")["area_km2"].reindex(out.index)
+    if tracts is not None:
+        out = out.join(tract_covariates(beats, tracts))
+    return out
+
+
+def tract_covariates(beats: gpd.GeoDataFrame, tracts: gpd.GeoDataFrame) -> pd.DataFrame:
+    """ACS tract fields per beat: counts areally interpolated, median income area-weighted."""
+    b = beats[["beat_id", "geometry"]].to_crs(EQUAL_AREA)
+    cols = [c for c in (*TRACT_COUNTS, "median_income_usd") if c in tracts.columns]
+    t = tracts[[*cols, "geometry"]].to_crs(EQUAL_AREA)
+    t = t.assign(tract_area=t.geometry.area)
+    pieces = gpd.overlay(b, t, how="intersection", keep_geom_type=True)
+    piece_area = pieces.geometry.area
+    share = (piece_area / pieces["tract_area"].where(pieces["tract_area"] > 0)).fillna(0.0)
+    out = pd.DataFrame(index=pd.Index(beats["beat_id"], name="beat_id"))
+    for c in TRACT_COUNTS:
+        if c in pieces.columns:
+            v = (pieces[c].fillna(0.0) * share).groupby(pieces["beat_id"]).sum()
+            out[c] = v.reindex(out.index).fillna(0.0)
+    if "median_income_usd" in pieces.columns:
+        ok = pieces["median_income_usd"].notna()
+        num = (
+            (pieces.loc[ok, "median_income_usd"] * piece_area[ok])
+            .groupby(pieces.loc[ok, "beat_id"])
+            .sum()
+        )
+        den = piece_area[ok].groupby(pieces.loc[ok, "beat_id"]).sum()
+        income = (num / den).reindex(out.index)
+        out["median_income_usd"] = income.fillna(income.median())
     return out
 
 

@@ -27,6 +27,7 @@ def write_demand_outputs(result, inputs, scenario, out_dir: Path, *, command: st
     write_csv(out_dir / "hour_of_week.csv", result.hour_of_week)
     write_geoparquet(out_dir / "demand_points.parquet", result.points)
     write_csv(out_dir / "demand_validation.csv", result.validation)
+    write_csv(out_dir / "beat_demand_intervals.csv", result.intervals)
     write_csv(out_dir / "beat_mismatches.csv", result.mismatches)
     write_csv(out_dir / "calibration_check.csv", result.calibration)
     write_run_info(out_dir, info)
@@ -44,7 +45,7 @@ def summary_text(result, out_dir: Path) -> str:
             f"city beats, {s['modeled_share']:.1%} modeled",
             f"calibration: max |error| vs published totals {s['max_abs_rel_error_city']:.2%} "
             f"(35 beats), {s['max_abs_rel_error_observed']:.2%} (observed beats)",
-            f"leave-one-beat-out ({s['covariate']}): weighted abs error "
+            f"leave-one-beat-out ({s['model']}): weighted abs error "
             f"{s['validation_wape']:.1%}, MAPE {s['validation_mape']:.1%}",
             f"outputs: {out_dir}",
         ]

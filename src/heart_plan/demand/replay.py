@@ -103,7 +103,7 @@ def replay_calls(
             year_target[i] = max(0.0, r.calls_per_year - expected)  # growth, all year
         else:
             year_target[i] = r.calls_per_year
-    counts = _largest_remainder(np.concatenate([rest_target, year_target]))
+    counts = largest_remainder(np.concatenate([rest_target, year_target]))
     n_rest, n_year = counts[: len(bn)], counts[len(bn) :]
     plain = pd.DataFrame(obs[["beat_id", "nature", "lon", "lat"]])
     obs_xy = {k: g[["lon", "lat"]].to_numpy() for k, g in plain.groupby(["beat_id", "nature"])}
@@ -128,7 +128,7 @@ def replay_calls(
             frames.append(
                 pd.DataFrame(
                     {
-                        "naive": _times(bins, days, rng),
+                        "naive": naive_times(bins, days, rng),
                         "nature": r.nature,
                         "beat_id": r.beat_id,
                         "lon": xy[pick, 0],
@@ -156,7 +156,7 @@ def replay_calls(
     return out.sort_values(["called_at", "call_id"]).reset_index(drop=True)[list(REPLAY_COLUMNS)]
 
 
-def _largest_remainder(values: np.ndarray) -> np.ndarray:
+def largest_remainder(values: np.ndarray) -> np.ndarray:
     """Integers with the same (rounded) total, each within 1 of its value."""
     floor = np.floor(values)
     short = int(round(values.sum() - floor.sum()))
@@ -165,7 +165,7 @@ def _largest_remainder(values: np.ndarray) -> np.ndarray:
     return floor.astype(int)
 
 
-def _times(bins: np.ndarray, days: pd.DatetimeIndex, rng: np.random.Generator) -> np.ndarray:
+def naive_times(bins: np.ndarray, days: pd.DatetimeIndex, rng: np.random.Generator) -> np.ndarray:
     """Naive local datetimes: a date with the bin's weekday, its hour, random minute/second."""
     day_values = days.to_numpy().astype("datetime64[D]")
     weekday = days.day_of_week.to_numpy()
@@ -183,4 +183,4 @@ def _times(bins: np.ndarray, days: pd.DatetimeIndex, rng: np.random.Generator) -
     return out_day.astype("datetime64[s]") + secs.astype("timedelta64[s]")
 
 
-__all__ = ["REPLAY_COLUMNS", "replay_calls"]
+__all__ = ["REPLAY_COLUMNS", "largest_remainder", "naive_times", "replay_calls"]

@@ -1,14 +1,19 @@
-"""Leave-one-beat-out validation of the completion covariate on the observed beats.
+"""Leave-one-beat-out validation of the completion models on the observed beats.
 
-The completion model says: calls in a beat = (rate per unit covariate) x covariate.  For
-each observed beat b and each covariate c, the rate is estimated on the *other* observed
-beats only, and b's calibrated observed demand (natures with points) is predicted:
+Two model families predict a held-out observed beat b's calibrated demand (natures with
+points), each fitted on the *other* observed beats only:
 
-    pred[b] = sum_{o != b} r[o] * w_c[b] / sum_{o != b} w_c[o]
+* share models (``population``, ``incidents_2013``, ``blend``): calls = rate per unit
+  covariate x covariate, ``pred[b] = sum_{o != b} r[o] * w_c[b] / sum_{o != b} w_c[o]``;
+* count GLMs (``glm:<covariates>``, ``demand.glm``): the nature-effects quasi-Poisson model
+  fitted on the other beats' beat x nature cells, ``pred[b] = sum_n mu[b, n]``, with its
+  90% prediction interval (``lower``/``upper``; share models have none).
 
 Per beat: observed and predicted annual calls, error, absolute percentage error.  Overall
-(``beat_id = "ALL"``): the sums, the weighted absolute percentage error
-``sum |pred - obs| / sum obs`` and the mean absolute percentage error over beats (MAPE).
+(``beat_id = "ALL"``): the sums, the weighted absolute percentage error (WAPE)
+``sum |pred - obs| / sum obs``, the mean absolute percentage error over beats (MAPE), and
+in ``lower``/``upper`` columns of the ALL row the share of held-out beats inside their
+interval (interval coverage).
 """
 
 from __future__ import annotations
@@ -17,23 +22,32 @@ import numpy as np
 import pandas as pd
 
 from heart_plan.demand.covariates import COVARIATES, covariate_weights
+from heart_plan.demand.glm import fit_count_model, model_name
 
 VALIDATION_COLUMNS = (
     "covariate", "beat_id", "observed_calls_per_year", "predicted_calls_per_year",
-    "error_calls_per_year", "abs_pct_error", "mape", "selected",
+    "error_calls_per_year", "abs_pct_error", "mape", "lower_calls_per_year",
+    "upper_calls_per_year", "selected",
 )  # fmt: skip
 
 
 def leave_beats_out(
-    observed_rate: pd.Series, covariates: pd.DataFrame, *, selected: str
+    cells: pd.DataFrame,
+    covariates: pd.DataFrame,
+    *,
+    selected: str,
+    glm_candidates: list[tuple[str, ...]] | None = None,
+    seed: int = 0,
 ) -> pd.DataFrame:
-    """The validation table (columns ``VALIDATION_COLUMNS``) for every covariate.
+    """The validation table (columns ``VALIDATION_COLUMNS``) for every candidate model.
 
-    ``observed_rate``: calibrated annual calls per observed beat (natures with points).
+    ``cells``: calibrated annual calls per observed beat x nature with points
+    (``beat_id, nature, calls_per_year``); ``covariates`` indexed by ``beat_id``.
     """
+    observed_rate = cells.groupby("beat_id", sort=False)["calls_per_year"].sum()
     beats = list(observed_rate.index)
     obs = observed_rate.to_numpy(dtype=float)
-    rows = []
+    rows: list[tuple] = []
     for name in COVARIATES:
         w = covariate_weights(covariates, name, beats=beats).to_numpy(dtype=float)
         pred = np.empty(len(beats))
@@ -41,14 +55,45 @@ def leave_beats_out(
             others = np.arange(len(beats)) != i
             denom = w[others].sum()
             pred[i] = obs[others].sum() * w[i] / denom if denom > 0 else 0.0
-        err = pred - obs
-        ape = np.abs(err) / np.where(obs > 0, obs, np.nan)
-        for b, o, p, e, a in zip(beats, obs, pred, err, ape, strict=True):
-            rows.append((name, b, o, p, e, a, np.nan, name == selected))
-        rows.append(
-            (
-                name, "ALL", obs.sum(), pred.sum(), np.abs(err).sum(),
-                np.abs(err).sum() / obs.sum(), float(np.nanmean(ape)), name == selected,
-            )
-        )  # fmt: skip
+        rows.extend(_rows(name, beats, obs, pred, None, None, name == selected))
+    for names in glm_candidates or []:
+        name = model_name(names)
+        pred = np.empty(len(beats))
+        lo = np.empty(len(beats))
+        hi = np.empty(len(beats))
+        for i, b in enumerate(beats):
+            fit = fit_count_model(cells[cells["beat_id"] != b], covariates, names)
+            one = covariates.loc[[b]]
+            pred[i] = float(fit.predict_total(one).iloc[0])
+            band = fit.interval(one, seed=seed).iloc[0]
+            lo[i], hi[i] = float(band["lower"]), float(band["upper"])
+        rows.extend(_rows(name, beats, obs, pred, lo, hi, name == selected))
     return pd.DataFrame(rows, columns=list(VALIDATION_COLUMNS))
+
+
+def _rows(
+    name: str,
+    beats: list[str],
+    obs: np.ndarray,
+    pred: np.ndarray,
+    lo: np.ndarray | None,
+    hi: np.ndarray | None,
+    selected: bool,
+) -> list[tuple]:
+    err = pred - obs
+    ape = np.abs(err) / np.where(obs > 0, obs, np.nan)
+    nan = np.full(len(beats), np.nan)
+    lo_ = nan if lo is None else lo
+    hi_ = nan if hi is None else hi
+    out = [
+        (name, b, o, p, e, a, np.nan, lv, hv, selected)
+        for b, o, p, e, a, lv, hv in zip(beats, obs, pred, err, ape, lo_, hi_, strict=True)
+    ]
+    coverage = np.nan if lo is None or hi is None else float(np.mean((obs >= lo) & (obs <= hi)))
+    out.append(
+        (
+            name, "ALL", obs.sum(), pred.sum(), np.abs(err).sum(),
+            np.abs(err).sum() / obs.sum(), float(np.nanmean(ape)), coverage, coverage, selected,
+        )
+    )  # fmt: skip
+    return out

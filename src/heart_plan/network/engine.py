@@ -6,6 +6,15 @@ parallel edges).  A time band b with speed factor f_b multiplies every speed by 
 every edge time, and therefore every shortest-path time, is the free-flow time divided by
 f_b: ``drive_time_s(b) = free_flow_s / f_b``.  One Dijkstra run therefore serves all bands.
 
+Road class x band factors (``[network.time_bands.<band>.class_factors]``): in band b an edge
+of class k takes ``free_flow_s / (f_b * c[b, k])`` (``c`` = 1 for a class not listed; OSM
+``highway`` values map onto the scenario's class names by ``CLASS_ALIASES``).  A band whose
+listed factors are all equal (and cover every class) is the free-flow graph with the scalar
+``f_b * c``; a band whose factors differ by class gets its own edge weights (its own weight
+group).  Bands are served per weight group: all bands of the free-flow group (``BASE``)
+share one pass of Dijkstra chunks; a band with its own class weights runs its own pass on
+its own CSR.
+
 Shortest paths run from whichever side is smaller: from the origins on the graph, or from
 the destinations on the transposed graph (reverse edges), with an optional cutoff
 (``limit``).  Results are integer seconds (``numpy.rint``).
@@ -52,6 +61,23 @@ Unreachable = Literal["raise", "sentinel"]
 #: customizable contraction hierarchy (``routingkit-cch``; whole-second edge times only).
 Backend = Literal["scipy", "cch"]
 
+#: OSM ``highway`` values without a TRM class of their own -> the scenario's class name.
+CLASS_ALIASES = {
+    "residential": "unmatched",
+    "unclassified": "unmatched",
+    "living_street": "unmatched",
+    "service": "unmatched",
+    "road": "unmatched",
+    "busway": "unmatched",
+}
+#: The group of the free-flow weights (bands without class-specific factors).
+BASE = ""
+
+
+def class_name(road_class: str) -> str:
+    """The scenario class name of an edge's ``road_class`` (``CLASS_ALIASES`` applied)."""
+    return CLASS_ALIASES.get(road_class, road_class)
+
 
 class DriveTimeEngine:
     """Node-to-node drive times on one road graph, per time band.
@@ -72,7 +98,10 @@ class DriveTimeEngine:
         ``"scipy"`` (default) or ``"cch"`` (RoutingKit's customizable contraction
         hierarchy; needs whole-second edge times, since its metric is integral, and gives
         the same matrices as scipy there; not faster on road-like graphs, see
-        ``bench/drive_time_matrix.py``).
+        ``bench/drive_time_matrix.py``).  It serves the free-flow weight group only: a
+        band whose class factors differ by class raises ``NetworkError`` (use scipy).
+    class_factors
+        Band name -> {road class name: factor} (module docstring); missing classes 1.0.
     """
 
     def __init__(
@@ -83,6 +112,7 @@ class DriveTimeEngine:
         weight: str = "free_flow_s",
         row_cache_size: int = 2048,
         backend: Backend = "scipy",
+        class_factors: Mapping[str, Mapping[str, float]] | None = None,
     ) -> None:
         from heart_plan.network.graph import RoadNetwork
 
@@ -93,7 +123,7 @@ class DriveTimeEngine:
         ids = np.array(sorted(graph.nodes), dtype=np.int64)
         lon = np.array([float(graph.nodes[n]["x"]) for n in ids])
         lat = np.array([float(graph.nodes[n]["y"]) for n in ids])
-        u, v, w = [], [], []
+        u, v, w, cls = [], [], [], []
         for a, b, d in graph.edges(data=True):
             if weight not in d:
                 raise NetworkError(
@@ -102,10 +132,12 @@ class DriveTimeEngine:
             u.append(a)
             v.append(b)
             w.append(float(d[weight]))
+            cls.append(class_name(str(d.get("road_class", ""))))
         pos = pd.Index(ids)
         self._init_arrays(
             ids, lon, lat, pos.get_indexer(u), pos.get_indexer(v), np.asarray(w, dtype=float),
-            bands=bands, row_cache_size=row_cache_size, backend=backend,
+            np.asarray(cls, dtype=object), bands=bands, class_factors=class_factors,
+            row_cache_size=row_cache_size, backend=backend,
         )  # fmt: skip
 
     @classmethod
@@ -121,23 +153,35 @@ class DriveTimeEngine:
         bands: Mapping[str, float] | None = None,
         row_cache_size: int = 2048,
         backend: Backend = "scipy",
+        edge_class: np.ndarray | None = None,
+        class_factors: Mapping[str, Mapping[str, float]] | None = None,
     ) -> DriveTimeEngine:
         """Engine from plain arrays (no networkx graph): sorted unique ``node_ids`` with
         their ``lon``/``lat``, and edges ``u -> v`` as node *positions* with free-flow
         seconds.  For large synthetic or converted graphs.
+
+        Without ``edge_class`` (one road class name per edge) every edge has the class
+        ``""``, so ``class_factors`` can only scale whole bands (all bands are ``BASE``).
         """
         ids = np.asarray(node_ids, dtype=np.int64)
         if ids.size == 0:
             raise NetworkError("road graph is empty: no nodes to route on; check the graph source")
         if ids.size > 1 and not (np.diff(ids) > 0).all():
             raise NetworkError("from_arrays(): node_ids must be sorted and unique")
+        u = np.asarray(u, dtype=np.int64)
+        if edge_class is None:
+            classes = np.full(len(u), "", dtype=object)
+        else:
+            classes = np.asarray([class_name(str(k)) for k in edge_class], dtype=object)
+            if len(classes) != len(u):
+                raise NetworkError("from_arrays(): edge_class must have one entry per edge")
         engine = cls.__new__(cls)
         engine.graph = None
         engine._init_arrays(
             ids, np.asarray(lon, dtype=float), np.asarray(lat, dtype=float),
-            np.asarray(u, dtype=np.int64), np.asarray(v, dtype=np.int64),
-            np.asarray(free_flow_s, dtype=float),
-            bands=bands, row_cache_size=row_cache_size, backend=backend,
+            u, np.asarray(v, dtype=np.int64), np.asarray(free_flow_s, dtype=float), classes,
+            bands=bands, class_factors=class_factors, row_cache_size=row_cache_size,
+            backend=backend,
         )  # fmt: skip
         return engine
 
@@ -149,8 +193,10 @@ class DriveTimeEngine:
         ui: np.ndarray,
         vi: np.ndarray,
         w: np.ndarray,
+        edge_class: np.ndarray,
         *,
         bands: Mapping[str, float] | None,
+        class_factors: Mapping[str, Mapping[str, float]] | None,
         row_cache_size: int,
         backend: Backend,
     ) -> None:
@@ -164,30 +210,103 @@ class DriveTimeEngine:
         self.node_ids: np.ndarray = ids
         self.node_lon = lon
         self.node_lat = lat
-        wt = np.maximum(w, MIN_EDGE_S)
-        # parallel edges: keep the fastest (COO would sum duplicates)
-        order = np.lexsort((wt, vi, ui))
-        ui, vi, wt = ui[order], vi[order], wt[order]
-        first = np.ones(len(ui), dtype=bool)
-        first[1:] = (ui[1:] != ui[:-1]) | (vi[1:] != vi[:-1])
-        n = len(ids)
-        self.csr = sparse.csr_matrix((wt[first], (ui[first], vi[first])), shape=(n, n))
+        self._edge_u = ui
+        self._edge_v = vi
+        self._edge_s = np.maximum(w, MIN_EDGE_S)
+        self.edge_class = edge_class
+        self.csr, self._csr_pick = self._build_csr(self._edge_s)
         self.csr_t = self.csr.T.tocsr()
         digest = hashlib.sha256()
         for arr in (ids, self.csr.indptr, self.csr.indices, self.csr.data):
             digest.update(np.ascontiguousarray(arr).tobytes())
         #: sha256 of node ids and edge times: the graph part of every cache key.
         self.content_hash = digest.hexdigest()
-        self._rows: dict[bool, OrderedDict[int, np.ndarray]] = {
-            True: OrderedDict(),
-            False: OrderedDict(),
+        #: band -> (scalar factor, weight group); groups other than BASE have own weights.
+        self._band_group: dict[str, tuple[float, str]] = {}
+        self._graphs: dict[str, tuple[sparse.csr_matrix, sparse.csr_matrix]] = {
+            BASE: (self.csr, self.csr_t)
         }
+        self._group_hash: dict[str, str] = {BASE: self.content_hash}
+        classes = set(self.edge_class.tolist())
+        for band, factor in self.bands.items():
+            table = {
+                class_name(k): float(c) for k, c in (class_factors or {}).get(band, {}).items()
+            }
+            bad = [k for k, c in table.items() if not c > 0]
+            if bad:
+                raise NetworkError(f"time band {band!r}: class factor of {bad[0]!r} must be > 0")
+            per_edge = {k: table.get(k, 1.0) for k in classes}
+            values = set(per_edge.values())
+            if len(values) <= 1:
+                self._band_group[band] = (factor * (values.pop() if values else 1.0), BASE)
+                continue
+            if backend == "cch":
+                raise NetworkError(
+                    f'backend "cch" serves the free-flow weights only, but time band {band!r} '
+                    f'has road-class factors that differ by class; use backend="scipy"'
+                )
+            scale = np.array([per_edge[k] for k in self.edge_class.tolist()], dtype=float)
+            csr, _ = self._build_csr(self._edge_s / scale)
+            self._graphs[band] = (csr, csr.T.tocsr())
+            self._band_group[band] = (factor, band)
+            self._group_hash[band] = hashlib.sha256(
+                (self.content_hash + repr(sorted(table.items()))).encode()
+            ).hexdigest()
+        #: LRU row caches keyed by (weight group, forward).
+        self._rows: dict[tuple[str, bool], OrderedDict[int, np.ndarray]] = {}
         self._row_cache_size = row_cache_size
+
+    def _build_csr(self, seconds: np.ndarray) -> tuple[sparse.csr_matrix, np.ndarray]:
+        """CSR of edge ``seconds``, keeping the fastest of parallel edges (and which).
+
+        COO would sum duplicates, so parallel edges are reduced to their fastest first.
+        """
+        ui, vi = self._edge_u, self._edge_v
+        order = np.lexsort((seconds, vi, ui))
+        su, sv, sw = ui[order], vi[order], seconds[order]
+        first = np.ones(len(su), dtype=bool)
+        first[1:] = (su[1:] != su[:-1]) | (sv[1:] != sv[:-1])
+        n = len(self.node_ids)
+        csr = sparse.csr_matrix((sw[first], (su[first], sv[first])), shape=(n, n))
+        return csr, order[first]
+
+    @property
+    def edge_u(self) -> np.ndarray:
+        """Tail position of every graph edge (input order)."""
+        return self._edge_u
+
+    @property
+    def edge_v(self) -> np.ndarray:
+        """Head position of every graph edge (input order)."""
+        return self._edge_v
+
+    @property
+    def csr_pick(self) -> np.ndarray:
+        """Graph-edge index of each free-flow CSR entry (the fastest parallel edge)."""
+        return self._csr_pick
+
+    def group_of(self, band: str) -> str:
+        """The weight group of ``band`` (``BASE`` or the band's own class-factor weights)."""
+        self.speed_factor(band)
+        return self._band_group[band][1] if band in self._band_group else BASE
+
+    def band_content_hash(self, band: str) -> str:
+        """sha256 of the graph and ``band``'s class factors (cache keys of band matrices).
+
+        Equal to ``content_hash`` for bands of the ``BASE`` group.
+        """
+        return self._group_hash[self.group_of(band)]
+
+    def csr_of(self, band: str) -> sparse.csr_matrix:
+        """Edge weights (s, before the band's scalar factor) used for ``band``."""
+        return self._graphs[self.group_of(band)][0]
 
     @classmethod
     def from_scenario(cls, network: RoadNetwork, scenario: Scenario) -> DriveTimeEngine:
-        """Engine with the scenario's time bands."""
-        return cls(network, bands=bands_from_scenario(scenario))
+        """Engine with the scenario's time bands and their road-class factors."""
+        return cls(
+            network, bands=bands_from_scenario(scenario), class_factors=class_factors_of(scenario)
+        )
 
     # ------------------------------------------------------------------ lookups
 
@@ -218,9 +337,9 @@ class DriveTimeEngine:
         return idx.astype(np.int64, copy=False)
 
     def speed_factor(self, band: str) -> float:
-        """Speed factor of time band ``band`` (drive time = free-flow time / factor)."""
+        """Scalar speed factor of time band ``band`` (drive time = group time / factor)."""
         try:
-            return self.bands[band]
+            return self._band_group[band][0] if band in self._band_group else self.bands[band]
         except KeyError:
             raise NetworkError(
                 f"unknown time band {band!r}; known bands: {', '.join(self.bands)} "
@@ -255,14 +374,23 @@ class DriveTimeEngine:
 
     @cached_property
     def strongly_connected(self) -> bool:
-        """True when every node reaches every other (then no pair lacks a path)."""
+        """True when every node reaches every other (then no pair lacks a path).
+
+        Class factors only rescale edges, so this holds for every weight group.
+        """
         n_comp, _ = csgraph.connected_components(self.csr, directed=True, connection="strong")
         return bool(n_comp == 1)
 
-    def _dijkstra(self, idx: np.ndarray, *, forward: bool, limit: float) -> np.ndarray:
-        """Free-flow rows (float64, shape (len(idx), N)) from ``idx`` (or to, reversed)."""
-        graph = self.csr if forward else self.csr_t
+    def _dijkstra(
+        self, idx: np.ndarray, *, forward: bool, limit: float, group: str = BASE
+    ) -> np.ndarray:
+        """Rows (float64 s of ``group``'s weights, shape (len(idx), N)) from ``idx`` (or
+        to, reversed).
+        """
+        csr, csr_t = self._graphs[group]
+        graph = csr if forward else csr_t
         if self.backend == "cch":
+            # __init__ refuses cch with class-specific groups: only BASE reaches here
             rows = self._cch.rows(idx, forward=forward)
             rows[rows > limit] = np.inf
             return rows
@@ -284,19 +412,25 @@ class DriveTimeEngine:
         return max(1, int(budget // per_row))
 
     def free_flow_s(
-        self, from_idx: np.ndarray, to_idx: np.ndarray, *, limit_s: float | None = None
+        self,
+        from_idx: np.ndarray,
+        to_idx: np.ndarray,
+        *,
+        limit_s: float | None = None,
+        group: str = BASE,
     ) -> np.ndarray:
         """Free-flow seconds from ``from_idx`` to ``to_idx`` (positions), shape (F, T).
 
         Runs Dijkstra from the smaller side (transposed graph for the destinations), in
-        chunks of sources; ``inf`` marks pairs unreachable within ``limit_s``.
+        chunks of sources; ``inf`` marks pairs unreachable within ``limit_s``.  ``group``
+        picks the weights (``BASE`` = free flow; a band's own class-factor weights).
         """
         from_idx = np.asarray(from_idx, dtype=np.int64)
         to_idx = np.asarray(to_idx, dtype=np.int64)
         limit = np.inf if limit_s is None else float(limit_s)
         out = np.empty((len(from_idx), len(to_idx)))
         forward = _forward(from_idx, to_idx)
-        for mine, block in self._blocks(from_idx, to_idx, limit=limit):
+        for mine, block in self._blocks(from_idx, to_idx, limit=limit, group=group):
             if forward:
                 out[mine] = block
             else:
@@ -304,7 +438,13 @@ class DriveTimeEngine:
         return out
 
     def _blocks(
-        self, from_idx: np.ndarray, to_idx: np.ndarray, *, limit: float, out_bytes: int = 0
+        self,
+        from_idx: np.ndarray,
+        to_idx: np.ndarray,
+        *,
+        limit: float,
+        out_bytes: int = 0,
+        group: str = BASE,
     ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Chunks ``(mine, block)`` of free-flow seconds (float64), in the orientation of
         the side Dijkstra runs from (``_forward``: the side with fewer distinct nodes).
@@ -321,7 +461,7 @@ class DriveTimeEngine:
         step = self.chunk_rows(len(other), out_bytes)
         for a in range(0, len(keys), step):
             b = min(a + step, len(keys))
-            block = self._dijkstra(keys[a:b], forward=forward, limit=limit)
+            block = self._dijkstra(keys[a:b], forward=forward, limit=limit, group=group)
             if gather:
                 block = block[:, other]
             mine = order[bounds[a] : bounds[b]]
@@ -330,17 +470,18 @@ class DriveTimeEngine:
                 block = block[local]
             yield mine, block
 
-    def _rows_for(self, idx: np.ndarray, *, forward: bool) -> list[np.ndarray]:
-        """Full free-flow rows for distinct positions ``idx`` (LRU-cached), each (N,).
+    def _rows_for(self, idx: np.ndarray, *, forward: bool, group: str = BASE) -> list[np.ndarray]:
+        """Full rows of ``group``'s weights for distinct positions ``idx`` (LRU-cached per
+        (group, direction)), each (N,).
 
         forward: seconds from each node to all nodes; else from all nodes to each node.
         """
-        cache = self._rows[forward]
+        cache = self._rows.setdefault((group, forward), OrderedDict())
         keys = idx.tolist()
         missing = [i for i in keys if i not in cache]
         if missing:
             dist = self._dijkstra(
-                np.asarray(missing, dtype=np.int64), forward=forward, limit=np.inf
+                np.asarray(missing, dtype=np.int64), forward=forward, limit=np.inf, group=group
             )
             for i, row in zip(missing, dist, strict=True):
                 cache[i] = row
@@ -354,7 +495,9 @@ class DriveTimeEngine:
 
     def warm(self, node_ids: Iterable[int], *, forward: bool = True) -> None:
         """Precompute and cache full rows (e.g. for posts) so ``pairs`` is a lookup."""
-        self._rows_for(np.unique(self.index_of(node_ids)), forward=forward)
+        idx = np.unique(self.index_of(node_ids))
+        for group in self._graphs:
+            self._rows_for(idx, forward=forward, group=group)
 
     # ------------------------------------------------------------------ public queries
 
@@ -377,7 +520,7 @@ class DriveTimeEngine:
         forward = len(np.unique(f)) <= len(np.unique(t))
         keys, other = (f, t) if forward else (t, f)
         uniq, inv = np.unique(keys, return_inverse=True)
-        rows = self._rows_for(uniq, forward=forward)
+        rows = self._rows_for(uniq, forward=forward, group=self.group_of(band))
         out = rows[0][other] if len(rows) == 1 else np.stack(rows)[inv, other]
         if not np.isfinite(out).all():
             i = int(np.flatnonzero(~np.isfinite(out))[0])
@@ -450,7 +593,41 @@ class DriveTimeEngine:
         add_to_s: np.ndarray | None = None,
         transpose: bool = False,
     ) -> dict[str, tuple[np.ndarray, dict[str, Any]]]:
-        """Band seconds (int32) of several bands from one pass of Dijkstra chunks.
+        """Band seconds (int32) of several bands: one pass of Dijkstra chunks per weight
+        group (all ``BASE`` bands share one pass; a band with its own class-factor
+        weights gets its own), in the order of ``bands``.
+
+        Per group: see ``_group_seconds``.
+        """
+        groups: dict[str, list[str]] = {}
+        for band in dict.fromkeys(bands):
+            groups.setdefault(self.group_of(band), []).append(band)
+        done: dict[str, tuple[np.ndarray, dict[str, Any]]] = {}
+        for group, members in groups.items():
+            done.update(
+                self._group_seconds(
+                    from_idx, to_idx, bands=members, group=group, limit_s=limit_s,
+                    on_unreachable=on_unreachable, add_from_s=add_from_s, add_to_s=add_to_s,
+                    transpose=transpose,
+                )
+            )  # fmt: skip
+        return {band: done[band] for band in dict.fromkeys(bands)}
+
+    def _group_seconds(
+        self,
+        from_idx: np.ndarray,
+        to_idx: np.ndarray,
+        *,
+        bands: Sequence[str],
+        group: str,
+        limit_s: float | None,
+        on_unreachable: Unreachable,
+        add_from_s: np.ndarray | None,
+        add_to_s: np.ndarray | None,
+        transpose: bool,
+    ) -> dict[str, tuple[np.ndarray, dict[str, Any]]]:
+        """Band seconds (int32) of the ``bands`` of one weight ``group``, from one pass
+        of Dijkstra chunks on that group's weights (``free_flow_s`` = group seconds).
 
         ``t_b[i, j] = rint(free_flow_s[i, j] / f_b + (add_from_s[i] + add_to_s[j]))``
         (access legs in seconds, not band-scaled), written chunk by chunk straight into
@@ -475,7 +652,8 @@ class DriveTimeEngine:
         out_bytes = 4 * n_f * n_t * len(bands)
         forward = _forward(from_idx, to_idx)
         add_k, add_o = (add_f, add_t) if forward else (add_t, add_f)
-        for mine, ff in self._blocks(from_idx, to_idx, limit=ff_limit, out_bytes=out_bytes):
+        blocks = self._blocks(from_idx, to_idx, limit=ff_limit, out_bytes=out_bytes, group=group)
+        for mine, ff in blocks:
             # add = a_from + a_to, summed first (as in t = ff / f + (a_from + a_to))
             add: np.ndarray | float = 0.0
             if add_k.any() and add_o.any():
@@ -494,7 +672,7 @@ class DriveTimeEngine:
                         unreachable[:] = False
                     else:
                         rows, cols = (mine, slice(None)) if forward else (slice(None), mine)
-                        again = self.free_flow_s(from_idx[rows], to_idx[cols])
+                        again = self.free_flow_s(from_idx[rows], to_idx[cols], group=group)
                         unreachable &= np.isinf(again if forward else again.T)
                 if unreachable.any():
                     k, j = np.nonzero(unreachable)
@@ -563,15 +741,19 @@ class DriveTimeEngine:
         ``m[k, v] = rint(free_flow_s / f_b)`` for the pairs with ``m <= limit_s`` and
         free-flow time ``<= limit_s * f_b`` (int32, explicit zeros kept for ``v = k``);
         the rest is absent.  Dijkstra runs with the cutoff, in chunks, so memory grows
-        with the pairs within the limit, not with sources x nodes.
+        with the pairs within the limit, not with sources x nodes.  ``free_flow_s`` is
+        the band's weight group's seconds (class factors applied).
         """
         from_idx = np.asarray(from_idx, dtype=np.int64)
         factor = self.speed_factor(band)
+        group = self.group_of(band)
         ff_limit = float(limit_s) * factor
         step = self.chunk_rows(self.n_nodes, 0)
         parts: list[sparse.csr_matrix] = []
         for a in range(0, len(from_idx), step):
-            dist = self._dijkstra(from_idx[a : a + step], forward=forward, limit=ff_limit)
+            dist = self._dijkstra(
+                from_idx[a : a + step], forward=forward, limit=ff_limit, group=group
+            )
             r, c = np.nonzero(dist <= ff_limit)
             secs = np.rint(dist[r, c] / factor)
             keep = secs <= limit_s
@@ -591,6 +773,15 @@ def bands_from_scenario(scenario: Scenario) -> dict[str, float]:
     """Band name -> speed factor of ``[network.time_bands]`` (``free_flow`` if none)."""
     bands = {name: tb.speed_factor for name, tb in scenario.network.time_bands.items()}
     return bands or {"free_flow": 1.0}
+
+
+def class_factors_of(scenario: Scenario) -> dict[str, dict[str, float]]:
+    """Band name -> road-class factors of ``[network.time_bands.<band>.class_factors]``."""
+    return {
+        name: dict(tb.class_factors)
+        for name, tb in scenario.network.time_bands.items()
+        if tb.class_factors
+    }
 
 
 def _forward(from_idx: np.ndarray, to_idx: np.ndarray) -> bool:

@@ -50,7 +50,9 @@ def reach_area(
         raise NetworkError(f"drive-time limit {limit_s!r} s must be a positive number")
     factor = engine.speed_factor(band)
     idx = engine.index_of(np.asarray(node_ids, dtype=np.int64))
-    drive_s = csgraph.dijkstra(engine.csr, indices=idx, limit=limit_s * factor, min_only=True)
+    drive_s = csgraph.dijkstra(
+        engine.csr_of(band), indices=idx, limit=limit_s * factor, min_only=True
+    )
     pts = shapely.points(engine.node_xy_m[drive_s / factor <= limit_s])
     if len(pts) == 0:
         return shapely.Polygon()

@@ -76,8 +76,10 @@ def drive_time_matrices(
     use_cache: bool = True,
 ) -> dict[str, pd.DataFrame]:
     """``drive_time_matrix`` for several bands: the bands not in the cache come from one
-    pass of Dijkstra chunks (one shortest-path run serves every band), each written
-    straight into its int32 demand x site matrix.
+    pass of Dijkstra chunks per weight group (one shortest-path run serves every band of
+    the free-flow group; a band with its own road-class factors gets its own run), each
+    written straight into its int32 demand x site matrix.  Cache keys use
+    ``engine.band_content_hash(band)`` (the graph's ``content_hash`` for free-flow bands).
     """
     d_ids, d_nodes, d_acc = _columns(demand, "demand_id", "demand")
     s_ids, s_nodes, s_acc = _columns(sites, "site_id", "sites")
@@ -86,7 +88,7 @@ def drive_time_matrices(
     for band in dict.fromkeys(bands):
         factor = engine.speed_factor(band)
         keys[band] = key = matrix_key(
-            engine.content_hash, factor, limit_s, on_unreachable,
+            engine.band_content_hash(band), factor, limit_s, on_unreachable,
             d_ids, d_nodes, d_acc, s_ids.astype(str), s_nodes, s_acc,
         )  # fmt: skip
         if use_cache and (cached := load_matrix(key)) is not None:

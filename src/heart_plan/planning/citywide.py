@@ -19,9 +19,9 @@ from heart_plan.planning.posts import PostSet, set_measures
 from heart_plan.planning.results import Staffing, TargetAnswer
 from heart_plan.staffing.hour_values import HourValues
 from heart_plan.staffing.hours import HoursAnswer, hours_answer
+from heart_plan.staffing.pay import pay_of_cover
 from heart_plan.staffing.shifts import (
     ShiftProblem,
-    cost_of_team_hours,
     fte_of_team_hours,
     plan_shifts,
     solver_config_for_shifts,
@@ -66,7 +66,9 @@ def reached_curve(
 
 
 def _staffing(ctx: PlanningContext, values: HourValues, teams_on_duty) -> Staffing:
-    """The size and expected shares of a citywide schedule."""
+    """The size and expected shares of a citywide schedule (cost: the pay of the cover with
+    night and weekend differentials and relief, :func:`heart_plan.staffing.pay.pay_of_cover`).
+    """
     crt = ctx.scenario.crt
     teams = np.asarray(teams_on_duty, dtype=np.int64)
     reached, served = values.at(teams)
@@ -75,7 +77,7 @@ def _staffing(ctx: PlanningContext, values: HourValues, teams_on_duty) -> Staffi
         peak_teams=int(teams.max()),
         team_hours_per_week=team_hours,
         fte=fte_of_team_hours(team_hours, crt),
-        cost_per_year_usd=cost_of_team_hours(team_hours, crt),
+        cost_per_year_usd=pay_of_cover(teams, ctx.scenario.roster, crt).total_usd,
         reached_share=reached / ctx.calls_per_year,
         served_share=served / ctx.calls_per_year,
     )

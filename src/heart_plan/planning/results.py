@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from heart_plan.planning.replay import ReplayInputs
     from heart_plan.simulation.results import SimulationResult
     from heart_plan.staffing.hours import HoursAnswer
+    from heart_plan.staffing.roster import RosterResult
     from heart_plan.staffing.shifts import ShiftPlanResult
 
 
@@ -153,6 +154,8 @@ class RunResult:
     equity_tracts: gpd.GeoDataFrame
     city_busiest_band: str
     timings_s: dict[str, float] = field(default_factory=dict)
+    #: The recommended plan's roster (its cover is the plan's teams on duty).
+    roster: RosterResult | None = None
 
     @property
     def plans(self) -> dict[str, PlanOutcome]:

@@ -11,6 +11,9 @@ scored with the loss hypercube: calls reached), one post set per team count on d
 * **current** ("today"): ``[current]``, Durham since Oct 2023: citywide, 12 hours a day every
   day (window and teams are labelled assumptions);
 * **recommended**: the plan that maximizes eligible calls *reached* within the FTE budget.
+  Its hours come from the roster (:mod:`heart_plan.planning.roster_plan`: named crews on
+  a repeating pattern, FTE = crews x crew x relief) at the chosen area's post sets; the
+  candidate areas are compared with the shift planner's hours (faster, same budget).
   Candidate areas are prefixes of the expansion roadmap (the pilot, every
   ``[expansion] recommend_every_steps`` steps, and citywide).  For each, the CP-SAT shift
   planner chooses the hours and teams on duty within ``[budget] crt_fte``, and each hour
@@ -25,7 +28,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -53,6 +56,7 @@ from heart_plan.planning.results import (
     RunResult,
     SimulatedMeasure,
 )
+from heart_plan.planning.roster_plan import rostered_plan
 from heart_plan.simulation.results import mean_ci
 from heart_plan.staffing.shifts import (
     ShiftPlanResult,
@@ -297,7 +301,12 @@ def run_plan(
         replay = replay_inputs(ctx, seed=s.seed, observed_only=s.observed_only)
     with timer.step("recommended plan (areas x shifts x posts, simulated)"):
         rec = plan_recommended(ctx, busy_h, roadmap, replay, searches, progress=timer.progress)
-        rec_plan = rec.plan.with_changes(command="heart-plan run (recommended plan)")
+    with timer.step("roster of the recommended area (crews, days off, rest; max reached)"):
+        rostered = rostered_plan(
+            ctx, searches, rec.plan, command="heart-plan run (recommended plan)"
+        )
+        rec_plan, rec_sets = rostered.plan, rostered.post_sets
+        timer.progress(rostered.roster.summary().splitlines()[1])
     with timer.step("queue-aware predictions (hypercube evaluator)"):
         pilot_plan = with_evaluated(ctx, pilot_plan)
         current_plan = with_evaluated(ctx, current_plan)
@@ -305,7 +314,10 @@ def run_plan(
     with timer.step("simulation of the reported plans"):
         pilot = simulate_outcome(ctx, "pilot_2022", pilot_plan, pilot_sets, replay)
         current = simulate_outcome(ctx, "current", current_plan, current_sets, replay)
-        recommended = simulate_outcome(ctx, "recommended", rec_plan, rec.post_sets, replay)
+        recommended = replace(
+            simulate_outcome(ctx, "recommended", rec_plan, rec_sets, replay),
+            fte=rostered.roster.fte, cost_per_year_usd=rostered.roster.cost_per_year_usd,
+        )  # fmt: skip
     with timer.step("equity view"):
         reached = {o.name: reached_by_call(o.simulation) for o in (pilot, current, recommended)}
         tracts = ctx.inputs.tracts
@@ -330,6 +342,7 @@ def run_plan(
         equity_tracts=equity_tracts,
         city_busiest_band=ctx.area().busiest_band,
         timings_s=timer.timings_s,
+        roster=rostered.roster,
     )
 
 

@@ -13,15 +13,17 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from heart_plan.report import charts
+from heart_plan.report.demand_section import add_demand_section
 from heart_plan.report.html import ReportBuilder
+from heart_plan.report.roster_section import roster_section
 from heart_plan.report.sensitivity_section import sensitivity_html
 
 if TYPE_CHECKING:
     from heart_plan.planning.results import RunResult
 
 SECTIONS = (
-    "summary", "where", "why-not-citywide", "area-selection", "hours", "why-not-24-7",
-    "verification", "equity", "modeled", "assumptions", "provenance",
+    "summary", "where", "why-not-citywide", "area-selection", "hours", "roster", "why-not-24-7",
+    "verification", "equity", "modeled", "demand-provenance", "assumptions", "provenance",
 )  # fmt: skip
 
 
@@ -54,8 +56,8 @@ def build_report(
         footer=run_label,
     )
     for section in (
-        _summary, _where, _why_not_citywide, _area_selection, _hours, _why_not_24_7,
-        _verification, _equity, _modeled,
+        _summary, _where, _why_not_citywide, _area_selection, _hours, roster_section,
+        _why_not_24_7, _verification, _equity, _modeled, add_demand_section,
     ):  # fmt: skip
         section(r, result)
     if sensitivity is not None:
@@ -281,12 +283,12 @@ def _hours(r: ReportBuilder, result: RunResult) -> None:
         f"{_pct(best12.baseline_share_of_calls)} of eligible calls; the busiest {best12.window_h}-hour "
         f"window in the data is {best12.best_start_hour:02d}:00-{best12.best_end_hour:02d}:00 "
         f"with {_pct(best12.best_share_of_calls)} (+{best12.extra_calls_in_best_per_year:,.0f} "
-        f"calls a year). The recommended schedule comes from a CP-SAT shift model maximizing "
-        f"expected calls reached (the loss hypercube with the post set of each hour's team "
-        f"count) within {s.budget.crt_fte:.0f} FTE."
+        f"calls a year). The recommended schedule comes from a CP-SAT roster of named crews "
+        f"maximizing expected calls reached (the loss hypercube with the post set of each "
+        f"hour's team count) within {s.budget.crt_fte:.0f} FTE (see the roster section)."
     )
     shift = result.shift_plan
-    sec.bullet_list(shift.summary().splitlines())
+    sec.bullet_list((shift if result.roster is None else result.roster).summary().splitlines())
     sec.figure(
         charts.hour_of_week_heatmap(
             list(rec.teams_on_duty),
@@ -295,7 +297,7 @@ def _hours(r: ReportBuilder, result: RunResult) -> None:
             decimals=0,
         )  # fmt: skip
     )
-    shifts = pd.DataFrame([vars(x) for x in shift.shifts])
+    shifts = pd.DataFrame([vars(x) for x in rec.shifts])
     if len(shifts):
         shifts["day"] = shifts["day"].map(dict(enumerate(charts.DAY_NAMES)))
         shifts["end_hour"] = (shifts["start_hour"] + shifts["length_h"]) % 24
@@ -465,10 +467,11 @@ def _modeled(r: ReportBuilder, result: RunResult) -> None:
         f"({s.calls.observed_start} to {s.calls.observed_end}) and {observed_natures} of the "
         f"{len(s.eligibility.natures)} natures. Demand elsewhere is modeled: calibrated to the "
         f"published {s.demand.calibration_year} "
-        f"totals and spread by the '{s.demand.covariate}' covariate. "
+        f"totals and spread by the '{ctx.demand.summary['model']}' completion model. "
         f"{_pct(result.modeled_share)} of citywide eligible demand is modeled."
     )
-    sec.table(ctx.demand.validation, caption="Leave-one-beat-out validation of the covariate model",
+    sec.table(ctx.demand.validation[ctx.demand.validation["beat_id"] == "ALL"],
+              caption="Leave-one-beat-out validation of every completion model (all beats)",
               decimals=3)  # fmt: skip
     sec.table(
         ctx.demand.calibration, caption="Calibration against published 2021 totals", decimals=3
@@ -591,7 +594,7 @@ def _assumptions(result: RunResult) -> list[tuple[str, Any]]:
         ("Hours staffing target", f"{hours.share_target:.0%} of each open hour's calls "
                                   f"{hours.measure} ({hours_basis})"),
         ("Demand growth factor", f"{s.demand.growth_factor}"),
-        ("Demand covariate", s.demand.covariate),
+        ("Demand completion model", result.ctx.demand.summary["model"]),
         ("Call locations", "public open-data points, may be offset for privacy"),
         ("Solver", f"seed {s.solver.seed}, {s.solver.workers} workers, deterministic limits"),
     ]  # fmt: skip

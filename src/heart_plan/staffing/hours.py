@@ -33,11 +33,19 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from heart_plan.config import HOURS_PER_WEEK, Scenario, ShiftsConfig, SolverConfig, UnitConfig
+from heart_plan.config import (
+    HOURS_PER_WEEK,
+    RosterConfig,
+    Scenario,
+    ShiftsConfig,
+    SolverConfig,
+    UnitConfig,
+)
 from heart_plan.errors import ModelError
 from heart_plan.plan import window_length_h
 from heart_plan.staffing.erlang import teams_needed_array
 from heart_plan.staffing.hour_values import HourValues, Measure
+from heart_plan.staffing.pay import pay_of_cover
 from heart_plan.staffing.shifts import (
     ShiftProblem,
     cost_of_team_hours,
@@ -219,6 +227,7 @@ def staff_window(
     share_target: float,
     unit: UnitConfig,
     min_teams_open: int = 1,
+    roster: RosterConfig | None = None,
 ) -> WindowStaffing:
     """Teams per hour for a daily window at the target share of the table's measure.
 
@@ -226,7 +235,9 @@ def staff_window(
     "reached"``) or served (``"served"``) per year are at least ``share_target`` x that
     hour's calls, and at least ``min_teams_open``; if even ``K`` teams fall short the hour
     gets ``K`` and counts in ``hours_target_not_met`` (:func:`teams_for_target`).  FTE and
-    cost from the team-hours per week (:func:`heart_plan.staffing.shifts.fte_of_team_hours`).
+    cost from the team-hours per week (:func:`heart_plan.staffing.shifts.fte_of_team_hours`);
+    with ``roster`` the cost is the pay of the cover with night and weekend differentials
+    and the relief factor (:func:`heart_plan.staffing.pay.pay_of_cover`).
 
     Parameters
     ----------
@@ -255,7 +266,9 @@ def staff_window(
         team_hours_per_week=team_hours,
         peak_teams=int(teams.max()),
         fte=fte_of_team_hours(team_hours, unit),
-        cost_per_year_usd=cost_of_team_hours(team_hours, unit),
+        cost_per_year_usd=cost_of_team_hours(team_hours, unit)
+        if roster is None
+        else pay_of_cover(teams, roster, unit).total_usd,
         measure=values.measure,
         share_target=float(share_target),
         expected_reached_per_year=reached,
@@ -275,6 +288,7 @@ def hours_curve(
     share_target: float,
     unit: UnitConfig,
     min_teams_open: int = 1,
+    roster: RosterConfig | None = None,
 ) -> pd.DataFrame:
     """Calls in window, teams, FTE, cost and calls reached and served for each best window.
 
@@ -291,6 +305,7 @@ def hours_curve(
         st = staff_window(
             values, win.start_hour, win.length_h,
             share_target=share_target, unit=unit, min_teams_open=min_teams_open,
+            roster=roster,
         )  # fmt: skip
         rows.append(
             {
@@ -463,6 +478,7 @@ def overnight_marginal(
     unit: UnitConfig,
     hours_of_day: tuple[int, ...] = (0, 1, 2, 3, 4, 5),
     min_teams_open: int = 1,
+    roster: RosterConfig | None = None,
 ) -> pd.DataFrame:
     """What each added overnight hour of day (every day of the week) would reach and cost.
 
@@ -478,6 +494,7 @@ def overnight_marginal(
         st = staff_window(
             values, int(hour), 1,
             share_target=share_target, unit=unit, min_teams_open=min_teams_open,
+            roster=roster,
         )  # fmt: skip
         cum_reached += st.expected_reached_per_year
         cum_served += st.expected_served_per_year
@@ -560,6 +577,7 @@ def baseline_to_247(
     baseline_start: int = 7,
     baseline_end: int = 19,
     min_teams_open: int = 1,
+    roster: RosterConfig | None = None,
 ) -> TwentyFourSeven:
     """FTE, cost, calls reached and served: the baseline daily window vs 24/7.
 
@@ -571,6 +589,7 @@ def baseline_to_247(
         "share_target": share_target,
         "unit": unit,
         "min_teams_open": min_teams_open,
+        "roster": roster,
     }
     return TwentyFourSeven(
         baseline=staff_window(values, baseline_start, length, **kw),
@@ -705,16 +724,23 @@ def hours_answer(
     arr = values.arrivals_per_year
     return HoursAnswer(
         curve=hours_curve(
-            values, windows_h=tuple(scenario.shifts.daily_windows_h), share_target=target, unit=unit
-        ),
+            values,
+            windows_h=tuple(scenario.shifts.daily_windows_h),
+            share_target=target,
+            unit=unit,
+            roster=scenario.roster,
+        ),  # fmt: skip
         fte_curve=pd.concat(curves, ignore_index=True),
-        overnight=overnight_marginal(values, share_target=target, unit=unit),
+        overnight=overnight_marginal(
+            values, share_target=target, unit=unit, roster=scenario.roster
+        ),
         to_24_7=baseline_to_247(
             values,
             share_target=target,
             unit=unit,
             baseline_start=base.hours_start,
             baseline_end=base.hours_end,
+            roster=scenario.roster,
         ),  # fmt: skip
         best_window=compare_best_window(
             arr, base_len if base_len != 24 else 12, baseline_start=base.hours_start
