@@ -131,3 +131,119 @@ def test_calibrate_cli_bad_trips_file(tmp_path) -> None:
     assert result.exit_code == 1, result.output
     assert "has no column 'origin_lat'" in result.output
     assert not out.exists()
+
+
+FACTORS = {"peak": {"motorway": 0.5, "primary": 0.8, "unmatched": 1.3}}
+MIXED_BANDS = {"free": 1.0, "slow": 0.55, "peak": 0.9}
+
+
+def _classed_graph(seed: int) -> nx.MultiDiGraph:
+    """Random directed graph (parallel edges, some pairs without a path) with road classes."""
+    rng = np.random.default_rng(seed)
+    g = nx.MultiDiGraph()
+    for i in range(50):
+        g.add_node(i * 5 + 1, x=float(rng.uniform(-79, -78.8)), y=float(rng.uniform(35.9, 36.1)))
+    nodes = list(g.nodes)
+    for _ in range(200):
+        a, b = rng.choice(nodes, 2, replace=False)
+        g.add_edge(
+            int(a), int(b), free_flow_s=float(rng.uniform(1, 300)),
+            road_class=CLASSES[int(rng.integers(0, 4))],
+        )  # fmt: skip
+    return g
+
+
+def _reference(g: nx.MultiDiGraph, origins, dests, band: str, limit_s: float | None):
+    """networkx Dijkstra on the band's class-scaled edge times (engine rounding/limit)."""
+    from heart_plan.network import UNREACHABLE_S
+    from heart_plan.network.engine import class_name
+
+    table = FACTORS.get(band, {})
+    h = nx.MultiDiGraph()
+    h.add_nodes_from(g.nodes)
+    for a, b, d in g.edges(data=True):
+        h.add_edge(a, b, s=d["free_flow_s"] / table.get(class_name(d["road_class"]), 1.0))
+    f = MIXED_BANDS[band]
+    out = np.full((len(origins), len(dests)), UNREACHABLE_S, dtype=np.int64)
+    for i, o in enumerate(origins):
+        lengths = nx.single_source_dijkstra_path_length(h, int(o), weight="s")
+        for j, d in enumerate(dests):
+            if int(d) in lengths:
+                t = np.rint(lengths[int(d)] / f)
+                if limit_s is None or (t <= limit_s and lengths[int(d)] <= limit_s * f):
+                    out[i, j] = t
+    return out
+
+
+@pytest.mark.parametrize("tiny_chunks", [False, True])
+def test_mixed_weight_groups_in_one_call_match_networkx(tiny_chunks, monkeypatch) -> None:
+    """bands_seconds over a BASE pair and a class-factor band: each band exact, in chunks."""
+    from heart_plan.network import UNREACHABLE_S
+    from heart_plan.network import engine as engine_mod
+
+    if tiny_chunks:
+        monkeypatch.setattr(engine_mod, "CHUNK_FLOOR_BYTES", 1)
+    g = _classed_graph(7)
+    engine = DriveTimeEngine(g, bands=MIXED_BANDS, class_factors=FACTORS)
+    assert [engine.group_of(b) for b in MIXED_BANDS] == ["", "", "peak"]
+    # BASE bands keep the graph's content hash (old cache keys stay valid)
+    assert engine.band_content_hash("free") == engine.band_content_hash("slow")
+    assert engine.band_content_hash("free") == engine.content_hash
+    assert engine.band_content_hash("peak") != engine.content_hash
+    nodes = np.array(sorted(g.nodes))
+    rng = np.random.default_rng(1)
+    few, many = rng.choice(nodes, 6), rng.choice(nodes, 20)
+    for origins, dests in ((few, many), (many, few)):
+        for limit in (None, 300.0):
+            got = engine.bands_seconds(
+                engine.index_of(origins), engine.index_of(dests), bands=["peak", "free", "slow"],
+                limit_s=limit, on_unreachable="sentinel",
+            )  # fmt: skip
+            assert list(got) == ["peak", "free", "slow"]
+            for band, (values, attrs) in got.items():
+                ref = _reference(g, origins, dests, band, limit)
+                assert values.dtype == np.int32
+                assert np.array_equal(values, ref), (band, limit)
+                n_none = int((_reference(g, origins, dests, band, None) == UNREACHABLE_S).sum())
+                assert len(attrs["unreachable_pairs"]) == n_none
+                assert attrs["beyond_limit"] == int((ref == UNREACHABLE_S).sum()) - n_none
+    # within_limit and pairs use the band's own weights too
+    src = engine.index_of(few)
+    sparse_s = engine.within_limit(src, band="peak", limit_s=400)
+    dense = np.full((len(few), len(nodes)), UNREACHABLE_S, dtype=np.int64)
+    coo = sparse_s.tocoo()
+    dense[coo.row, coo.col] = coo.data
+    assert np.array_equal(dense, _reference(g, few, nodes, "peak", 400.0))
+    m = engine.matrix(few, many, band="peak", on_unreachable="sentinel").to_numpy()
+    ok = m != UNREACHABLE_S
+    r, c = np.nonzero(ok)
+    assert np.array_equal(engine.pairs(few[r], many[c], band="peak"), m[ok])
+
+
+def test_from_arrays_takes_edge_classes_and_cch_refuses_class_bands() -> None:
+    from heart_plan.errors import NetworkError
+
+    g = _line(8)
+    engine = DriveTimeEngine(g, bands=MIXED_BANDS, class_factors=FACTORS)
+    ids = np.array(sorted(g.nodes))
+    edges = list(g.edges(data=True))
+    u = np.searchsorted(ids, [a for a, _, _ in edges])
+    v = np.searchsorted(ids, [b for _, b, _ in edges])
+    w = np.array([d["free_flow_s"] for _, _, d in edges])
+    lon = np.array([g.nodes[n]["x"] for n in ids])
+    lat = np.array([g.nodes[n]["y"] for n in ids])
+    kinds = np.array([d["road_class"] for _, _, d in edges])
+    arrays = DriveTimeEngine.from_arrays(
+        ids, lon, lat, u, v, w, bands=MIXED_BANDS, edge_class=kinds, class_factors=FACTORS
+    )
+    plain = DriveTimeEngine.from_arrays(ids, lon, lat, u, v, w, bands=MIXED_BANDS)
+    assert plain.group_of("peak") == ""  # no classes: every band is BASE
+    for band in MIXED_BANDS:
+        a = engine.matrix(ids, ids, band=band).to_numpy()
+        assert np.array_equal(arrays.matrix(ids, ids, band=band).to_numpy(), a)
+        assert arrays.band_content_hash(band) == engine.band_content_hash(band)
+    assert not np.array_equal(
+        plain.matrix(ids, ids, band="peak").to_numpy(), engine.matrix(ids, ids, band="peak")
+    )
+    with pytest.raises(NetworkError, match='backend "cch" serves the free-flow weights only'):
+        DriveTimeEngine(g, bands=MIXED_BANDS, class_factors=FACTORS, backend="cch")

@@ -8,9 +8,16 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
+
 import numpy as np
 
 _CHUNK = 512
+#: Column reductions kept (LRU), keyed by the coverage matrix's content: the same area,
+#: band and radius give the same matrix for every team count, so it is reduced once.
+_MEMO_SIZE = 64
+_memo: OrderedDict[bytes, np.ndarray] = OrderedDict()
 
 
 def unique_rows(cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -48,7 +55,26 @@ def dominated(cov: np.ndarray) -> np.ndarray:
 
 
 def reduce_columns(cov: np.ndarray) -> np.ndarray:
-    """Column positions kept after merging identical and dropping dominated columns."""
+    """Column positions kept after merging identical and dropping dominated columns.
+
+    Memoized on the matrix's content (shape and bits), so repeated solves of one area
+    (every team count, every band with the same coverage) reduce it once.
+    """
+    digest = hashlib.sha1(usedforsecurity=False)
+    digest.update(np.asarray(cov.shape, dtype=np.int64).tobytes())
+    digest.update(np.packbits(np.ascontiguousarray(cov, dtype=bool)).tobytes())
+    key = digest.digest()
+    if key in _memo:
+        _memo.move_to_end(key)
+        return _memo[key].copy()
+    kept = _reduce_columns(cov)
+    _memo[key] = kept
+    while len(_memo) > _MEMO_SIZE:
+        _memo.popitem(last=False)
+    return kept.copy()
+
+
+def _reduce_columns(cov: np.ndarray) -> np.ndarray:
     first, _ = unique_rows(cov.T)
     first = np.sort(first)
     dom = dominated(cov[:, first].T)

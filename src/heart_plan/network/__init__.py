@@ -24,7 +24,7 @@ from heart_plan.network.graph import (
     load_graph,
 )
 from heart_plan.network.isochrones import isochrones
-from heart_plan.network.matrix import candidate_sites, drive_time_matrix
+from heart_plan.network.matrix import candidate_sites, drive_time_matrices, drive_time_matrix
 from heart_plan.network.snap import (
     SnapReport,
     aggregate_demand,
@@ -43,6 +43,7 @@ __all__ = [
     "bands_from_scenario",
     "candidate_sites",
     "configure_osmnx",
+    "drive_time_matrices",
     "drive_time_matrix",
     "graph_from_file",
     "graph_from_online",

@@ -10,8 +10,10 @@ Road class x band factors (``[network.time_bands.<band>.class_factors]``): in ba
 of class k takes ``free_flow_s / (f_b * c[b, k])`` (``c`` = 1 for a class not listed; OSM
 ``highway`` values map onto the scenario's class names by ``CLASS_ALIASES``).  A band whose
 listed factors are all equal (and cover every class) is the free-flow graph with the scalar
-``f_b * c``; a band whose factors differ by class gets its own edge weights and its own
-Dijkstra runs (one shortest-path run per such band).
+``f_b * c``; a band whose factors differ by class gets its own edge weights (its own weight
+group).  Bands are served per weight group: all bands of the free-flow group (``BASE``)
+share one pass of Dijkstra chunks; a band with its own class weights runs its own pass on
+its own CSR.
 
 Shortest paths run from whichever side is smaller: from the origins on the graph, or from
 the destinations on the transposed graph (reverse edges), with an optional cutoff
@@ -27,7 +29,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -50,8 +52,14 @@ UNREACHABLE_S = int(np.iinfo(np.int32).max)
 #: Smallest edge time kept (s): scipy treats explicit zeros as edges, but a zero-length
 #: edge must not vanish, so zero-time edges get this tiny positive time.
 MIN_EDGE_S = 1e-3
+#: Smallest working-memory budget of one Dijkstra chunk (bytes); larger outputs get 1/8 of
+#: the output's size, so the peak stays near 1.125x the int32 output.
+CHUNK_FLOOR_BYTES = 32 * 2**20
 
 Unreachable = Literal["raise", "sentinel"]
+#: Shortest-path backend: scipy's Dijkstra (default, float seconds, exact) or RoutingKit's
+#: customizable contraction hierarchy (``routingkit-cch``; whole-second edge times only).
+Backend = Literal["scipy", "cch"]
 
 #: OSM ``highway`` values without a TRM class of their own -> the scenario's class name.
 CLASS_ALIASES = {
@@ -86,6 +94,12 @@ class DriveTimeEngine:
         Edge attribute holding the free-flow time in seconds.
     row_cache_size
         How many single-source rows ``pairs``/``drive_time_s`` keep (LRU, per direction).
+    backend
+        ``"scipy"`` (default) or ``"cch"`` (RoutingKit's customizable contraction
+        hierarchy; needs whole-second edge times, since its metric is integral, and gives
+        the same matrices as scipy there; not faster on road-like graphs, see
+        ``bench/drive_time_matrix.py``).  It serves the free-flow weight group only: a
+        band whose class factors differ by class raises ``NetworkError`` (use scipy).
     class_factors
         Band name -> {road class name: factor} (module docstring); missing classes 1.0.
     """
@@ -97,6 +111,7 @@ class DriveTimeEngine:
         bands: Mapping[str, float] | None = None,
         weight: str = "free_flow_s",
         row_cache_size: int = 2048,
+        backend: Backend = "scipy",
         class_factors: Mapping[str, Mapping[str, float]] | None = None,
     ) -> None:
         from heart_plan.network.graph import RoadNetwork
@@ -104,16 +119,10 @@ class DriveTimeEngine:
         graph = network.graph if isinstance(network, RoadNetwork) else network
         if graph.number_of_nodes() == 0:
             raise NetworkError("road graph is empty: no nodes to route on; check the graph source")
-        self.graph = graph
-        self.bands: dict[str, float] = dict(bands or {"free_flow": 1.0})
-        for name, factor in self.bands.items():
-            if not factor > 0:
-                raise NetworkError(f"time band {name!r} has speed_factor {factor}; must be > 0")
+        self.graph: nx.MultiDiGraph | None = graph
         ids = np.array(sorted(graph.nodes), dtype=np.int64)
-        self.node_ids: np.ndarray = ids
-        self._pos = pd.Index(ids)
-        self.node_lon = np.array([float(graph.nodes[n]["x"]) for n in ids])
-        self.node_lat = np.array([float(graph.nodes[n]["y"]) for n in ids])
+        lon = np.array([float(graph.nodes[n]["x"]) for n in ids])
+        lat = np.array([float(graph.nodes[n]["y"]) for n in ids])
         u, v, w, cls = [], [], [], []
         for a, b, d in graph.edges(data=True):
             if weight not in d:
@@ -124,10 +133,87 @@ class DriveTimeEngine:
             v.append(b)
             w.append(float(d[weight]))
             cls.append(class_name(str(d.get("road_class", ""))))
-        self._edge_u = self._pos.get_indexer(u)
-        self._edge_v = self._pos.get_indexer(v)
-        self._edge_s = np.maximum(np.asarray(w, dtype=float), MIN_EDGE_S)
-        self.edge_class = np.asarray(cls, dtype=object)
+        pos = pd.Index(ids)
+        self._init_arrays(
+            ids, lon, lat, pos.get_indexer(u), pos.get_indexer(v), np.asarray(w, dtype=float),
+            np.asarray(cls, dtype=object), bands=bands, class_factors=class_factors,
+            row_cache_size=row_cache_size, backend=backend,
+        )  # fmt: skip
+
+    @classmethod
+    def from_arrays(
+        cls,
+        node_ids: np.ndarray,
+        lon: np.ndarray,
+        lat: np.ndarray,
+        u: np.ndarray,
+        v: np.ndarray,
+        free_flow_s: np.ndarray,
+        *,
+        bands: Mapping[str, float] | None = None,
+        row_cache_size: int = 2048,
+        backend: Backend = "scipy",
+        edge_class: np.ndarray | None = None,
+        class_factors: Mapping[str, Mapping[str, float]] | None = None,
+    ) -> DriveTimeEngine:
+        """Engine from plain arrays (no networkx graph): sorted unique ``node_ids`` with
+        their ``lon``/``lat``, and edges ``u -> v`` as node *positions* with free-flow
+        seconds.  For large synthetic or converted graphs.
+
+        Without ``edge_class`` (one road class name per edge) every edge has the class
+        ``""``, so ``class_factors`` can only scale whole bands (all bands are ``BASE``).
+        """
+        ids = np.asarray(node_ids, dtype=np.int64)
+        if ids.size == 0:
+            raise NetworkError("road graph is empty: no nodes to route on; check the graph source")
+        if ids.size > 1 and not (np.diff(ids) > 0).all():
+            raise NetworkError("from_arrays(): node_ids must be sorted and unique")
+        u = np.asarray(u, dtype=np.int64)
+        if edge_class is None:
+            classes = np.full(len(u), "", dtype=object)
+        else:
+            classes = np.asarray([class_name(str(k)) for k in edge_class], dtype=object)
+            if len(classes) != len(u):
+                raise NetworkError("from_arrays(): edge_class must have one entry per edge")
+        engine = cls.__new__(cls)
+        engine.graph = None
+        engine._init_arrays(
+            ids, np.asarray(lon, dtype=float), np.asarray(lat, dtype=float),
+            u, np.asarray(v, dtype=np.int64), np.asarray(free_flow_s, dtype=float), classes,
+            bands=bands, class_factors=class_factors, row_cache_size=row_cache_size,
+            backend=backend,
+        )  # fmt: skip
+        return engine
+
+    def _init_arrays(
+        self,
+        ids: np.ndarray,
+        lon: np.ndarray,
+        lat: np.ndarray,
+        ui: np.ndarray,
+        vi: np.ndarray,
+        w: np.ndarray,
+        edge_class: np.ndarray,
+        *,
+        bands: Mapping[str, float] | None,
+        class_factors: Mapping[str, Mapping[str, float]] | None,
+        row_cache_size: int,
+        backend: Backend,
+    ) -> None:
+        if backend not in ("scipy", "cch"):
+            raise NetworkError(f'unknown drive-time backend {backend!r}; use "scipy" or "cch"')
+        self.backend: Backend = backend
+        self.bands: dict[str, float] = dict(bands or {"free_flow": 1.0})
+        for name, factor in self.bands.items():
+            if not factor > 0:
+                raise NetworkError(f"time band {name!r} has speed_factor {factor}; must be > 0")
+        self.node_ids: np.ndarray = ids
+        self.node_lon = lon
+        self.node_lat = lat
+        self._edge_u = ui
+        self._edge_v = vi
+        self._edge_s = np.maximum(w, MIN_EDGE_S)
+        self.edge_class = edge_class
         self.csr, self._csr_pick = self._build_csr(self._edge_s)
         self.csr_t = self.csr.T.tocsr()
         digest = hashlib.sha256()
@@ -154,6 +240,11 @@ class DriveTimeEngine:
             if len(values) <= 1:
                 self._band_group[band] = (factor * (values.pop() if values else 1.0), BASE)
                 continue
+            if backend == "cch":
+                raise NetworkError(
+                    f'backend "cch" serves the free-flow weights only, but time band {band!r} '
+                    f'has road-class factors that differ by class; use backend="scipy"'
+                )
             scale = np.array([per_edge[k] for k in self.edge_class.tolist()], dtype=float)
             csr, _ = self._build_csr(self._edge_s / scale)
             self._graphs[band] = (csr, csr.T.tocsr())
@@ -161,12 +252,15 @@ class DriveTimeEngine:
             self._group_hash[band] = hashlib.sha256(
                 (self.content_hash + repr(sorted(table.items()))).encode()
             ).hexdigest()
+        #: LRU row caches keyed by (weight group, forward).
         self._rows: dict[tuple[str, bool], OrderedDict[int, np.ndarray]] = {}
         self._row_cache_size = row_cache_size
-        self._block_memo: OrderedDict[bytes, np.ndarray] = OrderedDict()
 
     def _build_csr(self, seconds: np.ndarray) -> tuple[sparse.csr_matrix, np.ndarray]:
-        """CSR of edge ``seconds``, keeping the fastest of parallel edges (and which)."""
+        """CSR of edge ``seconds``, keeping the fastest of parallel edges (and which).
+
+        COO would sum duplicates, so parallel edges are reduced to their fastest first.
+        """
         ui, vi = self._edge_u, self._edge_v
         order = np.lexsort((seconds, vi, ui))
         su, sv, sw = ui[order], vi[order], seconds[order]
@@ -197,7 +291,10 @@ class DriveTimeEngine:
         return self._band_group[band][1] if band in self._band_group else BASE
 
     def band_content_hash(self, band: str) -> str:
-        """sha256 of the graph and ``band``'s class factors (cache keys of band matrices)."""
+        """sha256 of the graph and ``band``'s class factors (cache keys of band matrices).
+
+        Equal to ``content_hash`` for bands of the ``BASE`` group.
+        """
         return self._group_hash[self.group_of(band)]
 
     def csr_of(self, band: str) -> sparse.csr_matrix:
@@ -219,18 +316,25 @@ class DriveTimeEngine:
         return len(self.node_ids)
 
     def index_of(self, node_ids: Iterable[int] | np.ndarray) -> np.ndarray:
-        """Positions of ``node_ids``; ``NetworkError`` naming unknown ids."""
+        """Positions of ``node_ids``; ``NetworkError`` naming unknown ids.
+
+        A binary search in the sorted node ids (no pandas lookup: the simulator calls
+        this once per dispatch).
+        """
         arr = np.asarray(list(node_ids) if not isinstance(node_ids, np.ndarray) else node_ids)
-        idx = (
-            self._pos.get_indexer(arr.astype(np.int64, copy=False)) if arr.size else arr.astype(int)
-        )
-        if arr.size and (idx < 0).any():
-            bad = arr[idx < 0]
+        if not arr.size:
+            return arr.astype(np.int64)
+        arr = arr.astype(np.int64, copy=False)
+        idx = np.searchsorted(self.node_ids, arr)
+        idx[idx >= len(self.node_ids)] = 0
+        bad_mask = self.node_ids[idx] != arr
+        if bad_mask.any():
+            bad = arr[bad_mask]
             raise NetworkError(
                 f"{len(bad)} node id(s) are not routable nodes of this road graph "
                 f"(e.g. {bad[0]}); snap points with heart_plan.network.snap_points first"
             )
-        return idx.astype(np.int64)
+        return idx.astype(np.int64, copy=False)
 
     def speed_factor(self, band: str) -> float:
         """Scalar speed factor of time band ``band`` (drive time = group time / factor)."""
@@ -268,6 +372,45 @@ class DriveTimeEngine:
 
     # ------------------------------------------------------------------ free-flow core
 
+    @cached_property
+    def strongly_connected(self) -> bool:
+        """True when every node reaches every other (then no pair lacks a path).
+
+        Class factors only rescale edges, so this holds for every weight group.
+        """
+        n_comp, _ = csgraph.connected_components(self.csr, directed=True, connection="strong")
+        return bool(n_comp == 1)
+
+    def _dijkstra(
+        self, idx: np.ndarray, *, forward: bool, limit: float, group: str = BASE
+    ) -> np.ndarray:
+        """Rows (float64 s of ``group``'s weights, shape (len(idx), N)) from ``idx`` (or
+        to, reversed).
+        """
+        csr, csr_t = self._graphs[group]
+        graph = csr if forward else csr_t
+        if self.backend == "cch":
+            # __init__ refuses cch with class-specific groups: only BASE reaches here
+            rows = self._cch.rows(idx, forward=forward)
+            rows[rows > limit] = np.inf
+            return rows
+        return csgraph.dijkstra(graph, directed=True, indices=idx, limit=limit)
+
+    @cached_property
+    def _cch(self) -> Any:
+        from heart_plan.network.cch import CCHBackend
+
+        return CCHBackend(self.csr, self.node_lon, self.node_lat)
+
+    def chunk_rows(self, n_targets: int, out_bytes: int) -> int:
+        """Sources per Dijkstra chunk: one chunk's rows (float64, N wide) and its gathered
+        block (float64, ``n_targets`` wide, about three temporaries) stay within
+        ``max(CHUNK_FLOOR_BYTES, out_bytes / 8)``, so the peak stays near the output.
+        """
+        budget = max(CHUNK_FLOOR_BYTES, out_bytes // 8)
+        per_row = 8 * (self.n_nodes + 3 * max(n_targets, 1))
+        return max(1, int(budget // per_row))
+
     def free_flow_s(
         self,
         from_idx: np.ndarray,
@@ -278,53 +421,75 @@ class DriveTimeEngine:
     ) -> np.ndarray:
         """Free-flow seconds from ``from_idx`` to ``to_idx`` (positions), shape (F, T).
 
-        Runs Dijkstra from the smaller side (transposed graph for the destinations);
-        ``inf`` marks pairs unreachable within ``limit_s``.
+        Runs Dijkstra from the smaller side (transposed graph for the destinations), in
+        chunks of sources; ``inf`` marks pairs unreachable within ``limit_s``.  ``group``
+        picks the weights (``BASE`` = free flow; a band's own class-factor weights).
         """
         from_idx = np.asarray(from_idx, dtype=np.int64)
         to_idx = np.asarray(to_idx, dtype=np.int64)
-        key = _memo_key(from_idx, to_idx, limit_s) + group.encode()
-        csr, csr_t = self._graphs[group]
-        if key in self._block_memo:
-            self._block_memo.move_to_end(key)
-            return self._block_memo[key]
         limit = np.inf if limit_s is None else float(limit_s)
-        uf, inv_f = np.unique(from_idx, return_inverse=True)
-        ut, inv_t = np.unique(to_idx, return_inverse=True)
-        if len(uf) <= len(ut):
-            dist = csgraph.dijkstra(csr, directed=True, indices=uf, limit=limit)
-            block = dist[:, ut][inv_f][:, inv_t]
-        else:
-            dist = csgraph.dijkstra(csr_t, directed=True, indices=ut, limit=limit)
-            block = dist[:, uf][inv_t][:, inv_f].T
-        block = np.ascontiguousarray(block)
-        self._block_memo[key] = block
-        while len(self._block_memo) > 2:
-            self._block_memo.popitem(last=False)
-        return block
+        out = np.empty((len(from_idx), len(to_idx)))
+        forward = _forward(from_idx, to_idx)
+        for mine, block in self._blocks(from_idx, to_idx, limit=limit, group=group):
+            if forward:
+                out[mine] = block
+            else:
+                out[:, mine] = block.T
+        return out
 
-    def _rows_for(self, idx: np.ndarray, *, forward: bool, group: str = BASE) -> np.ndarray:
-        """Full free-flow rows for distinct positions ``idx`` (LRU-cached), shape (K, N).
+    def _blocks(
+        self,
+        from_idx: np.ndarray,
+        to_idx: np.ndarray,
+        *,
+        limit: float,
+        out_bytes: int = 0,
+        group: str = BASE,
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Chunks ``(mine, block)`` of free-flow seconds (float64), in the orientation of
+        the side Dijkstra runs from (``_forward``: the side with fewer distinct nodes).
+
+        Forward: ``block[k, j]`` = from ``from_idx[mine[k]]`` to ``to_idx[j]``; else
+        ``block[k, j]`` = from ``from_idx[j]`` to ``to_idx[mine[k]]``.
+        """
+        forward = _forward(from_idx, to_idx)
+        keys, inv_k = np.unique(from_idx if forward else to_idx, return_inverse=True)
+        other = to_idx if forward else from_idx
+        gather = not np.array_equal(other, np.arange(self.n_nodes))
+        order = np.argsort(inv_k, kind="stable")
+        bounds = np.searchsorted(inv_k[order], np.arange(len(keys) + 1))
+        step = self.chunk_rows(len(other), out_bytes)
+        for a in range(0, len(keys), step):
+            b = min(a + step, len(keys))
+            block = self._dijkstra(keys[a:b], forward=forward, limit=limit, group=group)
+            if gather:
+                block = block[:, other]
+            mine = order[bounds[a] : bounds[b]]
+            local = inv_k[mine] - a
+            if not np.array_equal(local, np.arange(b - a)):
+                block = block[local]
+            yield mine, block
+
+    def _rows_for(self, idx: np.ndarray, *, forward: bool, group: str = BASE) -> list[np.ndarray]:
+        """Full rows of ``group``'s weights for distinct positions ``idx`` (LRU-cached per
+        (group, direction)), each (N,).
 
         forward: seconds from each node to all nodes; else from all nodes to each node.
         """
         cache = self._rows.setdefault((group, forward), OrderedDict())
-        csr, csr_t = self._graphs[group]
-        missing = np.array([i for i in idx.tolist() if i not in cache], dtype=np.int64)
-        fresh: dict[int, np.ndarray] = {}
-        if missing.size:
-            dist = csgraph.dijkstra(csr if forward else csr_t, directed=True, indices=missing)
-            fresh = dict(zip(missing.tolist(), dist, strict=True))
-        out = np.empty((len(idx), self.n_nodes))
-        for r, i in enumerate(idx.tolist()):
-            row = fresh.get(i)
-            if row is None:
-                row = cache[i]
-                cache.move_to_end(i)
-            out[r] = row
-        for i, row in fresh.items():
-            cache[i] = row
-        while len(cache) > self._row_cache_size:
+        keys = idx.tolist()
+        missing = [i for i in keys if i not in cache]
+        if missing:
+            dist = self._dijkstra(
+                np.asarray(missing, dtype=np.int64), forward=forward, limit=np.inf, group=group
+            )
+            for i, row in zip(missing, dist, strict=True):
+                cache[i] = row
+        out = []
+        for i in keys:
+            cache.move_to_end(i)
+            out.append(cache[i])
+        while len(cache) > max(self._row_cache_size, len(keys)):
             cache.popitem(last=False)
         return out
 
@@ -355,7 +520,8 @@ class DriveTimeEngine:
         forward = len(np.unique(f)) <= len(np.unique(t))
         keys, other = (f, t) if forward else (t, f)
         uniq, inv = np.unique(keys, return_inverse=True)
-        out = self._rows_for(uniq, forward=forward, group=self.group_of(band))[inv, other]
+        rows = self._rows_for(uniq, forward=forward, group=self.group_of(band))
+        out = rows[0][other] if len(rows) == 1 else np.stack(rows)[inv, other]
         if not np.isfinite(out).all():
             i = int(np.flatnonzero(~np.isfinite(out))[0])
             raise NetworkError(
@@ -402,42 +568,205 @@ class DriveTimeEngine:
         band: str,
         limit_s: float | None,
         on_unreachable: Unreachable,
-        add_s: np.ndarray | float = 0.0,
+        add_from_s: np.ndarray | None = None,
+        add_to_s: np.ndarray | None = None,
+        transpose: bool = False,
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """Band seconds (int32) for positions, plus attrs describing sentinels.
 
-        ``add_s`` (broadcast to (F, T)) is added before rounding (access times).
+        One band of ``bands_seconds``: see there.
         """
-        factor = self.speed_factor(band)
-        group = self.group_of(band)
-        ff_limit = None if limit_s is None else float(limit_s) * factor
-        ff = self.free_flow_s(from_idx, to_idx, limit_s=ff_limit, group=group)
-        unreachable = np.isinf(ff)
-        if ff_limit is not None and unreachable.any():
-            # inf from the cutoff or from no path at all: tell them apart
-            unreachable = unreachable & np.isinf(self.free_flow_s(from_idx, to_idx, group=group))
-        if unreachable.any() and on_unreachable == "raise":
-            i, j = (int(a[0]) for a in np.nonzero(unreachable))
+        return self.bands_seconds(
+            from_idx, to_idx, bands=(band,), limit_s=limit_s, on_unreachable=on_unreachable,
+            add_from_s=add_from_s, add_to_s=add_to_s, transpose=transpose,
+        )[band]  # fmt: skip
+
+    def bands_seconds(
+        self,
+        from_idx: np.ndarray,
+        to_idx: np.ndarray,
+        *,
+        bands: Sequence[str],
+        limit_s: float | None,
+        on_unreachable: Unreachable,
+        add_from_s: np.ndarray | None = None,
+        add_to_s: np.ndarray | None = None,
+        transpose: bool = False,
+    ) -> dict[str, tuple[np.ndarray, dict[str, Any]]]:
+        """Band seconds (int32) of several bands: one pass of Dijkstra chunks per weight
+        group (all ``BASE`` bands share one pass; a band with its own class-factor
+        weights gets its own), in the order of ``bands``.
+
+        Per group: see ``_group_seconds``.
+        """
+        groups: dict[str, list[str]] = {}
+        for band in dict.fromkeys(bands):
+            groups.setdefault(self.group_of(band), []).append(band)
+        done: dict[str, tuple[np.ndarray, dict[str, Any]]] = {}
+        for group, members in groups.items():
+            done.update(
+                self._group_seconds(
+                    from_idx, to_idx, bands=members, group=group, limit_s=limit_s,
+                    on_unreachable=on_unreachable, add_from_s=add_from_s, add_to_s=add_to_s,
+                    transpose=transpose,
+                )
+            )  # fmt: skip
+        return {band: done[band] for band in dict.fromkeys(bands)}
+
+    def _group_seconds(
+        self,
+        from_idx: np.ndarray,
+        to_idx: np.ndarray,
+        *,
+        bands: Sequence[str],
+        group: str,
+        limit_s: float | None,
+        on_unreachable: Unreachable,
+        add_from_s: np.ndarray | None,
+        add_to_s: np.ndarray | None,
+        transpose: bool,
+    ) -> dict[str, tuple[np.ndarray, dict[str, Any]]]:
+        """Band seconds (int32) of the ``bands`` of one weight ``group``, from one pass
+        of Dijkstra chunks on that group's weights (``free_flow_s`` = group seconds).
+
+        ``t_b[i, j] = rint(free_flow_s[i, j] / f_b + (add_from_s[i] + add_to_s[j]))``
+        (access legs in seconds, not band-scaled), written chunk by chunk straight into
+        one int32 matrix per band (shape (F, T), or (T, F) with ``transpose``): no
+        float64 copy of the whole matrix.  Pairs slower than ``limit_s`` (band seconds;
+        the Dijkstra cutoff is ``limit_s * f_b``) get ``UNREACHABLE_S`` and are counted
+        in ``attrs["beyond_limit"]``; pairs with no path raise ``NetworkError`` or (with
+        ``on_unreachable="sentinel"``) get ``UNREACHABLE_S`` and are listed in
+        ``attrs["unreachable_pairs"]``.
+        """
+        from_idx = np.asarray(from_idx, dtype=np.int64)
+        to_idx = np.asarray(to_idx, dtype=np.int64)
+        n_f, n_t = len(from_idx), len(to_idx)
+        add_f = np.zeros(n_f) if add_from_s is None else np.asarray(add_from_s, dtype=float)
+        add_t = np.zeros(n_t) if add_to_s is None else np.asarray(add_to_s, dtype=float)
+        factors = {band: self.speed_factor(band) for band in bands}
+        ff_limit = np.inf if limit_s is None else float(limit_s) * max(factors.values())
+        shape = (n_t, n_f) if transpose else (n_f, n_t)
+        out = {band: np.empty(shape, dtype=np.int32) for band in bands}
+        beyond_n = dict.fromkeys(bands, 0)
+        unreachable_ij: list[np.ndarray] = []
+        out_bytes = 4 * n_f * n_t * len(bands)
+        forward = _forward(from_idx, to_idx)
+        add_k, add_o = (add_f, add_t) if forward else (add_t, add_f)
+        blocks = self._blocks(from_idx, to_idx, limit=ff_limit, out_bytes=out_bytes, group=group)
+        for mine, ff in blocks:
+            # add = a_from + a_to, summed first (as in t = ff / f + (a_from + a_to))
+            add: np.ndarray | float = 0.0
+            if add_k.any() and add_o.any():
+                add = add_k[mine][:, None] + add_o[None, :]
+            elif add_k.any():
+                add = add_k[mine][:, None]
+            elif add_o.any():
+                add = add_o[None, :]
+            unreachable: np.ndarray | None = None
+            ff_max = float(ff.max(initial=0.0))
+            if np.isinf(ff_max):
+                unreachable = np.isinf(ff)
+                if limit_s is not None:
+                    # inf from the cutoff or from no path at all: tell them apart
+                    if self.strongly_connected:
+                        unreachable[:] = False
+                    else:
+                        rows, cols = (mine, slice(None)) if forward else (slice(None), mine)
+                        again = self.free_flow_s(from_idx[rows], to_idx[cols], group=group)
+                        unreachable &= np.isinf(again if forward else again.T)
+                if unreachable.any():
+                    k, j = np.nonzero(unreachable)
+                    ij = (mine[k], j) if forward else (j, mine[k])
+                    unreachable_ij.append(np.column_stack(ij))
+                else:
+                    unreachable = None
+            secs = np.empty_like(ff)
+            for band, factor in factors.items():
+                np.divide(ff, factor, out=secs)
+                np.add(secs, add, out=secs)
+                np.rint(secs, out=secs)
+                top = secs.max(initial=0.0)
+                within = limit_s is None or (top <= limit_s and ff_max <= limit_s * factor)
+                if np.isfinite(top) and within:
+                    final = secs
+                else:
+                    final = secs.copy()
+                    finite = np.isfinite(secs)
+                    beyond = ~finite if unreachable is None else ~finite & ~unreachable
+                    if limit_s is not None:
+                        # beyond this band's cutoff (the pass ran to the slowest band's)
+                        beyond |= finite & ((secs > limit_s) | (ff > limit_s * factor))
+                    final[~finite | beyond] = UNREACHABLE_S
+                    beyond_n[band] += int(beyond.sum())
+                if forward != transpose:
+                    out[band][mine] = final
+                else:
+                    out[band][:, mine] = final.T
+        pairs = (
+            np.unique(np.concatenate(unreachable_ij), axis=0)
+            if unreachable_ij
+            else np.empty((0, 2), dtype=np.int64)
+        )
+        if len(pairs) and on_unreachable == "raise":
+            i0, j0 = (int(a) for a in pairs[0])
             raise NetworkError(
-                f"{int(unreachable.sum())} origin/destination pair(s) have no road path "
-                f"(e.g. node {self.node_ids[from_idx[i]]} -> {self.node_ids[to_idx[j]]}); "
+                f"{len(pairs)} origin/destination pair(s) have no road path "
+                f"(e.g. node {self.node_ids[from_idx[i0]]} -> {self.node_ids[to_idx[j0]]}); "
                 f"snap to nodes of one strongly connected graph, or pass "
                 f'on_unreachable="sentinel"'
             )
-        with np.errstate(invalid="ignore"):
-            secs = np.rint(ff / factor + add_s)
-        beyond = ~np.isfinite(secs) & ~unreachable
-        if limit_s is not None:
-            beyond |= np.isfinite(secs) & (secs > limit_s)
-        bad = ~np.isfinite(secs) | beyond
-        secs[bad] = UNREACHABLE_S
-        attrs: dict[str, Any] = {"band": band, "speed_factor": factor, "limit_s": limit_s}
-        attrs["beyond_limit"] = int(beyond.sum())
-        pairs = np.argwhere(unreachable)
-        attrs["unreachable_pairs"] = [
+        unreachable_pairs = [
             (int(self.node_ids[from_idx[i]]), int(self.node_ids[to_idx[j]])) for i, j in pairs
         ]
-        return secs.astype(np.int32), attrs
+        return {
+            band: (
+                out[band],
+                {
+                    "band": band,
+                    "speed_factor": factor,
+                    "limit_s": limit_s,
+                    "beyond_limit": beyond_n[band],
+                    "unreachable_pairs": list(unreachable_pairs),
+                },
+            )
+            for band, factor in factors.items()
+        }
+
+    def within_limit(
+        self, from_idx: np.ndarray, *, band: str, limit_s: float, forward: bool = True
+    ) -> sparse.csr_matrix:
+        """Sparse drive times within ``limit_s`` (band seconds) from each of ``from_idx``
+        to every node (``forward``) or from every node to each (reversed graph).
+
+        ``m[k, v] = rint(free_flow_s / f_b)`` for the pairs with ``m <= limit_s`` and
+        free-flow time ``<= limit_s * f_b`` (int32, explicit zeros kept for ``v = k``);
+        the rest is absent.  Dijkstra runs with the cutoff, in chunks, so memory grows
+        with the pairs within the limit, not with sources x nodes.  ``free_flow_s`` is
+        the band's weight group's seconds (class factors applied).
+        """
+        from_idx = np.asarray(from_idx, dtype=np.int64)
+        factor = self.speed_factor(band)
+        group = self.group_of(band)
+        ff_limit = float(limit_s) * factor
+        step = self.chunk_rows(self.n_nodes, 0)
+        parts: list[sparse.csr_matrix] = []
+        for a in range(0, len(from_idx), step):
+            dist = self._dijkstra(
+                from_idx[a : a + step], forward=forward, limit=ff_limit, group=group
+            )
+            r, c = np.nonzero(dist <= ff_limit)
+            secs = np.rint(dist[r, c] / factor)
+            keep = secs <= limit_s
+            parts.append(
+                sparse.csr_matrix(
+                    (secs[keep].astype(np.int32), (r[keep], c[keep])),
+                    shape=(dist.shape[0], self.n_nodes),
+                )
+            )
+            del dist
+        if not parts:
+            return sparse.csr_matrix((0, self.n_nodes), dtype=np.int32)
+        return sparse.vstack(parts, format="csr")
 
 
 def bands_from_scenario(scenario: Scenario) -> dict[str, float]:
@@ -455,10 +784,8 @@ def class_factors_of(scenario: Scenario) -> dict[str, dict[str, float]]:
     }
 
 
-def _memo_key(from_idx: np.ndarray, to_idx: np.ndarray, limit_s: float | None) -> bytes:
-    digest = hashlib.sha1(usedforsecurity=False)
-    digest.update(from_idx.tobytes())
-    digest.update(b"|")
-    digest.update(to_idx.tobytes())
-    digest.update(repr(limit_s).encode())
-    return digest.digest()
+def _forward(from_idx: np.ndarray, to_idx: np.ndarray) -> bool:
+    """Run Dijkstra from the origins (True) or, on the reversed graph, from the
+    destinations: whichever side has fewer distinct nodes.
+    """
+    return len(np.unique(from_idx)) <= len(np.unique(to_idx))

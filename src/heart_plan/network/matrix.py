@@ -59,33 +59,65 @@ def drive_time_matrix(
         ``band``, ``speed_factor``, ``beyond_limit``, ``unreachable_pairs`` (site node,
         demand node), ``cache`` (``"hit"``/``"miss"``/``"off"``).
     """
+    return drive_time_matrices(
+        engine, demand, sites, bands=(band,), limit_s=limit_s,
+        on_unreachable=on_unreachable, use_cache=use_cache,
+    )[band]  # fmt: skip
+
+
+def drive_time_matrices(
+    engine: DriveTimeEngine,
+    demand: pd.DataFrame,
+    sites: pd.DataFrame,
+    *,
+    bands: Sequence[str],
+    limit_s: float | None = None,
+    on_unreachable: Unreachable = "raise",
+    use_cache: bool = True,
+) -> dict[str, pd.DataFrame]:
+    """``drive_time_matrix`` for several bands: the bands not in the cache come from one
+    pass of Dijkstra chunks per weight group (one shortest-path run serves every band of
+    the free-flow group; a band with its own road-class factors gets its own run), each
+    written straight into its int32 demand x site matrix.  Cache keys use
+    ``engine.band_content_hash(band)`` (the graph's ``content_hash`` for free-flow bands).
+    """
     d_ids, d_nodes, d_acc = _columns(demand, "demand_id", "demand")
     s_ids, s_nodes, s_acc = _columns(sites, "site_id", "sites")
-    factor = engine.speed_factor(band)
-    key = matrix_key(
-        engine.band_content_hash(band), factor, limit_s, on_unreachable,
-        d_ids, d_nodes, d_acc, s_ids.astype(str), s_nodes, s_acc,
-    )  # fmt: skip
-    if use_cache and (cached := load_matrix(key)) is not None:
-        cached.attrs.update(band=band, speed_factor=factor, limit_s=limit_s, cache="hit")
-        return cached
-    values, attrs = engine.band_seconds(
-        engine.index_of(s_nodes),
-        engine.index_of(d_nodes),
-        band=band,
-        limit_s=limit_s,
-        on_unreachable=on_unreachable,
-        add_s=s_acc[:, None] + d_acc[None, :],
-    )
-    frame = pd.DataFrame(
-        np.ascontiguousarray(values.T),
-        index=pd.Index(d_ids, name="demand_id"),
-        columns=pd.Index(s_ids.astype(str), name="site_id"),
-    )
-    if use_cache:
-        save_matrix(key, frame)
-    frame.attrs.update(attrs, cache="miss" if use_cache else "off")
-    return frame
+    out: dict[str, pd.DataFrame] = {}
+    keys: dict[str, str] = {}
+    for band in dict.fromkeys(bands):
+        factor = engine.speed_factor(band)
+        keys[band] = key = matrix_key(
+            engine.band_content_hash(band), factor, limit_s, on_unreachable,
+            d_ids, d_nodes, d_acc, s_ids.astype(str), s_nodes, s_acc,
+        )  # fmt: skip
+        if use_cache and (cached := load_matrix(key)) is not None:
+            cached.attrs.update(band=band, speed_factor=factor, limit_s=limit_s, cache="hit")
+            out[band] = cached
+    missing = [band for band in keys if band not in out]
+    if missing:
+        computed = engine.bands_seconds(
+            engine.index_of(s_nodes),
+            engine.index_of(d_nodes),
+            bands=missing,
+            limit_s=limit_s,
+            on_unreachable=on_unreachable,
+            add_from_s=s_acc,
+            add_to_s=d_acc,
+            transpose=True,
+        )
+        for band, (values, attrs) in computed.items():
+            frame = pd.DataFrame(
+                values,
+                index=pd.Index(d_ids, name="demand_id"),
+                columns=pd.Index(s_ids.astype(str), name="site_id"),
+                copy=False,
+            )
+            if use_cache:
+                save_matrix(keys[band], frame)
+            frame.attrs.update(attrs, cache="miss" if use_cache else "off")
+            out[band] = frame
+    return {band: out[band] for band in keys}
 
 
 def candidate_sites(

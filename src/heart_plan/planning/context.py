@@ -33,7 +33,7 @@ from heart_plan.network import (
     RoadNetwork,
     aggregate_demand,
     candidate_sites,
-    drive_time_matrix,
+    drive_time_matrices,
     load_graph,
     snap_table,
 )
@@ -95,10 +95,16 @@ class PlanningContext:
         return w[w > 0].rename("calls_per_year")
 
     def matrix(self, band: str) -> pd.DataFrame:
-        """Drive times (int s) from every site to every demand node in ``band``."""
+        """Drive times (int s) from every site to every demand node in ``band``.
+
+        The first call loads (or computes, in one shortest-path pass) every band's matrix.
+        """
         if band not in self._matrices:
-            self._matrices[band] = drive_time_matrix(
-                self.engine, self.demand_nodes, self.sites, band=band
+            self.engine.speed_factor(band)  # unknown band: NetworkError naming the bands
+            self._matrices.update(
+                drive_time_matrices(
+                    self.engine, self.demand_nodes, self.sites, bands=tuple(self.engine.bands)
+                )
             )
         return self._matrices[band]
 
