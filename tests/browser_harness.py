@@ -113,18 +113,28 @@ class BrowserHarness:
         *,
         screenshot: str | os.PathLike[str] | None = None,
         settle_ms: int = 300,
+        viewport: tuple[int, int] | None = None,
+        cpu_throttle: float | None = None,
+        full_page: bool = True,
     ) -> Iterator[PageResult]:
         """Load ``path`` (a local HTML file) with the network blocked; yield a ``PageResult``.
 
         Waits for the ``load`` event plus ``settle_ms`` for scripts that run after it, then
-        takes a full-page screenshot to ``screenshot`` if given.
+        takes a full-page screenshot to ``screenshot`` if given (``full_page=False``: the
+        viewport only).  ``viewport=(width, height)`` overrides the harness's size;
+        ``cpu_throttle`` slows the CPU that many times (Chrome DevTools emulation, e.g. 4 for
+        a mid-range phone) from before the page loads.
         """
         if self._browser is None:
             raise RuntimeError("use BrowserHarness as a context manager")
         url = Path(path).resolve().as_uri()
-        context = self._browser.new_context(viewport=self.viewport, service_workers="block")
+        size = self.viewport if viewport is None else {"width": viewport[0], "height": viewport[1]}
+        context = self._browser.new_context(viewport=size, service_workers="block")
         context.set_default_timeout(self.timeout_ms)
         page = context.new_page()
+        if cpu_throttle is not None:
+            cdp = context.new_cdp_session(page)
+            cdp.send("Emulation.setCPUThrottlingRate", {"rate": cpu_throttle})
         result = PageResult(page=page, url=url)
 
         def route(route_, request) -> None:
@@ -168,7 +178,7 @@ class BrowserHarness:
             if screenshot is not None:
                 shot = Path(screenshot)
                 shot.parent.mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=str(shot), full_page=True, timeout=self.timeout_ms)
+                page.screenshot(path=str(shot), full_page=full_page, timeout=self.timeout_ms)
                 result.screenshot = shot
             yield result
         finally:

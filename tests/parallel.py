@@ -29,6 +29,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "durham_run": (
         "tests/planning/test_planning_durham.py::",
         "tests/report/test_browser_durham.py::",
+        "tests/report/test_summary_fields.py::",
         "tests/test_staged_outputs.py::test_killed_run_leaves_the_previous_complete_output",
         "tests/planning/test_hour_values.py::test_durham_",
         "tests/staffing/test_staffing_cli.py::test_durham_citywide_hours_answer",
@@ -39,6 +40,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "tests/test_demand.py::test_durham_",
         "tests/test_bad_input.py::test_durham_calls_quality_is_clean_and_counted",
         "tests/test_trust_caches.py::test_road_graph_is_verified_and_recorded_with_the_inputs",
+        "tests/staffing/test_units_durham.py::",
     ),
     # durham_network and durham_engine: the TRM road network and its drive-time engine.
     "durham_network": ("tests/network/test_network_durham.py::",),

@@ -223,14 +223,27 @@ def test_every_command_help_has_examples_and_no_internal_names(command: list[str
 def test_file_names_are_one_vocabulary() -> None:
     """Every command's files are named in the one table of output files, and the tables
     ``run`` also writes carry run's names (``shifts.csv``, ``hours_*.csv``, ...)."""
-    from heart_plan.commands import demand, expand, place, run, shifts
+    from heart_plan.commands import (
+        backtest,
+        compare,
+        demand,
+        expand,
+        network,
+        place,
+        run,
+        shifts,
+        units,
+    )
     from heart_plan.output_docs import describe_file
     from heart_plan.simulation import outputs as simulation_outputs
 
-    for module in (demand, expand, place, run, shifts, simulation_outputs):
-        for name in module.OUTPUT_FILES:
-            if "*" not in name and name != "demand/":
-                assert describe_file(name) != "(not described)", (module.__name__, name)
+    modules = (demand, expand, place, run, shifts, simulation_outputs, backtest, units, compare)
+    named = [(m.__name__, n) for m in modules for n in m.OUTPUT_FILES]
+    named += [("shifts --cover-from-plan", n) for n in shifts.ROSTER_FILES]
+    named += [("network calibrate", n) for n in network.CALIBRATE_FILES]
+    for module_name, name in named:
+        if "*" not in name and name != "demand/":
+            assert describe_file(name) != "(not described)", (module_name, name)
     assert {"shifts.csv", "hours_curve.csv", "hours_fte_curve.csv", "hours_overnight.csv"} <= set(
         shifts.OUTPUT_FILES
     )

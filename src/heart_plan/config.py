@@ -13,7 +13,8 @@ mapping; ``[eligibility]`` which calls HEART could take; ``[demand]`` calibratio
 completion; ``[network]`` road graph, speeds, time bands; ``[response]`` the response
 standard; ``[units.<type>]`` per unit type (``crt`` first); ``[baseline]`` the pilot plan;
 ``[budget]``; ``[candidates]`` candidate posts; ``[expansion]``; ``[shifts]``;
-``[simulation]``; ``[solver]``.
+``[simulation]``; ``[solver]``; ``[dispatch]`` how calls meet the unit types;
+``[call_center]`` the 911 center (CCD's effect on answer times).
 """
 
 from __future__ import annotations
@@ -158,6 +159,50 @@ class ResponseConfig:
 
 #: How a team comes back into service after a call (:class:`UnitConfig`).
 RETURN_RULES = ("at_post_when_clear", "drive_back", "stay_at_scene")
+#: What a unit type does (:class:`UnitConfig` ``role``): ``field`` - teams dispatched to the
+#: scene (CRT, CoR); ``phone`` - clinicians resolving calls on the phone inside the 911
+#: center (CCD); ``follow_up`` - follow-up after a field response (CN).
+UNIT_ROLES = ("field", "phone", "follow_up")
+
+
+@dataclass(frozen=True)
+class PhoneConfig:
+    """A phone unit's parameters (``[units.<type>.phone]``, used by ``role = "phone"``,
+    i.e. CCD; see :mod:`heart_plan.staffing.ccd`).  All are ASSUMPTIONS (the data has no
+    handle times, phone-resolution shares or 911 staffing).
+
+    ``handle_mean_min``: clinician minutes per call handled (exponential in Erlang A/C);
+    ``resolved_share``: share of the calls a clinician handles that are resolved by phone
+    (the rest go on to the field units); ``patience_mean_s``: mean time a transferred caller
+    waits for a free clinician before the call goes on to dispatch (Erlang A abandonment);
+    ``answer_within_s`` and ``service_level``: the staffing target (that share of its calls
+    answered by a clinician within that many seconds); ``calltaker_added_s``: added 911
+    call-taker seconds per call routed to the unit (screening and warm transfer).
+    """
+
+    handle_mean_min: float = 20.0
+    resolved_share: float = 0.5
+    patience_mean_s: float = 120.0
+    answer_within_s: float = 60.0
+    service_level: float = 0.8
+    calltaker_added_s: float = 30.0
+
+
+@dataclass(frozen=True)
+class FollowUpConfig:
+    """A follow-up unit's parameters (``[units.<type>.follow_up]``, used by
+    ``role = "follow_up"``, i.e. CN; see :mod:`heart_plan.staffing.cn`).
+
+    ``rate``: share of the calls served by ``from_units`` (empty: every field unit) that get
+    a follow-up (ASSUMPTION); ``hours_per_follow_up``: navigator hours each (ASSUMPTION);
+    ``deadline_h``: hours from the call by which the follow-up must be done (about 48 h,
+    published).
+    """
+
+    rate: float = 0.3
+    hours_per_follow_up: float = 1.5
+    deadline_h: float = 48.0
+    from_units: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -181,6 +226,18 @@ class UnitConfig:
     productive_hours_per_fte: float = 1800.0
     # ASSUMPTION: mean post-to-call drive time (s) when a plan carries none (busy time).
     default_mean_drive_s: float = 480.0
+    # ---- all four HEART units (issue 16); the defaults keep a plain CRT section unchanged.
+    label: str = ""
+    role: str = "field"
+    drives: bool = True
+    eligible_natures: tuple[str, ...] = ()
+    takes_standard: bool = True
+    takes_higher_risk: bool = False
+    hours: tuple[int, ...] = ()
+    days: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6)
+    teams: int = 0
+    phone: PhoneConfig = PhoneConfig()
+    follow_up: FollowUpConfig = FollowUpConfig()
 
     def __post_init__(self) -> None:
         if self.return_rule not in RETURN_RULES:
@@ -188,6 +245,23 @@ class UnitConfig:
                 f"units.*.return_rule = {self.return_rule!r}; use one of "
                 f"{', '.join(map(repr, RETURN_RULES))}"
             )
+        if self.role not in UNIT_ROLES:
+            raise ConfigError(
+                f"units.*.role = {self.role!r}; use one of {', '.join(map(repr, UNIT_ROLES))}"
+            )
+
+    def on_duty_hours_of_day(self, fallback: tuple[int, int]) -> tuple[int, int]:
+        """Daily hours ``[start, end)`` on duty: ``hours``, or ``fallback`` when empty."""
+        return (self.hours[0], self.hours[1]) if self.hours else fallback
+
+    def on_duty_by_how(self, fallback: tuple[int, int]) -> tuple[bool, ...]:
+        """168 flags (hour of week, bin 0 = Monday 00:00): on duty on ``days`` within the
+        daily hours (:meth:`on_duty_hours_of_day`).
+        """
+        start, end = self.on_duty_hours_of_day(fallback)
+        return tuple(
+            (b // 24) in self.days and start <= b % 24 < end for b in range(HOURS_PER_WEEK)
+        )
 
 
 @dataclass(frozen=True)
@@ -446,6 +520,41 @@ class SimulationConfig:
 
 
 @dataclass(frozen=True)
+class DispatchConfig:
+    """How an eligible call meets the unit types (``[dispatch]``; :mod:`heart_plan.queueing.
+    dispatch`).  ``order``: the unit types tried in turn (empty: phone units, then field units
+    in file order); a call goes to the first that takes it (its nature, its risk class), is on
+    duty and has a team or clinician free; a phone unit resolves ``phone.resolved_share`` of
+    the calls it handles and passes the rest on; a call no unit takes goes to police (not
+    reached by HEART).  ``higher_risk_share``: ASSUMPTION (the data has no weapon or violence
+    flags): share of eligible calls with a weapon or violence present, taken only by units
+    with ``takes_higher_risk`` (CoR).
+    """
+
+    order: tuple[str, ...] = ()
+    higher_risk_share: float = 0.1
+
+
+@dataclass(frozen=True)
+class CallCenterConfig:
+    """The 911 center whose call-takers answer every call (``[call_center]``; used by
+    :func:`heart_plan.staffing.ccd.calltaker_effect`).  ASSUMPTIONS all (the data has no 911
+    volumes or staffing): ``calls_per_year`` answered by call-takers, spread over the week like
+    the eligible calls; ``calltakers_by_hour`` on duty per hour of day (24 values);
+    ``handle_mean_s`` call-taker seconds per call; ``patience_mean_s`` mean time a caller
+    waits before hanging up (Erlang A).  ``standard_answer_s`` / ``standard_share``: the
+    answer-time standard (90% within 15 s, NENA; published).
+    """
+
+    calls_per_year: float = 250_000.0
+    calltakers_by_hour: tuple[int, ...] = (6,) * 24
+    handle_mean_s: float = 120.0
+    patience_mean_s: float = 60.0
+    standard_answer_s: float = 15.0
+    standard_share: float = 0.9
+
+
+@dataclass(frozen=True)
 class SolverConfig:
     """The one solver configuration (``[solver]``): every MIP (SCIP/HiGHS) and CP-SAT
     solve reads it.  Fixed ``seed`` and ``workers`` (threads, <= 2 here); stop within
@@ -496,6 +605,8 @@ class Scenario:
     roster: RosterConfig = RosterConfig()
     simulation: SimulationConfig = SimulationConfig()
     solver: SolverConfig = SolverConfig()
+    dispatch: DispatchConfig = DispatchConfig()
+    call_center: CallCenterConfig = CallCenterConfig()
     source: str = field(default="", compare=False)
     sha256: str = field(default="", compare=False)
 
@@ -503,6 +614,24 @@ class Scenario:
     def crt(self) -> UnitConfig:
         """The CRT unit section (the field unit placed by the planner)."""
         return self.units["crt"]
+
+    def dispatch_order(self) -> tuple[str, ...]:
+        """The unit types an eligible call meets in turn (``[dispatch] order``, or phone
+        units then field units in file order when it is empty).
+        """
+        if self.dispatch.order:
+            return self.dispatch.order
+        phone = [n for n, u in self.units.items() if u.role == "phone"]
+        return (*phone, *(n for n, u in self.units.items() if u.role == "field"))
+
+    def unit_natures(self, name: str) -> tuple[str, ...]:
+        """The eligible natures of unit ``name``: its list within ``[eligibility] natures``
+        (every eligible nature when its list is empty).
+        """
+        own = self.units[name].eligible_natures
+        if not own:
+            return self.eligibility.natures
+        return tuple(n for n in own if n in self.eligibility.natures)
 
     def to_dict(self) -> dict[str, Any]:
         """A plain, JSON-serializable dict (the resolved configuration)."""
@@ -732,6 +861,7 @@ def _validate(s: Scenario, source: str) -> None:
             raise ConfigError(f"{source}: units.{name}: crew_size and hours must be positive")
         if unit.on_scene_mean_min <= 0 or unit.on_scene_sd_min < 0:
             raise ConfigError(f"{source}: units.{name}: on-scene mean must be > 0, sd >= 0")
+    _validate_unit_types(s, source)
     if not s.network.time_bands:
         raise ConfigError(
             f"{source}: network.time_bands is empty; define at least one band covering all "
@@ -769,6 +899,63 @@ def _validate(s: Scenario, source: str) -> None:
                 seen[h] = name
 
 
+def _validate_unit_types(s: Scenario, source: str) -> None:
+    """Checks of the unit-type keys of issue 16 (roles, natures, hours, dispatch order)."""
+    # a unit may list natures the scenario has narrowed out of [eligibility] (they are then
+    # ignored), but every name must be a known nature (catches typos)
+    natures = {*s.eligibility.natures, *s.demand.city_totals, *s.demand.observed_beat_totals}
+    for name, unit in s.units.items():
+        where = f"{source}: units.{name}"
+        if unit.role == "phone" and unit.drives:
+            raise ConfigError(f"{where}: a phone unit does not drive; set drives = false")
+        if unit.role == "field" and not unit.drives:
+            raise ConfigError(f"{where}: a field unit drives; set drives = true or change role")
+        unknown = [n for n in unit.eligible_natures if n not in natures]
+        if unknown:
+            raise ConfigError(
+                f"{where}.eligible_natures: {unknown[0]!r} is not a known nature; list "
+                f"natures from eligibility.natures or demand.city_totals (or [] for all)"
+            )
+        if unit.role != "follow_up" and not (unit.takes_standard or unit.takes_higher_risk):
+            raise ConfigError(
+                f"{where}: takes neither standard nor higher-risk calls; set takes_standard "
+                f"or takes_higher_risk to true"
+            )
+        if unit.hours and (len(unit.hours) != 2 or not 0 <= unit.hours[0] < unit.hours[1] <= 24):
+            raise ConfigError(
+                f"{where}.hours = {list(unit.hours)}; give [start, end) hours of day with "
+                f"0 <= start < end <= 24 (e.g. [6, 21]), or [] for the plan's hours"
+            )
+        if not unit.days or len(set(unit.days)) != len(unit.days):
+            raise ConfigError(f"{where}.days: list each day 0 (Monday) - 6 (Sunday) once")
+        for other in unit.follow_up.from_units:
+            if other not in s.units or s.units[other].role != "field":
+                raise ConfigError(
+                    f"{where}.follow_up.from_units: {other!r} is not a field unit in [units]; "
+                    f'list field units (e.g. "crt") or [] for all'
+                )
+    seen: set[str] = set()
+    for name in s.dispatch.order:
+        if name not in s.units or s.units[name].role == "follow_up":
+            raise ConfigError(
+                f"{source}: dispatch.order: {name!r} is not a field or phone unit in [units]; "
+                f'list unit types defined as [units.<type>] (e.g. "ccd", "crt", "cor")'
+            )
+        if name in seen:
+            raise ConfigError(f"{source}: dispatch.order lists {name!r} twice; list it once")
+        if s.units[name].role == "phone" and any(s.units[n].role == "field" for n in seen):
+            raise ConfigError(
+                f"{source}: dispatch.order: phone unit {name!r} comes after a field unit; "
+                f"list phone units (resolved on the phone first) before field units"
+            )
+        seen.add(name)
+    if len(s.call_center.calltakers_by_hour) != 24:
+        raise ConfigError(
+            f"{source}: call_center.calltakers_by_hour has "
+            f"{len(s.call_center.calltakers_by_hour)} values; give 24 (hours of day 0-23)"
+        )
+
+
 # ----------------------------------------------------------------------------- ranges
 
 #: Bounds of every numeric key: (low, high, low_exclusive).  Path patterns use ``*`` for a
@@ -802,6 +989,25 @@ BOUNDS: dict[str, tuple[float, float, bool]] = {
     "units.*.cost_per_staff_hour_usd": (0.0, 10_000.0, False),
     "units.*.productive_hours_per_fte": (0.0, 8784.0, True),
     "units.*.default_mean_drive_s": (0.0, 86_400.0, False),
+    "units.*.hours[]": (0, 24, False),
+    "units.*.days[]": (0, 6, False),
+    "units.*.teams": (0, 1000, False),
+    "units.*.phone.handle_mean_min": (0.0, 1440.0, True),
+    "units.*.phone.resolved_share": (0.0, 1.0, False),
+    "units.*.phone.patience_mean_s": (0.0, 86_400.0, True),
+    "units.*.phone.answer_within_s": (0.0, 86_400.0, False),
+    "units.*.phone.service_level": (0.0, 0.999, True),
+    "units.*.phone.calltaker_added_s": (0.0, 3600.0, False),
+    "units.*.follow_up.rate": (0.0, 1.0, False),
+    "units.*.follow_up.hours_per_follow_up": (0.0, 100.0, True),
+    "units.*.follow_up.deadline_h": (1.0, 8760.0, False),
+    "dispatch.higher_risk_share": (0.0, 1.0, False),
+    "call_center.calls_per_year": (0.0, 1e9, False),
+    "call_center.calltakers_by_hour[]": (0, 10_000, False),
+    "call_center.handle_mean_s": (0.0, 86_400.0, True),
+    "call_center.patience_mean_s": (0.0, 86_400.0, True),
+    "call_center.standard_answer_s": (0.0, 86_400.0, False),
+    "call_center.standard_share": (0.0, 1.0, True),
     "baseline.hours_start": (0, 23, False),
     "baseline.hours_end": (1, 24, False),
     "baseline.teams": (0, 1000, False),

@@ -70,6 +70,33 @@ FILES: dict[str, str] = {
     "inputs_diff.csv": "scenario keys that differ between runs A and B",
     "answers_diff.csv": "every answer of runs A and B side by side",
     "compare.html": "runs A and B compared (open in a browser)",
+    "beat_demand_intervals.csv": "eligible calls per year per beat with the completion "
+    "model's 90% prediction interval (observed beats: their calibrated counts)",
+    "roster.csv": "the roster: one row per crew, cycle week and work day (fixed shift start "
+    "and length, local time)",
+    "roster.json": "the roster: crews, patterns, FTE, pay breakdown and binding soft rules",
+    "backtest_comparison.csv": "backtest: predicted (training model) against realized (real "
+    "test-window calls) reached, served and drive time, 95% CIs, city and observed beats",
+    "backtest_by_beat.csv": "backtest: predicted against realized per beat",
+    "backtest_shift.csv": "backtest: the test calls' shift from training (total variation by "
+    "hour of week, beat and nature) against its noise level",
+    "class_factors.toml": "scenario fragment: fitted road class x time band speed factors",
+    "class_factors.csv": "fitted road class x time band speed factors",
+    "calibration_fit.csv": "timed trips: observed against fitted seconds",
+    "units.csv": "per HEART unit (CRT, CoR, CCD, CN) and all: hours, staff, FTE, cost and its "
+    "share of its eligible calls",
+    "units_field_hours.csv": "field units on duty by hour of week",
+    "units_summary.json": "the units view (JSON), with the assumptions each figure rests on",
+    "assumptions.csv": "each output and the assumed scenario keys it depends on",
+    "arrivals_by_nature.csv": "eligible calls per year by hour of week and nature (input to "
+    "`heart-plan units --arrivals`)",
+    "ccd_staffing_curve.csv": "Crisis Call Diversion: clinicians needed per service level",
+    "ccd_hours.csv": "Crisis Call Diversion by hour of week: calls, clinicians, answered share",
+    "ccd_911_effect.csv": "911 answer times with CCD's added call-taker time (answered within "
+    "10 and 15 s), by added seconds and call-taker shortfall",
+    "ccd_911_hours.csv": "911 answer times by hour of day, before and after CCD",
+    "cn_staff.csv": "Care Navigators: follow-ups, navigators and the 48-hour deadline check",
+    "cn_by_day.csv": "Care Navigators by day: follow-ups due and done",
     "*.html": "an HTML page",
 }
 
@@ -127,6 +154,15 @@ COLUMNS: dict[str, str] = {
     "served": "handled by a team", "reached": "served within the response standard",
     "beyond_warn": "snap farther than [network] snap_warn_m",
     "outside_extent": "outside the road graph's extent",
+    # roster (roster.csv)
+    "unit_type": "unit type (crt, cor, ccd, cn)", "crew": "crew name (A, B, ...)",
+    "week": "week of the roster's repeating cycle (1 = first)",
+    "start_local": "shift start, local time (HH:MM)",
+    "end_local": "shift end, local time (HH:MM; earlier than the start: the next day)",
+    "duration_h": "shift length in hours",
+    # demand intervals
+    "lower_calls_per_year": "lower end of the 90% prediction interval, calls per year",
+    "upper_calls_per_year": "upper end of the 90% prediction interval, calls per year",
     # money and staff
     "fte": "full-time equivalents (crew x team-hours / productive hours per FTE)",
     "fte_used": "FTE the schedule uses", "budget_fte": "FTE budget",

@@ -20,7 +20,7 @@ from heart_plan.hashing import sha256_file
 
 PACKAGES = (
     "numpy", "pandas", "scipy", "shapely", "pyproj", "geopandas", "pyogrio", "pyarrow",
-    "networkx", "osmnx", "ortools", "folium", "plotly", "click",
+    "networkx", "osmnx", "ortools", "folium", "click",
 )  # fmt: skip
 
 

@@ -23,6 +23,7 @@ from heart_plan.plan import write_plan
 from heart_plan.planning.posts import post_set_table
 from heart_plan.planning.results import CandidateOutcome, PlanOutcome, RunResult
 from heart_plan.planning.run import Timer
+from heart_plan.report.fields import page_fields
 from heart_plan.report.plan_maps import citywide_map, hours_map
 from heart_plan.report.plan_report import build_report
 from heart_plan.runinfo import run_info, sha256_file
@@ -202,7 +203,11 @@ def write_run(
         ctx.scenario,
         command=command,
         data_files=ctx.inputs.paths,
-        extra={"key_results": key_results(result), "timings_s": timer.timings_s},
+        extra={
+            "key_results": key_results(result),
+            "report_fields": page_fields(result, report),
+            "timings_s": timer.timings_s,
+        },
     )
     with timer.step("maps"):
         citywide_map(result, out / "map_citywide.html")

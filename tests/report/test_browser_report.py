@@ -90,8 +90,12 @@ def test_report_sections_figures_and_escaping(browser, pages):
         page = result.page
         for section_id in ("summary", "curves", "assumptions", "provenance"):
             assert page.locator(f"section#{section_id}").count() == 1
-        assert page.locator(".js-plotly-plot").count() == 3
-        assert page.locator("#figure-1 .main-svg").count() >= 1
+        charts = page.locator("figure.hp-chart svg.hp-svg")
+        assert charts.count() == 3
+        sizes = charts.evaluate_all(
+            "els => els.map(e => { const r = e.getBoundingClientRect(); return [r.width, r.height]; })"
+        )
+        assert all(w > 200 and h > 100 for w, h in sizes)
         body = page.locator("body").inner_text()
         assert body.count(BAD) >= 5  # title, paragraph, note, table cell, assumptions
         assert page.locator("img").count() == 0

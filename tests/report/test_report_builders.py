@@ -17,7 +17,7 @@ from report_toy import (
 
 from heart_plan.report import charts, maps
 from heart_plan.report.assets import external_resources
-from heart_plan.report.html import ReportBuilder, dataframe_html
+from heart_plan.report.html import ReportBuilder, column_label, dataframe_html
 
 
 def _script_count(page: str) -> int:
@@ -41,13 +41,15 @@ def test_hours_map_has_24_hidden_groups_and_selector(tmp_path):
     assert '"hour-selector"' in page
 
 
-def test_report_page_offline_deterministic_single_plotlyjs(tmp_path):
+def test_report_page_offline_deterministic_svg_charts_no_script(tmp_path):
     a = build_toy_report(tmp_path / "a.html").read_text()
     b = build_toy_report(tmp_path / "b.html").read_text()
     assert a == b
     assert external_resources(a) == []
     assert SCRIPT_LABEL not in a and IMG_LABEL not in a
-    assert a.count("plotly.js v") == 1  # bundle banner: inlined once for three figures
+    assert "<script" not in a  # inline SVG charts: no bundle, no script at all
+    assert a.count("<svg class='hp-svg'") == 3
+    assert len(a) < 60_000
     for section_id in ("summary", "curves", "assumptions", "provenance"):
         assert f"<section id='{section_id}'>" in a
 
@@ -69,11 +71,39 @@ def test_dataframe_html_formats_and_escapes():
 
 
 def test_heatmap_shape_checked_and_days_ordered():
-    fig = charts.hour_of_week_heatmap(list(range(168)), title="t")
-    assert list(fig.data[0].y) == list(charts.DAY_NAMES)
-    assert fig.data[0].z[0][0] == 0 and fig.data[0].z[6][23] == 167  # Monday 00:00 .. Sunday 23:00
+    chart = charts.hour_of_week_heatmap(list(range(168)), title="t", decimals=0)
+    titles = re.findall(r"<title>([^<]*)</title>", chart.svg)
+    assert len(titles) == 168
+    assert titles[0] == "Monday 00:00: 0 calls per year"  # bin 0 = Monday 00:00
+    assert titles[-1] == "Sunday 23:00: 167 calls per year"
+    # darker for larger values: the first cell is the lightest colour, the last the darkest
+    fills = re.findall(r"<rect [^>]*fill='(#[0-9a-f]{6})'", chart.svg)
+    assert fills[0] == charts.color_ramp(0.0) and fills[-1] == charts.color_ramp(1.0)
     with pytest.raises(ValueError, match="168"):
         charts.hour_of_week_heatmap(list(range(24)), title="t")
+
+
+def test_line_chart_scales_points_and_formats_tooltips():
+    frame = pd.DataFrame({"teams": [1, 2, 4], "reached": [0.25, 0.5, 1.0]})
+    chart = charts.line_chart(
+        frame, x="teams", y="reached", title="t", x_title="teams", y_title="share",
+        names=["reached"], percent=True,
+    )  # fmt: skip
+    cy = [float(v) for v in re.findall(r"<circle cx='[^']+' cy='([^']+)'", chart.svg)]
+    cx = [float(v) for v in re.findall(r"<circle cx='([^']+)'", chart.svg)]
+    # plot area: x 46..390, y 10 (100%) .. 190 (0%) in the 400 x 230 viewBox
+    assert cy == pytest.approx([190 - 0.25 * 180, 190 - 0.5 * 180, 10.0], abs=0.06)
+    assert cx == pytest.approx([46.0, 46 + 344 / 3, 390.0], abs=0.06)
+    assert "reached - teams 4: 100.0%" in chart.svg
+    assert chart.legend == ((charts.COLORS[0], "reached"),)
+
+
+def test_column_labels_have_no_raw_names():
+    assert column_label("eligible_calls_per_year") == "eligible calls per year"
+    assert column_label("reached_share__pilot_2022") == "reached share: pilot 2022"
+    out = dataframe_html(pd.DataFrame({"cost_per_year_usd": [1.0], "length_h": [2]}))
+    assert "cost per year (&#36;)" in out and "length (h)" in out and "_" not in out
+    assert out.startswith("<div class='hp-scroll'>")  # wide tables scroll in their own box
 
 
 def test_helpers_reject_bad_input():

@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "sweep": "sweep",
     "compare": "compare",
     "backtest": "backtest",
+    "units": "units",
 }
 
 

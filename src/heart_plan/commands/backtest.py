@@ -25,7 +25,12 @@ OUTPUT_FILES = (
 )
 
 
-@click.command("backtest")
+@click.command(
+    "backtest",
+    epilog="\b\nExamples:\n  heart-plan place --scenario train.toml --out outputs/train\n"
+    "  heart-plan backtest --scenario train.toml --plan outputs/train/plan.json \\\n"
+    "      --calls calls_2021.csv --window 2021-07-01 2021-09-30\n",
+)
 @click.option(
     "--plan",
     "plan_path",

@@ -197,7 +197,10 @@ CALIBRATE_FILES = (
 )
 
 
-@network.command("calibrate")
+@network.command(
+    "calibrate",
+    epilog="\b\nExamples:\n  heart-plan network calibrate --trips trips.csv --out outputs/calibration\n",
+)
 @click.option(
     "--trips",
     "trips_path",

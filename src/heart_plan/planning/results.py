@@ -68,6 +68,16 @@ class PlanOutcome:
         return self.post_sets[self.max_teams if teams is None else teams].posts
 
     @property
+    def hours_on_duty_per_week(self) -> int:
+        """Hours of the week (of 168) with at least one team on duty."""
+        return sum(1 for k in self.plan.teams_on_duty if k > 0)
+
+    @property
+    def hours_on_duty_per_day(self) -> float:
+        """Mean hours a day with at least one team on duty."""
+        return self.hours_on_duty_per_week / 7
+
+    @property
     def predicted(self) -> dict[str, float]:
         """The plan's predicted measures (``plan.predicted``)."""
         return self.plan.predicted

@@ -26,7 +26,6 @@ __all__ = [
     "leaflet_css",
     "leaflet_icon_script",
     "make_offline",
-    "plotly_js",
 ]
 
 # Base CSS for offline maps: a light background where tiles are missing, and the
@@ -45,8 +44,16 @@ MAP_CSS = """
   box-shadow: 0 0 3px rgba(0,0,0,0.6); width: 100%; height: 100%; box-sizing: border-box; }
 .hp-post-marker { width: 100%; height: 100%; box-sizing: border-box; border: 2px solid #fff;
   box-shadow: 0 0 3px rgba(0,0,0,0.6); }
-.hp-slider input[type=range] { width: 200px; }
+.hp-slider input[type=range] { width: 200px; max-width: 60vw; }
 .hp-slider button { margin-right: 6px; }
+.hp-slider select { margin: 0 0 4px 0; }
+.hp-legend details > summary { cursor: pointer; font-weight: 600; font-size: 13px; margin-bottom: 4px; }
+.hp-legend-row.hp-hidden, .hp-legend-block.hp-hidden { display: none; }
+@media (max-width: 600px) {
+  .hp-control { max-width: 62vw; padding: 6px 8px; font-size: 12px; }
+  .hp-legend { max-height: 38vh; overflow-y: auto; }
+  .leaflet-control-layers-expanded { max-height: 50vh; overflow-y: auto; }
+}
 """
 
 
@@ -89,14 +96,6 @@ def leaflet_icon_script() -> str:
         f"shadowUrl: '{_data_uri('leaflet/images/marker-shadow.png', 'image/png')}'"
         "});"
     )
-
-
-@cache
-def plotly_js() -> str:
-    """The plotly.js bundle shipped with the ``plotly`` Python package."""
-    from plotly.offline import get_plotlyjs
-
-    return get_plotlyjs()
 
 
 def _check_inline(code: str, what: str) -> str:

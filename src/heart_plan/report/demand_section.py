@@ -79,6 +79,7 @@ def add_demand_section(r: ReportBuilder, result: RunResult) -> None:
         f"likelihood); natures without points borrow the shape named in the scenario "
         f"(an assumption)."
     )
+    shown = shown.assign(covariate=shown["covariate"].str.replace("_", " "))
     sec.table(
         shown[["covariate", "abs_pct_error", "mape", "lower_calls_per_year", "selected"]].rename(
             columns={

@@ -1,10 +1,12 @@
 """A self-contained, offline HTML report page built from escaped parts.
 
 Nothing data-derived reaches the page unescaped: headings, paragraphs, list items, table
-cells and captions go through ``escape_text``; plotly figures are embedded by plotly with
-``</`` neutralized.  plotly.js is inlined once (with the first figure); the page references
-no external script, stylesheet or font, and the output is deterministic (figure div ids
-are numbered, no timestamps unless given).
+cells and captions go through ``escape_text``; charts are inline SVG (``charts.Chart``), so
+the page has no script bundle, references no external script, stylesheet or font, and the
+output is deterministic (no timestamps unless given).  Markup built by this package's own
+builders (tagged numbers, the overview map, other modules' sections) enters through
+``Section.html``.  The layout is responsive: the page never scrolls sideways; wide tables
+scroll inside their own box.
 
 Example
 -------
@@ -23,44 +25,60 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import plotly.graph_objects as go
-import plotly.io as pio
 
 from heart_plan.atomic import write_text
 from heart_plan.report.assets import external_resources
+from heart_plan.report.charts import Chart
 from heart_plan.report.escape import escape_text, format_value
 
-__all__ = ["ReportBuilder", "Section", "dataframe_html"]
+__all__ = ["ReportBuilder", "Section", "column_label", "dataframe_html"]
 
 _ID_RE = re.compile(r"^[a-z][a-z0-9-]*$")
 
 REPORT_CSS = """
 :root { --ink: #1d2430; --muted: #5b6472; --rule: #d9dde3; --accent: #1f4e9c; --note: #fff6e0; }
 * { box-sizing: border-box; }
-body { margin: 0; color: var(--ink); font: 16px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; }
-header.hp-header { padding: 28px 40px 18px; border-bottom: 1px solid var(--rule); }
-header.hp-header h1 { margin: 0 0 4px; font-size: 28px; }
+html { -webkit-text-size-adjust: 100%; }
+body { margin: 0; color: var(--ink); font: 16px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; overflow-wrap: anywhere; }
+header.hp-header { padding: 22px clamp(14px, 4vw, 40px) 14px; border-bottom: 1px solid var(--rule); }
+header.hp-header h1 { margin: 0 0 4px; font-size: clamp(22px, 5vw, 28px); line-height: 1.2; }
 header.hp-header p { margin: 0; color: var(--muted); }
-nav.hp-toc { padding: 12px 40px; border-bottom: 1px solid var(--rule); font-size: 14px; }
-nav.hp-toc a { margin-right: 16px; color: var(--accent); text-decoration: none; white-space: nowrap; }
-main { max-width: 1100px; padding: 0 40px 60px; }
-section { padding-top: 18px; border-bottom: 1px solid var(--rule); padding-bottom: 18px; }
-section h2 { font-size: 21px; margin: 8px 0 10px; }
-p { margin: 8px 0; max-width: 75ch; }
-.hp-note { background: var(--note); border-left: 4px solid #e0a100; padding: 8px 12px; max-width: 75ch; }
-.hp-figures { display: flex; flex-wrap: wrap; gap: 12px; margin: 12px 0; }
-.hp-figure { border: 1px solid var(--rule); border-radius: 6px; padding: 10px 14px; min-width: 170px; }
-.hp-figure .hp-value { font-size: 24px; font-weight: 650; }
+nav.hp-toc { padding: 10px clamp(14px, 4vw, 40px); border-bottom: 1px solid var(--rule); font-size: 14px; display: flex; flex-wrap: wrap; gap: 4px 16px; }
+nav.hp-toc a { color: var(--accent); text-decoration: none; }
+main { max-width: 1100px; padding: 0 clamp(14px, 4vw, 40px) 60px; }
+section { padding-top: 14px; border-bottom: 1px solid var(--rule); padding-bottom: 16px; }
+section h2 { font-size: clamp(19px, 4.2vw, 21px); margin: 8px 0 10px; line-height: 1.3; }
+p, ul, dl { max-width: 75ch; }
+p { margin: 8px 0; }
+.hp-note { background: var(--note); border-left: 4px solid #e0a100; padding: 8px 12px; }
+.hp-figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(165px, 1fr)); gap: 10px; margin: 12px 0; }
+.hp-figure { border: 1px solid var(--rule); border-radius: 6px; padding: 8px 12px; }
+.hp-figure .hp-value { font-size: 22px; font-weight: 650; white-space: nowrap; }
 .hp-figure .hp-label { color: var(--muted); font-size: 13px; }
-table.hp-table { border-collapse: collapse; margin: 10px 0; font-size: 14px; }
+.hp-scroll { max-width: 100%; overflow-x: auto; -webkit-overflow-scrolling: touch; margin: 10px 0; }
+table.hp-table { border-collapse: collapse; font-size: 14px; overflow-wrap: normal; }
+table.hp-table td, table.hp-table th { min-width: 3.2em; }
 table.hp-table caption { text-align: left; color: var(--muted); padding-bottom: 4px; }
 table.hp-table th, table.hp-table td { border-bottom: 1px solid var(--rule); padding: 4px 10px; text-align: left; vertical-align: top; }
-table.hp-table td.hp-num { text-align: right; font-variant-numeric: tabular-nums; }
+table.hp-table td.hp-num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 table.hp-table thead th { border-bottom: 2px solid var(--ink); }
-figure.hp-chart { margin: 12px 0; }
-figure.hp-chart figcaption { color: var(--muted); font-size: 14px; }
-footer { padding: 16px 40px; color: var(--muted); font-size: 13px; }
-@media print { nav.hp-toc { display: none; } section { break-inside: avoid-page; } }
+figure.hp-chart { margin: 14px 0; max-width: 720px; }
+figure.hp-chart figcaption { font-weight: 600; font-size: 15px; margin-bottom: 4px; }
+svg.hp-svg { display: block; width: 100%; height: auto; font-family: inherit; }
+svg.hp-svg .hp-grid { stroke: #e3e6ea; stroke-width: 0.7; }
+svg.hp-svg .hp-ref { stroke: #555; stroke-width: 1; stroke-dasharray: 4 3; }
+svg.hp-svg .hp-tick { font-size: 10px; fill: var(--muted); }
+svg.hp-svg .hp-axis { font-size: 10.5px; fill: var(--ink); }
+ul.hp-legend { list-style: none; padding: 0; margin: 6px 0 0; display: flex; flex-wrap: wrap; gap: 4px 14px; font-size: 13px; color: var(--muted); }
+.hp-swatch { display: inline-block; width: 12px; height: 12px; border-radius: 2px; margin-right: 5px; vertical-align: -1px; border: 1px solid rgba(0,0,0,.15); }
+.hp-map { max-width: 720px; margin: 12px 0; }
+dl.hp-glossary dt { font-weight: 650; margin-top: 8px; }
+dl.hp-glossary dd { margin: 2px 0 0 0; }
+details.hp-details { margin: 10px 0; border: 1px solid var(--rule); border-radius: 6px; padding: 6px 12px; }
+details.hp-details summary { cursor: pointer; font-weight: 600; }
+[data-field] { font-variant-numeric: tabular-nums; }
+footer { padding: 16px clamp(14px, 4vw, 40px); color: var(--muted); font-size: 13px; }
+@media print { nav.hp-toc { display: none; } section { break-inside: avoid-page; } details.hp-details { display: block; } }
 """
 
 
@@ -82,7 +100,7 @@ def dataframe_html(
     unknown = percent - set(data.columns)
     if unknown:
         raise ValueError(f"percent_cols {sorted(unknown)} not in the table columns")
-    head = "".join(f"<th scope='col'>{escape_text(c)}</th>" for c in data.columns)
+    head = "".join(f"<th scope='col'>{escape_text(column_label(c))}</th>" for c in data.columns)
     rows = []
     for record in data.itertuples(index=False, name=None):
         cells = []
@@ -95,7 +113,39 @@ def dataframe_html(
                 cells.append(f"<td>{format_value(value, decimals=decimals)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"<caption>{escape_text(caption)}</caption>" if caption else ""
-    return f"<table class='hp-table'>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    return (
+        f"<div class='hp-scroll'><table class='hp-table'>{cap}<thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )
+
+
+#: Plain words for column-name parts, applied in order (``cost_per_year_usd`` -> "cost per
+#: year ($)"); what is left of ``_`` becomes a space.
+_COLUMN_WORDS = (
+    ("ci_low", "95% CI low"), ("ci_high", "95% CI high"), ("teams_max", "most teams"),
+    ("_per_year", " per year"), ("_per_fte", " per FTE"), ("_usd", " ($)"),
+    ("_fte", " FTE"), ("_id", ""), ("__", ": "),
+)  # fmt: skip
+_UNIT_SUFFIXES = (("_s", " (s)"), ("_h", " (h)"), ("_m", " (m)"))
+
+
+def column_label(name: object) -> str:
+    """A readable header for a column name: units spelled out, no underscores.
+
+    >>> column_label("eligible_calls_per_year")
+    'eligible calls per year'
+    >>> column_label("cost_per_year_usd")
+    'cost per year ($)'
+    >>> column_label("length_h")
+    'length (h)'
+    """
+    text = str(name)
+    for part, word in _COLUMN_WORDS:
+        text = text.replace(part, word)
+    for part, word in _UNIT_SUFFIXES:
+        if text.endswith(part):
+            text = text[: -len(part)] + word
+    return text.replace("_", " ").strip()
 
 
 _RELATIVE_HREF = re.compile(r"^[A-Za-z0-9_.-]+\.html$")
@@ -113,11 +163,6 @@ class Section:
     def paragraph(self, text: str) -> Section:
         """A paragraph of plain text (escaped; no markup)."""
         self._blocks.append(f"<p>{escape_text(text)}</p>")
-        return self
-
-    def markup(self, html_text: str) -> Section:
-        """Markup built (and escaped) by a report section module, e.g. an inline SVG."""
-        self._blocks.append(html_text)
         return self
 
     def note(self, text: str) -> Section:
@@ -182,31 +227,35 @@ class Section:
         )
         return self
 
-    def figure(self, fig: go.Figure, *, caption: str | None = None) -> Section:
-        """A plotly figure (plotly.js is inlined with the report's first figure)."""
-        self._blocks.append((fig, caption))
+    def figure(self, chart: Chart, *, caption: str | None = None) -> Section:
+        """An inline SVG chart (``charts.Chart``) with an optional note under it."""
+        self._blocks.append(chart.to_html())
+        if caption:
+            self._blocks.append(f"<p class='hp-caption'>{escape_text(caption)}</p>")
         return self
 
-    def _render(self, next_figure: list[int]) -> str:
+    def html(self, markup: str) -> Section:
+        """Markup built by this package's own builders (already escaped), as it is."""
+        self._blocks.append(markup)
+        return self
+
+    def details(self, summary: str, build: Section) -> Section:
+        """A collapsed ``<details>`` block holding the blocks of ``build`` (a scratch
+        section from ``Section.scratch()``), opened by a click on ``summary``.
+        """
+        inner = "".join(b for b in build._blocks if isinstance(b, str))
+        self._blocks.append(
+            f"<details class='hp-details'><summary>{escape_text(summary)}</summary>{inner}</details>"
+        )
+        return self
+
+    def scratch(self) -> Section:
+        """An unattached section whose blocks go into ``details``."""
+        return Section(self._report, self.section_id, self.heading)
+
+    def _render(self) -> str:
         parts = [f"<section id='{self.section_id}'><h2>{escape_text(self.heading)}</h2>"]
-        for block in self._blocks:
-            if isinstance(block, str):
-                parts.append(block)
-                continue
-            fig, caption = block
-            number = next_figure[0]
-            next_figure[0] += 1
-            div = pio.to_html(
-                fig,
-                full_html=False,
-                include_plotlyjs=number == 1,
-                div_id=f"figure-{number}",
-                config={"displaylogo": False, "responsive": True},
-                default_width="100%",
-                default_height="460px",
-            )
-            cap = f"<figcaption>{escape_text(caption)}</figcaption>" if caption else ""
-            parts.append(f"<figure class='hp-chart'>{div}{cap}</figure>")
+        parts.extend(b for b in self._blocks if isinstance(b, str))
         parts.append("</section>")
         return "".join(parts)
 
@@ -241,6 +290,12 @@ class ReportBuilder:
         section = Section(self, section_id, heading)
         self._sections.append(section)
         return section
+
+    def html_section(self, section_id: str, heading: str, markup: str) -> Section:
+        """A section whose body is ``markup`` built by another report module (already
+        escaped), listed in the table of contents like any other section.
+        """
+        return self.section(section_id, heading).html(markup)
 
     def assumptions(
         self,
@@ -277,8 +332,7 @@ class ReportBuilder:
         toc = "".join(
             f"<a href='#{s.section_id}'>{escape_text(s.heading)}</a>" for s in self._sections
         )
-        counter = [1]
-        body = "".join(s._render(counter) for s in self._sections)
+        body = "".join(s._render() for s in self._sections)
         sub = f"<p>{escape_text(self.subtitle)}</p>" if self.subtitle else ""
         foot = f"<footer>{escape_text(self.footer)}</footer>" if self.footer else ""
         page = (

@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +98,7 @@ def new_map(
     tiles: str | None = DEFAULT_TILES,
     control_scale: bool = True,
     prefer_canvas: bool = False,
+    zoom_snap: float = 0.25,
 ) -> folium.Map:
     """Create an offline folium map (Leaflet and jQuery inlined; no CDN).
 
@@ -115,6 +116,8 @@ def new_map(
         Show a metric/imperial scale bar.
     prefer_canvas
         Render vector layers on a canvas (faster for thousands of features).
+    zoom_snap
+        Zoom steps (fractional, so that fitting the city's bounds fills the screen).
     """
     m = folium.Map(
         location=list(center),
@@ -122,6 +125,7 @@ def new_map(
         tiles=tiles,
         control_scale=control_scale,
         prefer_canvas=prefer_canvas,
+        zoom_snap=zoom_snap,
     )
     return make_offline(m)
 
@@ -190,8 +194,10 @@ def save_map(m: folium.Map, path: str | Path) -> Path:
     return write_text(path, render_map(m))
 
 
-def add_layer_control(m: folium.Map, *, collapsed: bool = False) -> folium.LayerControl:
-    """Add a layer control listing every named ``FeatureGroup`` with ``control=True``."""
+def add_layer_control(m: folium.Map, *, collapsed: bool = True) -> folium.LayerControl:
+    """Add a layer control listing every named ``FeatureGroup`` with ``control=True``
+    (collapsed to a button by default, so it never covers the map on a phone).
+    """
     control = folium.LayerControl(collapsed=collapsed)
     control.add_to(m)
     return control
@@ -572,6 +578,8 @@ class LegendItem:
     color: str
     shape: str = "box"
     opacity: float = 0.75
+    #: The map layer this row describes: the row shows only while the layer is visible.
+    layer: Any = field(default=None, compare=False)
 
 
 #: Legend rows telling observed and modeled polygons apart (matches ``BASIS_STYLES``).
@@ -596,13 +604,57 @@ def _swatch(item: LegendItem) -> str:
     return f'<span class="hp-legend-swatch" style="{style}"></span>'
 
 
+def _gradient_html(
+    title: str | None, colormap: branca.colormap.LinearColormap, n_ticks: int, percent: bool
+) -> str:
+    stops = ", ".join(
+        _color(colormap.rgba_hex_str(x)[:7]) for x in np.linspace(colormap.vmin, colormap.vmax, 8)
+    )
+    ticks = "".join(
+        f"<span>{float(t):.0%}</span>" if percent else f"<span>{float(t):,.0f}</span>"
+        for t in np.linspace(colormap.vmin, colormap.vmax, n_ticks)
+    )
+    head = f"<div>{escape_text(title)}</div>" if title else ""
+    return (
+        f'{head}<div class="hp-legend-gradient" style="background:linear-gradient(to right, '
+        f'{stops})"></div><div class="hp-legend-ticks">{ticks}</div>'
+    )
+
+
+@dataclass(frozen=True)
+class LegendScale:
+    """A colour-scale block of a legend, shown only while ``layer`` is visible."""
+
+    title: str
+    colormap: branca.colormap.LinearColormap
+    layer: Any = field(default=None, compare=False)
+    percent: bool = False
+    n_ticks: int = 5
+
+
 def _legend_html(
     title: str,
     items: Sequence[LegendItem],
     colormap: branca.colormap.LinearColormap | None,
     n_ticks: int,
+    scales: Sequence[LegendScale] = (),
+    layers: list[Any] | None = None,
 ) -> str:
-    parts = [f"<h4>{escape_text(title)}</h4>"]
+    layers = [] if layers is None else layers
+
+    def attr(layer: Any) -> str:
+        if layer is None:
+            return ""
+        if layer not in layers:
+            layers.append(layer)
+        return f' data-layer="{layers.index(layer)}"'
+
+    parts = []
+    for block in scales:
+        parts.append(
+            f'<div class="hp-legend-block"{attr(block.layer)}>'
+            f"{_gradient_html(block.title, block.colormap, block.n_ticks, block.percent)}</div>"
+        )
     if colormap is not None:
         stops = ", ".join(
             _color(colormap.rgba_hex_str(x)[:7])
@@ -618,9 +670,10 @@ def _legend_html(
         parts.append(f'<div class="hp-legend-ticks">{ticks}</div>')
     for item in items:
         parts.append(
-            f'<div class="hp-legend-row">{_swatch(item)}<span>{escape_text(item.label)}</span></div>'
+            f'<div class="hp-legend-row"{attr(item.layer)}>{_swatch(item)}'
+            f"<span>{escape_text(item.label)}</span></div>"
         )
-    return "".join(parts)
+    return f"<details open><summary>{escape_text(title)}</summary>{''.join(parts)}</details>"
 
 
 class Legend(folium.MacroElement):
@@ -631,22 +684,37 @@ class Legend(folium.MacroElement):
         {% macro script(this, kwargs) %}
         (function() {
             var control = L.control({position: {{ this.position|tojson }}});
+            var map = {{ this._parent.get_name() }};
+            var layers = [{% for g in this.layers %}{{ g.get_name() }}{% if not loop.last %}, {% endif %}{% endfor %}];
             control.onAdd = function() {
                 var div = L.DomUtil.create('div', 'hp-control hp-legend');
                 div.id = {{ this.element_id|tojson }};
                 div.innerHTML = {{ this.html_json }};
+                if (window.innerWidth < 600) { div.querySelector('details').open = false; }
+                function sync() {
+                    div.querySelectorAll('[data-layer]').forEach(function(row) {
+                        var on = map.hasLayer(layers[Number(row.getAttribute('data-layer'))]);
+                        row.classList.toggle('hp-hidden', !on);
+                    });
+                }
+                map.on('layeradd layerremove', sync);
+                sync();
                 L.DomEvent.disableClickPropagation(div);
+                L.DomEvent.disableScrollPropagation(div);
                 return div;
             };
-            control.addTo({{ this._parent.get_name() }});
+            control.addTo(map);
         })();
         {% endmacro %}
         """
     )
 
-    def __init__(self, html: str, *, element_id: str, position: str) -> None:
+    def __init__(
+        self, html: str, *, element_id: str, position: str, layers: Sequence[Any] = ()
+    ) -> None:
         super().__init__()
         self._name = "Legend"
+        self.layers = list(layers)
         self.html_json = json_for_script(html)
         self.element_id = element_id
         self.position = position
@@ -661,17 +729,25 @@ def add_legend(
     element_id: str = "legend",
     position: str = "bottomright",
     n_ticks: int = 5,
+    scales: Sequence[LegendScale] = (),
 ) -> Legend:
-    """Add a legend control: optional colour-scale bar, then one row per item.
+    """Add a legend control: colour-scale blocks (``scales``, each tied to a layer), an
+    optional colour-scale bar, then one row per item.
 
-    ``items`` are ``LegendItem`` or ``(label, color)`` pairs; all text is escaped.  The
-    legend is ``<div id="{element_id}" class="hp-control hp-legend">`` in the page.
+    ``items`` are ``LegendItem`` or ``(label, color)`` pairs; all text is escaped.  Rows and
+    blocks with a ``layer`` show only while that layer is on the map (they follow the layer
+    control).  The legend is ``<div id="{element_id}" class="hp-control hp-legend">`` in the
+    page, its body a ``<details>`` (closed at start on screens narrower than 600 px).
     """
     if not re.match(r"^[A-Za-z][A-Za-z0-9_-]*$", element_id):
         raise ValueError(f"element_id {element_id!r}: use letters, digits, - and _")
     rows = [i if isinstance(i, LegendItem) else LegendItem(i[0], i[1]) for i in items]
+    layers: list[Any] = []
     legend = Legend(
-        _legend_html(title, rows, colormap, n_ticks), element_id=element_id, position=position
+        _legend_html(title, rows, colormap, n_ticks, scales, layers),
+        element_id=element_id,
+        position=position,
+        layers=layers,
     )
     legend.add_to(m)
     return legend
@@ -691,6 +767,8 @@ class HourSelector(folium.MacroElement):
         (function() {
             var map = {{ this._parent.get_name() }};
             var groups = [{% for g in this.groups %}{{ g.get_name() }}{% if not loop.last %}, {% endif %}{% endfor %}];
+            var dayGroups = [{% for row in this.day_groups %}[{% for g in row %}{{ g.get_name() }}{% if not loop.last %}, {% endif %}{% endfor %}]{% if not loop.last %}, {% endif %}{% endfor %}];
+            var days = {{ this.days_json }};
             var labels = {{ this.labels_json }};
             var control = L.control({position: {{ this.position|tojson }}});
             control.onAdd = function() {
@@ -698,21 +776,38 @@ class HourSelector(folium.MacroElement):
                 div.id = {{ this.element_id|tojson }};
                 var title = L.DomUtil.create('h4', '', div);
                 title.textContent = {{ this.title_json }};
+                var day = null;
+                if (days.length) {
+                    day = L.DomUtil.create('select', 'hp-day', div);
+                    day.setAttribute('aria-label', 'Day of week');
+                    days.forEach(function(d, j) {
+                        var opt = document.createElement('option');
+                        opt.value = String(j - 1); opt.textContent = d; day.appendChild(opt);
+                    });
+                    L.DomUtil.create('br', '', div);
+                }
                 var button = L.DomUtil.create('button', 'hp-play', div);
                 button.type = 'button';
                 button.textContent = 'Play';
                 var input = L.DomUtil.create('input', '', div);
                 input.type = 'range'; input.min = 0; input.max = groups.length - 1; input.step = 1;
                 var label = L.DomUtil.create('div', 'hp-slider-label', div);
+                function show(g, on) {
+                    if (on) { if (!map.hasLayer(g)) { map.addLayer(g); } }
+                    else if (map.hasLayer(g)) { map.removeLayer(g); }
+                }
                 function select(i) {
-                    groups.forEach(function(g, j) {
-                        if (j === i) { if (!map.hasLayer(g)) { map.addLayer(g); } }
-                        else if (map.hasLayer(g)) { map.removeLayer(g); }
+                    var d = day ? Number(day.value) : -1;
+                    groups.forEach(function(g, j) { show(g, j === i); });
+                    dayGroups.forEach(function(row, dj) {
+                        row.forEach(function(g, j) { show(g, dj === d + 1 && j === i); });
                     });
                     input.value = i;
-                    label.textContent = labels[i];
+                    label.textContent = (d >= 0 ? days[d + 1] + ' ' : '') + labels[i];
                     div.setAttribute('data-selected', String(i));
+                    div.setAttribute('data-day', String(d));
                 }
+                if (day) { day.addEventListener('change', function() { select(Number(input.value)); }); }
                 var timer = null;
                 button.addEventListener('click', function() {
                     if (timer) { clearInterval(timer); timer = null; button.textContent = 'Play'; return; }
@@ -743,16 +838,32 @@ class HourSelector(folium.MacroElement):
         element_id: str,
         position: str,
         interval_ms: int,
+        day_groups: Sequence[Sequence[folium.FeatureGroup]] = (),
+        days: Sequence[str] = (),
     ) -> None:
         super().__init__()
         self._name = "HourSelector"
         self.groups = list(groups)
+        self.day_groups = [list(row) for row in day_groups]
+        self.days_json = json_for_script([str(d) for d in days])
         self.labels_json = json_for_script([str(x) for x in labels])
         self.title_json = json_for_script(str(title))
         self.initial = int(initial)
         self.element_id = element_id
         self.position = position
         self.interval_ms = int(interval_ms)
+
+
+class HourGroups(list):
+    """The hour groups of ``add_hour_selector`` (a list, one per label) and, in ``days``,
+    the hidden groups per day and label of its day menu.
+    """
+
+    def __init__(
+        self, groups: Sequence[folium.FeatureGroup], days: list[list[folium.FeatureGroup]]
+    ) -> None:
+        super().__init__(groups)
+        self.days = days
 
 
 #: Default labels of the hour selector: "00:00–00:59" ... "23:00–23:59".
@@ -768,7 +879,8 @@ def add_hour_selector(
     element_id: str = "hour-selector",
     position: str = "topright",
     interval_ms: int = 1200,
-) -> list[folium.FeatureGroup]:
+    days: Sequence[str] = (),
+) -> HourGroups:
     """Create one hidden-by-default FeatureGroup per label and a slider that shows one.
 
     Fill the returned groups with the layer helpers (pass a group as ``m``), e.g.
@@ -776,6 +888,11 @@ def add_hour_selector(
     the layer control (``control=False``); the slider (``<div id=element_id>``, attribute
     ``data-selected`` = index shown) switches between them, and Play steps through them.
     Labels are shown with ``textContent`` (never parsed as HTML).
+
+    With ``days`` (e.g. ``("Every day", "Monday", ...)``), the control also has a day
+    menu, and ``groups.days[j][hour]`` (one hidden group per menu entry ``j`` and label,
+    filled by the caller) is shown with the hour group while entry ``j`` is chosen
+    (``data-day`` = ``j - 1``: ``-1`` for the first entry, else the day index 0..6).
     """
     if not labels:
         raise ValueError("add_hour_selector: labels must not be empty")
@@ -788,6 +905,16 @@ def add_hour_selector(
         )
         group.add_to(m)
         groups.append(group)
+    day_groups = [
+        [
+            folium.FeatureGroup(name=escape_text(f"{day}: {label}"), control=False, show=False)
+            for label in labels
+        ]
+        for day in days
+    ]
+    for row in day_groups:
+        for group in row:
+            group.add_to(m)
     HourSelector(
         groups,
         labels,
@@ -796,5 +923,7 @@ def add_hour_selector(
         element_id=element_id,
         position=position,
         interval_ms=interval_ms,
+        day_groups=day_groups,
+        days=days,
     ).add_to(m)
-    return groups
+    return HourGroups(groups, day_groups)

@@ -25,6 +25,7 @@ from heart_plan.network.isochrones import reach_area
 from heart_plan.plan import Post
 from heart_plan.report import charts, maps
 from heart_plan.report.escape import escape_text
+from heart_plan.report.places import post_names
 
 if TYPE_CHECKING:
     from heart_plan.config import Scenario
@@ -40,6 +41,8 @@ CITYWIDE_LAYERS = (
     "Current posts",
     "Recommended posts",
 )
+#: Layers on when the citywide map opens (the others are one click away).
+CITYWIDE_DEFAULT_LAYERS = ("Eligible calls per year", "2022 pilot area", "Recommended posts")
 #: Simplification tolerance of beat and tract outlines (m).
 SIMPLIFY_M = 25.0
 #: Coarser outlines for the 24 hourly copies of the beats in ``map_hours.html`` (m, places).
@@ -149,16 +152,55 @@ def unreachable_demand(result: RunResult, band: str) -> gpd.GeoDataFrame:
             "node": far.index.astype(str),
             "calls_per_year": far["calls_per_year"].round(1).to_numpy(),
             "drive_time_min": (nearest.loc[far.index] / 60).round(1).to_numpy(),
+            "calls_text": [f"{c:,.1f} a year" for c in far["calls_per_year"]],
+            "drive_text": [f"{s / 60:.1f} min" for s in nearest.loc[far.index]],
         },
         geometry=gpd.points_from_xy(far["lon"], far["lat"]),
         crs=4326,
     )
 
 
+def _coords(post: Post) -> str:
+    return f"{post.lat:.5f}, {post.lon:.5f}"
+
+
+def _beat_tooltips(beats: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Beats with formatted tooltip texts (calls a year, modeled share as a percentage)."""
+    return beats.assign(
+        calls_text=[f"{c:,.0f} a year" for c in beats["eligible_calls_per_year"]],
+        modeled_text=[f"{s:.0%} of its calls" for s in beats["modeled_share"]],
+        step_text=["pilot area" if s == 0 else f"step {s}" for s in beats["expansion_step"]],
+    )
+
+
+def tract_name(geoid: str) -> str:
+    """``"37063001707"`` -> ``"17.07"`` (the tract number of a census GEOID)."""
+    code = str(geoid)[-6:]
+    number, suffix = code[:4].lstrip("0") or "0", code[4:]
+    return number if suffix == "00" else f"{number}.{suffix}"
+
+
+def _pct_text(values: pd.Series) -> list[str]:
+    return ["-" if pd.isna(v) else f"{v:.0%}" for v in values]
+
+
+def _tract_tooltips(tracts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Tracts with formatted tooltip texts (tract number, percentages, dollars)."""
+    income = tracts.get("median_income_usd")
+    return tracts.assign(
+        tract_name=[f"Tract {tract_name(g)}" for g in tracts["tract_id"]],
+        calls_text=[f"{c:,.0f} a year" for c in tracts["calls"]],
+        current_text=_pct_text(tracts["reached_share__current"]),
+        recommended_text=_pct_text(tracts["reached_share__recommended"]),
+        income_text=["-" if income is None or pd.isna(v) else f"${v:,.0f}"
+                     for v in (income if income is not None else [None] * len(tracts))],
+    )  # fmt: skip
+
+
 def _fit(m: folium.Map, frame: gpd.GeoDataFrame) -> None:
     """Open the map on ``frame``'s bounds."""
     west, south, east, north = (float(v) for v in frame.total_bounds)
-    m.fit_bounds([[south, west], [north, east]])
+    m.fit_bounds([[south, west], [north, east]], padding=(8, 8))
 
 
 def _minutes(scenario: Scenario) -> tuple[float, float | None]:
@@ -184,14 +226,16 @@ def citywide_map(result: RunResult, path: str | Path) -> Path:
     center = beats.union_all().centroid
     m = maps.new_map((center.y, center.x), 11)
     _fit(m, beats)
+    on = {name: name in CITYWIDE_DEFAULT_LAYERS for name in CITYWIDE_LAYERS}
+    names = post_names(result)
     scale = maps.color_scale(beats["eligible_calls_per_year"])
-    maps.add_choropleth_layer(
-        m, beats, "eligible_calls_per_year", name=CITYWIDE_LAYERS[0],
-        tooltip_fields=["beat_id", "district", "eligible_calls_per_year", "modeled_share",
-                        "pilot_area", "expansion_step"],
-        aliases=["Beat", "District", "Eligible calls / year", "Modeled share",
-                 "In the 2022 pilot area", "Expansion step (0 = pilot)"],
-        colormap=scale, style_by="basis",
+    calls_layer = maps.add_choropleth_layer(
+        m, _beat_tooltips(beats), "eligible_calls_per_year", name=CITYWIDE_LAYERS[0],
+        tooltip_fields=["beat_id", "district", "calls_text", "modeled_text", "pilot_area",
+                        "step_text"],
+        aliases=["Beat", "District", "Eligible calls", "Modeled (no call points)",
+                 "In the 2022 pilot area", "Expansion step"],
+        colormap=scale, style_by="basis", show=on[CITYWIDE_LAYERS[0]],
     )  # fmt: skip
     band = result.city_busiest_band
     rec_posts = result.recommended.posts()
@@ -201,32 +245,38 @@ def citywide_map(result: RunResult, path: str | Path) -> Path:
     if near_min is not None:
         levels.append((near_min, REACH_NEAR_COLOR, 0.12, None))
     nodes = [p.node_id for p in rec_posts]
-    group = folium.FeatureGroup(name=escape_text(CITYWIDE_LAYERS[1]))
+    group = folium.FeatureGroup(name=escape_text(CITYWIDE_LAYERS[1]), show=on[CITYWIDE_LAYERS[1]])
     for minutes, color, opacity, dash in levels:
         geom = reach_area(ctx.engine, nodes, band, 60 * minutes)
         area = _reach_frame(ctx.engine.utm_crs, [geom], minutes=[minutes])
         add_reach_areas(group, area, color=color, fill_opacity=opacity, dash_array=dash, weight=1.5)
     group.add_to(m)
-    maps.add_outline_layer(m, service_area(beats), name=CITYWIDE_LAYERS[2], color="#1f4e9c",
-                           weight=4)  # fmt: skip
+    pilot_layer = maps.add_outline_layer(
+        m, service_area(beats), name=CITYWIDE_LAYERS[2], color="#1f4e9c", weight=4,
+        show=on[CITYWIDE_LAYERS[2]],
+    )  # fmt: skip
+    equity_scale = maps.color_scale([0.0, 1.0], colors=["#f7fbff", "#08306b"])
+    equity_layer = None
     if result.equity_tracts is not None:
-        maps.add_choropleth_layer(
-            m, compact(result.equity_tracts), "reached_share__recommended", name=CITYWIDE_LAYERS[3],
-            tooltip_fields=["tract_id", "calls", "reached_share__current",
-                            "reached_share__recommended", "median_income_usd"],
-            aliases=["Tract", "Calls replayed", "Reached (current)", "Reached (recommended)",
-                     "Median income ($)"],
-            colormap=maps.color_scale([0.0, 1.0], colors=["#f7fbff", "#08306b"]), show=False,
+        equity_layer = maps.add_choropleth_layer(
+            m, _tract_tooltips(compact(result.equity_tracts)), "reached_share__recommended",
+            name=CITYWIDE_LAYERS[3],
+            tooltip_fields=["tract_name", "calls_text", "current_text", "recommended_text",
+                            "income_text"],
+            aliases=["Census tract", "Eligible calls replayed", "Reached today (current)",
+                     "Reached (recommended)", "Median household income"],
+            colormap=equity_scale, show=on[CITYWIDE_LAYERS[3]],
         )  # fmt: skip
     gaps = unreachable_demand(result, band)
     if len(gaps):
-        maps.add_points_layer(
+        gaps_layer = maps.add_points_layer(
             m, gaps, name=CITYWIDE_LAYERS[4], size_col="calls_per_year",
-            tooltip_fields=["node", "calls_per_year", "drive_time_min"],
-            aliases=["Road node", "Eligible calls / year", "Drive from nearest post (min)"],
+            tooltip_fields=["calls_text", "drive_text"],
+            aliases=["Eligible calls", "Drive from the nearest recommended post"],
+            show=on[CITYWIDE_LAYERS[4]],
         )  # fmt: skip
     else:
-        maps.add_points_layer(m, gaps, name=CITYWIDE_LAYERS[4])
+        gaps_layer = maps.add_points_layer(m, gaps, name=CITYWIDE_LAYERS[4], show=False)
     steps = result.roadmap.iloc[1:]
     centroids = beats.set_index("beat_id").representative_point()
     step_points = pd.DataFrame(
@@ -235,8 +285,9 @@ def citywide_map(result: RunResult, path: str | Path) -> Path:
             "lon": [centroids[b].x for b in steps["beat_added"]],
         }
     )
-    maps.add_numbered_markers(
+    steps_layer = maps.add_numbered_markers(
         m, step_points, [str(s) for s in steps["step"]], name=CITYWIDE_LAYERS[5],
+        show=on[CITYWIDE_LAYERS[5]],
         tooltips=[
             f"Step {r.step}: add beat {r.beat_added} (+{r.calls_added_per_year:,.0f} calls/yr, "
             f"{r.teams} teams, {r.cumulative_share:.0%} of citywide calls)"
@@ -244,16 +295,18 @@ def citywide_map(result: RunResult, path: str | Path) -> Path:
         ],
     )  # fmt: skip
     cur_posts = result.current.posts()
+    post_layers = {}
     for name, posts, color, label in (
         (CITYWIDE_LAYERS[6], cur_posts, "#2166ac", "Current post"),
         (CITYWIDE_LAYERS[7], rec_posts, REACH_COLOR, "Recommended post"),
     ):
-        maps.add_post_markers(
+        post_layers[name] = maps.add_post_markers(
             m, pd.DataFrame({"lat": [p.lat for p in posts], "lon": [p.lon for p in posts]}),
-            name=name, color=color,
-            tooltips=[f"{label} {i + 1}: {p.site_id}" for i, p in enumerate(posts)],
-            popup_rows=[{"Site": p.site_id, "Road node": p.node_id, "Band": p.band,
-                         "Order": i + 1} for i, p in enumerate(posts)],
+            name=name, color=color, show=on[name],
+            tooltips=[f"{label} {i + 1}: {names.get(p.site_id) or _coords(p)}"
+                      for i, p in enumerate(posts)],
+            popup_rows=[{"Place": names.get(p.site_id) or "-", "Coordinates": _coords(p),
+                         "Staffing order": i + 1} for i, p in enumerate(posts)],
         )  # fmt: skip
     reach_items = [
         maps.LegendItem(
@@ -261,19 +314,29 @@ def citywide_map(result: RunResult, path: str | Path) -> Path:
             color,
             "box",
             swatch,
-        )
+            layer=group,
+        )  # fmt: skip
         for (minutes, color, _opacity, _dash), swatch in zip(levels, (0.3, 0.55), strict=False)
     ]
+    scales = [maps.LegendScale("Eligible calls per year (2021, calibrated)", scale, calls_layer)]
+    if equity_layer is not None:
+        scales.append(
+            maps.LegendScale("Calls reached by the recommended plan, by census tract",
+                             equity_scale, equity_layer, percent=True)
+        )  # fmt: skip
     maps.add_legend(
-        m, "Eligible calls per year (2021, calibrated)",
-        [*maps.BASIS_LEGEND,
-         maps.LegendItem("Current service area (pilot beats)", "#1f4e9c", "line"),
-         maps.LegendItem("Recommended post", REACH_COLOR),
-         maps.LegendItem("Current post", "#2166ac"),
+        m, "Legend",
+        [*(maps.LegendItem(i.label, i.color, i.shape, i.opacity, layer=calls_layer)
+           for i in maps.BASIS_LEGEND),
+         maps.LegendItem("2022 pilot area", "#1f4e9c", "line", layer=pilot_layer),
+         maps.LegendItem("Recommended post", REACH_COLOR, layer=post_layers[CITYWIDE_LAYERS[7]]),
+         maps.LegendItem("Current post", "#2166ac", layer=post_layers[CITYWIDE_LAYERS[6]]),
          *reach_items,
-         maps.LegendItem("Expansion step (number = order)", "#d95f02", "circle"),
-         maps.LegendItem("Not reachable within the standard", "#7a0177", "circle")],
-        colormap=scale,
+         maps.LegendItem("Expansion step (number = order)", "#d95f02", "circle",
+                         layer=steps_layer),
+         maps.LegendItem("Not reachable within the standard", "#7a0177", "circle",
+                         layer=gaps_layer)],
+        scales=scales,
     )  # fmt: skip
     maps.add_layer_control(m)
     return maps.save_map(m, path)
@@ -332,7 +395,11 @@ def hours_map(result: RunResult, path: str | Path) -> Path:
     center = beats.union_all().centroid
     m = maps.new_map((center.y, center.x), 11)
     _fit(m, beats)
-    groups = maps.add_hour_selector(m, title="Hour of day (local)", initial=12)
+    groups = maps.add_hour_selector(
+        m, title="Day and hour (local)", initial=12, days=("Every day", *charts.DAY_NAMES)
+    )
+    names = post_names(result)
+    on_duty = np.asarray(result.recommended.plan.teams_on_duty).reshape(7, 24)
     standard_min, _ = _minutes(ctx.scenario)
     areas: dict[tuple, gpd.GeoDataFrame] = {}
     for hour, (group, staffed) in enumerate(
@@ -367,14 +434,28 @@ def hours_map(result: RunResult, path: str | Path) -> Path:
         posts = staffed["posts"]
         if posts:
             maps.add_post_markers(
-                group, pd.DataFrame({"lat": [p.lat for p in posts], "lon": [p.lon for p in posts]}),
+                groups.days[0][hour],
+                pd.DataFrame({"lat": [p.lat for p in posts], "lon": [p.lon for p in posts]}),
                 name=f"Posts {hour:02d}:00",
                 tooltips=[
-                    f"Post {i + 1} ({p.site_id}) staffed at {hour:02d}:00 on "
-                    f"{len(ds)} of 7 days: {', '.join(ds)} ({staffed['band']} band)"
+                    f"Post {i + 1}, {names.get(p.site_id) or _coords(p)}: staffed at "
+                    f"{hour:02d}:00 on {len(ds)} of 7 days ({', '.join(ds)})"
                     for i, (p, ds) in enumerate(zip(posts, staffed["days"], strict=True))
                 ],
             )  # fmt: skip
+        for d, day in enumerate(charts.DAY_NAMES):
+            k = int(on_duty[d, hour])
+            day_posts = result.recommended.posts(k) if k > 0 else ()
+            if day_posts:
+                maps.add_post_markers(
+                    groups.days[d + 1][hour],
+                    pd.DataFrame({"lat": [p.lat for p in day_posts],
+                                  "lon": [p.lon for p in day_posts]}),
+                    name=f"Posts {day} {hour:02d}:00",
+                    tooltips=[f"Post {i + 1}, {names.get(p.site_id) or _coords(p)}: staffed "
+                              f"{day} {hour:02d}:00 ({k} teams on duty)"
+                              for i, p in enumerate(day_posts)],
+                )  # fmt: skip
     maps.add_legend(
         m, "Eligible calls per year in this hour of day",
         [maps.LegendItem("Post staffed at this hour (recommended plan)", REACH_COLOR),

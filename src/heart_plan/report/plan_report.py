@@ -14,17 +14,26 @@ import pandas as pd
 
 from heart_plan.report import charts
 from heart_plan.report.demand_section import add_demand_section
+from heart_plan.report.escape import escape_text
 from heart_plan.report.html import ReportBuilder
+from heart_plan.report.overview_map import overview_svg
+from heart_plan.report.places import post_names
 from heart_plan.report.roster_section import roster_section
 from heart_plan.report.sensitivity_section import sensitivity_html
+from heart_plan.report.summary_section import add_summary
 
 if TYPE_CHECKING:
     from heart_plan.planning.results import RunResult
 
 SECTIONS = (
     "summary", "where", "why-not-citywide", "area-selection", "hours", "roster", "why-not-24-7",
-    "verification", "equity", "modeled", "demand-provenance", "assumptions", "provenance",
+    "verification", "equity", "modeled", "demand-provenance", "glossary", "technical",
+    "assumptions", "provenance",
 )  # fmt: skip
+
+#: Plain names of the reported plans.
+PLAN_LABELS = {"pilot_2022": "2022 pilot", "current": "today (current)",
+               "recommended": "recommended"}  # fmt: skip
 
 
 def _pct(x: float) -> str:
@@ -35,6 +44,10 @@ def _sim(result: RunResult, plan: str, measure: str) -> float:
     return result.plans[plan].simulated(measure).mean
 
 
+def _label(name: str) -> str:
+    return PLAN_LABELS.get(name, name.replace("_", " "))
+
+
 def build_report(
     result: RunResult,
     *,
@@ -42,9 +55,10 @@ def build_report(
     run_label: str,
     sensitivity: pd.DataFrame | None = None,
 ) -> ReportBuilder:
-    """The report page (save with ``.save(path)``): one section per FAQ question, the
-    sensitivity section (when a sweep's ``sensitivity`` results table is given), then the
-    assumptions and the data provenance.
+    """The report page (save with ``.save(path)``): the summary, one section per FAQ
+    question, sections added by other modules (the sensitivity section when a sweep's
+    ``sensitivity`` results table is given), the glossary, a collapsed technical appendix,
+    the assumptions and the data provenance.
     """
     s = result.ctx.scenario
     r = ReportBuilder(
@@ -60,66 +74,23 @@ def build_report(
         _why_not_24_7, _verification, _equity, _modeled, add_demand_section,
     ):  # fmt: skip
         section(r, result)
+    # Sections from their own modules (report/<topic>_section.py), one line each:
+    # r.html_section("<id>", "<heading>", <topic>_section.<function>(result))
     if sensitivity is not None:
-        r.section("sensitivity", "How sensitive is the answer?").markup(
-            sensitivity_html(sensitivity)
-        )
+        r.section("sensitivity", "How sensitive is the answer?").html(sensitivity_html(sensitivity))
+    _glossary(r)
+    _technical(r, result)
     r.assumptions(_assumptions(result), intro="These are assumptions, not data.")
     r.provenance(provenance)
     return r
 
 
 def _summary(r: ReportBuilder, result: RunResult) -> None:
-    """Section 'summary': Summary"""
-    ctx = result.ctx
-    s = result.ctx.scenario
-    total = result.calls_per_year
-    pilot = result.pilot.plan
-    cur = result.current.plan
-    rec = result.recommended.plan
-    pilot_reached = result.pilot.reached_share
-    cur_reached = result.current.reached_share
-    rec_reached = result.recommended.reached_share
-    target = s.budget.target_reached_share
-    teams_target = result.target
-    h247 = result.hours.to_24_7
-    base, today = s.baseline, s.current
-    minutes = s.response.standard_s / 60
+    """Section 'summary': the headline numbers in words, each tagged with its run-result
+    path (``summary_section``).
+    """
     sec = r.section("summary", "Summary")
-    sec.key_figures(
-        {
-            "Eligible calls per year (citywide)": f"{total:,.0f}",
-            "Modeled share of that demand": _pct(result.modeled_share),
-            "Reached by the 2022 pilot (simulated)": _pct(pilot_reached),
-            "Reached today (citywide 12 h/day, simulated)": _pct(cur_reached),
-            "Reached with the recommended plan": _pct(rec_reached),
-            f"Teams on duty every hour for {target:.0%} of citywide calls reached": str(
-                teams_target.around_the_clock.peak_teams
-                if teams_target.around_the_clock
-                else f"> {teams_target.max_teams}"
-            ),
-            f"Added FTE to go 24/7 ({h247.share_target:.0%} of calls {h247.measure} each hour)": (
-                f"{h247.added_fte:.1f}"
-            ),
-        }
-    )
-    sec.paragraph(
-        f"Durham residents make about {total:,.0f} eligible HEART calls a year (trespass, "
-        f"welfare checks, crisis calls and the other eligible natures, "
-        f"{len(s.eligibility.natures)} in all). "
-        f"The 2022 pilot ({len(pilot.service_area_beats)} beats, {base.hours_start:02d}:00-"
-        f"{base.hours_end:02d}:00, {base.teams} teams) reached {_pct(pilot_reached)} of them "
-        f"within {minutes:.0f} minutes' drive; today's operation ({_area_text(cur, ctx)}, "
-        f"{today.hours_start:02d}:00-{today.hours_end:02d}:00 with {today.teams} teams: window "
-        f"and teams are assumptions) reaches {_pct(cur_reached)}. Within the budget of {s.budget.crt_fte:.0f} CRT "
-        f"FTE, the recommended plan ({_area_text(rec, ctx)}, {max(rec.teams_on_duty)} teams at "
-        f"the busiest hour, shifts chosen by the optimizer) reaches {_pct(rec_reached)}."
-    )
-    sec.note(
-        "Reached = served by a HEART team within the response standard, measured by replaying "
-        "a year of calls in the simulation; covered = within the standard of a post "
-        "(optimizer, ignores busy teams). The two are labelled wherever they appear."
-    )
+    add_summary(sec, result)
 
 
 def _where(r: ReportBuilder, result: RunResult) -> None:
@@ -130,28 +101,35 @@ def _where(r: ReportBuilder, result: RunResult) -> None:
     rec = result.recommended.plan
     sec = r.section("where", "Where do these units operate?")
     sec.paragraph(
-        f"Today: {_area_text(cur, ctx)} (since October 2023). The 2022 pilot: the "
-        f"{len(pilot.service_area_beats)} pilot beats ({', '.join(pilot.service_area_beats)}). "
-        f"Recommended: {_area_text(rec, ctx)}. For each number of teams on duty, posts are "
-        f"chosen to maximize calls reached with busy teams taken into account: a maximal "
-        f"covering (MCLP) start among {len(ctx.sites):,} candidate sites (fire stations and "
-        f"road intersections), improved by exchanges scored with the loss hypercube queue "
-        f"model. Real post locations are not public, so every plan's posts are optimized."
+        f"Today: {_area_text(cur, ctx)}, since October 2023. The 2022 pilot served "
+        f"{len(pilot.service_area_beats)} beats ({', '.join(pilot.service_area_beats)}). "
+        f"Recommended: {_area_text(rec, ctx)}. Teams wait at posts between calls. For each "
+        f"number of teams on duty, the posts are chosen among {len(ctx.sites):,} candidate "
+        f"sites (fire stations and street intersections) to reach the most calls, allowing "
+        f"for teams that are busy on another call. Real post locations are not public, so "
+        f"every plan's posts are chosen by the model."
     )
+    sec.html(overview_svg(result))
+    names = post_names(result)
     posts = pd.DataFrame(
         [
-            {"plan": name, "order": i + 1, "teams on duty": outcome.max_teams, "site": p.site_id,
-             "lat": f"{p.lat:.5f}", "lon": f"{p.lon:.5f}"}
+            {"plan": _label(name), "order": i + 1, "place": names.get(p.site_id) or "-",
+             "coordinates (lat, lon)": f"{p.lat:.5f}, {p.lon:.5f}"}
             for name, outcome in result.plans.items()
             for i, p in enumerate(outcome.posts())
         ]
     )  # fmt: skip
-    sec.table(posts, caption="Posts with the most teams on duty (teams fill posts in this order)")
+    sec.table(
+        posts,
+        caption="Posts with the most teams on duty (teams fill posts in this order; place = "
+        "nearest intersection or fire station)",
+    )
     sec.links(
         [
-            ("Map: beats, service area, expansion order, posts and drive-time areas",
+            ("Interactive map: beats, service area, expansion order, posts and drive-time areas",
              "map_citywide.html"),
-            ("Map: eligible calls and staffed posts by hour of day", "map_hours.html"),
+            ("Interactive map: eligible calls and staffed posts by day and hour",
+             "map_hours.html"),
         ]
     )  # fmt: skip
 
@@ -163,15 +141,24 @@ def _why_not_citywide(r: ReportBuilder, result: RunResult) -> None:
     minutes = s.response.standard_s / 60
     sec = r.section("why-not-citywide", "Why don't all units operate citywide - will they ever?")
     roadmap = result.roadmap
+    t = result.target
+    peak = (
+        f"{t.around_the_clock.peak_teams} teams"
+        if t.around_the_clock is not None
+        else f"more than {t.max_teams} teams"
+    )
     sec.paragraph(
-        f"A team can only reach calls near its post. Sized for its busiest hour (every "
-        f"coverable call within {minutes:.0f} minutes of a post, and "
-        f"{s.budget.served_share_target:.0%} of that hour's calls served), the pilot area takes "
-        f"{int(roadmap['teams'].iloc[0])} teams (spatially {int(roadmap['teams_spatial'].iloc[0])}, "
-        f"by workload {int(roadmap['teams_workload'].iloc[0])}) and the whole city "
-        f"{int(roadmap['teams'].iloc[-1])}; the curve below gives the calls reached with each "
-        f"number of teams on duty in every hour. Each step adds the adjacent beat with the most "
-        f"eligible calls reachable within {minutes:.0f} minutes."
+        f"A team can only reach calls near its post. Three team counts answer three "
+        f"questions, so they differ. To put every call of the busiest hour within "
+        f"{minutes:.0f} minutes of a post and serve {s.budget.served_share_target:.0%} of "
+        f"that hour's calls takes {int(roadmap['teams'].iloc[0])} teams for the pilot area "
+        f"(spatially {int(roadmap['teams_spatial'].iloc[0])}, by workload "
+        f"{int(roadmap['teams_workload'].iloc[0])}) and {int(roadmap['teams'].iloc[-1])} "
+        f"citywide (the roadmap's sizing). To reach {target:.0%} of the year's calls with the "
+        f"same teams in every hour takes {peak} (the curve below). Held to the budget, the "
+        f"recommended plan staffs up to {result.recommended.max_teams} teams. Each roadmap step "
+        f"adds the adjacent beat with the most eligible calls reachable within "
+        f"{minutes:.0f} minutes."
     )
     sec.figure(
         charts.line_chart(
@@ -192,8 +179,8 @@ def _why_not_citywide(r: ReportBuilder, result: RunResult) -> None:
             x="teams",
             y=["reached_share", "served_share", "covered_share"],
             names=[
-                "reached within the standard (queue-aware hypercube)",
-                "served (queue-aware hypercube)",
+                "reached within the standard (queue model)",
+                "served (queue model)",
                 "covered (a post within the standard, teams never busy)",
             ],
             title="Citywide share of eligible calls with the same teams on duty every hour",
@@ -205,15 +192,17 @@ def _why_not_citywide(r: ReportBuilder, result: RunResult) -> None:
     )
     sec.paragraph(_target_text(result))
     cands = result.candidates
-    best = cands.loc[cands["recommended"]].iloc[0]
+    rec = result.recommended
+    reps = int(cands["replications"].iloc[0]) if len(cands) else 0
     sec.paragraph(
         f"Within the budget of {s.budget.crt_fte:.0f} FTE, a larger area always serves more "
         f"calls, but not always more calls within {minutes:.0f} minutes: the same teams spread "
         f"over more beats are busier and farther away. Each candidate area below was given its "
-        f"best shifts and posts and replayed against a year of calls; "
-        f"{int(best['beats'])} beats are recommended ({_pct(best['reached_share'])} of citywide "
-        f"calls reached, against {_pct(cands['reached_share'].iloc[-1])} citywide). "
+        f"best shifts and posts and replayed against a year of calls ({reps} replications "
+        f"each, the same random draws for every candidate so that they compare fairly); "
+        f"{len(rec.plan.service_area_beats)} beats are recommended. "
         + _margin_text(result)
+        + _rostered_text(result)
     )
     if result.excluded_beats:
         sec.paragraph(
@@ -232,35 +221,88 @@ def _why_not_citywide(r: ReportBuilder, result: RunResult) -> None:
             percent=True,
         )  # fmt: skip
     )
+    table = cands.assign(
+        reached=[f"{a:.1%} [{b:.1%}, {c:.1%}]" for a, b, c in
+                 zip(cands["reached_share"], cands["reached_ci_low"], cands["reached_ci_high"],
+                     strict=True)],
+    )[["beats", "last_beat_added", "teams_max", "fte", "cost_per_year_usd", "served_share",
+       "reached", "recommended"]].rename(
+        columns={"last_beat_added": "last beat added", "teams_max": "most teams on duty",
+                 "fte": "FTE", "cost_per_year_usd": "cost per year ($)",
+                 "served_share": "served (simulated)",
+                 "reached": "reached (simulated, 95% CI)"})  # fmt: skip
     sec.table(
-        cands, caption="Candidate areas for the recommended plan (simulated shares)",
-        percent_cols=["predicted_reached_share", "served_share", "reached_share",
-                      "reached_ci_low", "reached_ci_high"],
-    )  # fmt: skip
-    sec.table(
+        table,
+        caption="Candidate areas for the recommended plan (same budget, comparison runs)",
+        percent_cols=["served (simulated)"],
+        decimals=1,
+    )
+    sec.details("The expansion roadmap, step by step", sec.scratch().table(
         roadmap[["step", "beat_added", "district", "calls_added_per_year", "cumulative_share",
                  "teams_spatial", "teams_workload", "teams", "marginal_calls_per_added_team"]]
         .rename(columns={"marginal_calls_per_added_team": "calls per added team",
-                         "calls_added_per_year": "calls added / yr",
-                         "cumulative_share": "cumulative share"}),
-        caption="Expansion roadmap (step 0 = the pilot area)", percent_cols=["cumulative share"],
-    )  # fmt: skip
+                         "beat_added": "beat added",
+                         "calls_added_per_year": "calls added per year",
+                         "cumulative_share": "share of citywide calls in the area",
+                         "teams_spatial": "teams to cover the area",
+                         "teams_workload": "teams for the workload",
+                         "teams": "teams needed"}),
+        caption="Expansion roadmap (step 0 = the pilot area)",
+        percent_cols=["share of citywide calls in the area"],
+    ))  # fmt: skip
+
+
+def _rostered_text(result: RunResult) -> str:
+    """How the recommended plan's headline relates to its row in the candidates table: the
+    candidates are compared with the shift planner's schedules; the chosen area is then
+    rostered (named crews), and the headline is that roster's own simulation.
+    """
+    cands, rec = result.candidates, result.recommended
+    row = cands[cands["recommended"].astype(bool)] if len(cands) else cands
+    sims = f"its own simulation ({rec.simulation.replications} replications)"
+    if result.roster is None or not len(row):
+        return (
+            f" The recommended plan's headline figure ({_pct(rec.reached_share)} reached) comes "
+            f"from {sims}, so it can differ from its comparison row in the last digit."
+        )
+    cand = float(row["reached_share"].iloc[0])
+    gap_pt = (cand - rec.reached_share) * 100
+    price = (
+        f"{gap_pt:.1f} points more than the roster: the price of a schedule crews can work"
+        if gap_pt > 0
+        else f"{-gap_pt:.1f} points fewer than the roster"
+    )
+    return (
+        f" The candidates are compared with the shift optimizer's schedules, which no crew "
+        f"could work as they stand; the chosen area is then given a roster of named crews "
+        f"with fixed shifts, days off and rest (see 'Who works when?'). The headline "
+        f"({_pct(rec.reached_share)} reached, {sims}) is that roster's; its comparison row "
+        f"shows {_pct(cand)} with the unworkable schedule ({price})."
+    )
 
 
 def _area_selection(r: ReportBuilder, result: RunResult) -> None:
     """Section 'area-selection': How was the service area selected and why use police beats?"""
     ctx = result.ctx
+    pilot = set(result.pilot.plan.service_area_beats)
     sec = r.section("area-selection", "How was the service area selected and why use police beats?")
+    ranked = ctx.demand.beats.sort_values("eligible_calls_per_year", ascending=False)
+    top_n = len(pilot)
+    in_top = int(ranked["beat_id"].head(top_n).isin(pilot).sum())
     sec.paragraph(
         "911 calls are recorded by police beat, so beats are the unit in which demand is "
-        "counted, published and calibrated. The pilot beats were chosen because eligible-call "
-        "volume was highest there; the roadmap applies the same rule one beat at a time, "
-        "keeping the area contiguous."
+        f"counted, published and calibrated. The {len(pilot)} beats of the 2022 pilot were the "
+        f"city's choice; {in_top} of them are among the {top_n} beats with the most eligible "
+        "calls in this model (the table marks them). The roadmap grows the area one adjacent "
+        "beat at a time, always adding the beat with the most calls a team can reach in time, "
+        "so the area stays in one piece."
     )
-    top = ctx.demand.beats.sort_values("eligible_calls_per_year", ascending=False)
-    top = top[["beat_id", "district", "eligible_calls_per_year", "modeled_share"]].head(15)
+    top = ranked[["beat_id", "district", "eligible_calls_per_year", "modeled_share"]].head(15)
+    top = top.assign(pilot=top["beat_id"].isin(pilot)).rename(
+        columns={"beat_id": "beat", "eligible_calls_per_year": "eligible calls per year",
+                 "modeled_share": "modeled share", "pilot": "in the 2022 pilot"})  # fmt: skip
     sec.table(
-        top, caption="Busiest beats by eligible calls per year", percent_cols=["modeled_share"]
+        top, caption="Busiest beats by eligible calls per year", percent_cols=["modeled share"]
     )
 
 
@@ -283,12 +325,11 @@ def _hours(r: ReportBuilder, result: RunResult) -> None:
         f"{_pct(best12.baseline_share_of_calls)} of eligible calls; the busiest {best12.window_h}-hour "
         f"window in the data is {best12.best_start_hour:02d}:00-{best12.best_end_hour:02d}:00 "
         f"with {_pct(best12.best_share_of_calls)} (+{best12.extra_calls_in_best_per_year:,.0f} "
-        f"calls a year). The recommended schedule comes from a CP-SAT roster of named crews "
-        f"maximizing expected calls reached (the loss hypercube with the post set of each "
-        f"hour's team count) within {s.budget.crt_fte:.0f} FTE (see the roster section)."
+        f"calls a year). The recommended hours are a roster of named crews (see 'Who works "
+        f"when?'), chosen by an optimizer for the most calls reached within "
+        f"{s.budget.crt_fte:.0f} FTE, allowing for teams busy on other calls. The solver's "
+        f"details are in the technical appendix."
     )
-    shift = result.shift_plan
-    sec.bullet_list((shift if result.roster is None else result.roster).summary().splitlines())
     sec.figure(
         charts.hour_of_week_heatmap(
             list(rec.teams_on_duty),
@@ -300,9 +341,17 @@ def _hours(r: ReportBuilder, result: RunResult) -> None:
     shifts = pd.DataFrame([vars(x) for x in rec.shifts])
     if len(shifts):
         shifts["day"] = shifts["day"].map(dict(enumerate(charts.DAY_NAMES)))
-        shifts["end_hour"] = (shifts["start_hour"] + shifts["length_h"]) % 24
-        shifts = shifts[["day", "start_hour", "end_hour", "length_h", "teams"]]
-    sec.table(shifts, caption="Recommended shifts (local hours)")
+        end = (shifts["start_hour"] + shifts["length_h"]) % 24
+        shifts = pd.DataFrame(
+            {"day": shifts["day"], "starts": [f"{h:02d}:00" for h in shifts["start_hour"]],
+             "ends": [f"{h:02d}:00" for h in end], "hours": shifts["length_h"],
+             "teams": shifts["teams"]}
+        )  # fmt: skip
+    table = sec.scratch().table(
+        shifts, caption="Recommended shifts (local time; a shift ending at 00:00 or later ends "
+        "the next day)",
+    )  # fmt: skip
+    sec.details(f"All {len(shifts)} recommended shifts", table)
 
 
 def _why_not_24_7(r: ReportBuilder, result: RunResult) -> None:
@@ -364,27 +413,38 @@ def _why_not_24_7(r: ReportBuilder, result: RunResult) -> None:
         f"estimated here)"
     )
     short = h247.full.hours_target_not_met
+    rec = result.recommended
     sec.paragraph(
-        f"Going from {base.hours_start:02d}:00-{base.hours_end:02d}:00 to 24/7 citywide at the "
-        f"same target ({h247.share_target:.0%} of each hour's calls {measure}) takes "
-        f"{h247.full.fte:.1f} FTE instead of {h247.baseline.fte:.1f} "
-        f"(+{h247.added_fte:.1f} FTE, +${h247.added_cost_per_year_usd:,.0f} a year) and "
-        f"{gained}. "
-        + (f"{short} hours of the week fall short of the target even at the most teams "
+        f"The question here is a standard for every open hour: {h247.share_target:.0%} of each "
+        f"hour's calls {measure}. Meeting it from {base.hours_start:02d}:00 to "
+        f"{base.hours_end:02d}:00 takes {h247.baseline.fte:.1f} FTE; meeting it around the "
+        f"clock takes {h247.full.fte:.1f} FTE (+{h247.added_fte:.1f} FTE, "
+        f"+${h247.added_cost_per_year_usd:,.0f} a year) and {gained}. "
+        + (f"{short} hours of the week fall short of the standard even at the most teams "
            f"tabulated. " if short else "")
-        + "Overnight hours hold few calls, so each added FTE brings fewer calls than daytime "
-        "FTE: the curve flattens. Peers (Denver STAR, San Francisco, Albuquerque) added "
-        "overnight last."
+        + f"The recommended plan is not held to this standard: it has a team on duty "
+        f"{rec.hours_on_duty_per_week} of 168 hours, with {rec.fte:.1f} FTE spread to reach "
+        f"the most calls overall. Overnight hours hold few calls, so each added FTE brings "
+        f"fewer calls than daytime FTE: the curve flattens. Peers (Denver STAR, San Francisco, "
+        f"Albuquerque) added overnight hours last."
     )  # fmt: skip
-    table = hours_curve
-    if measure == "served":  # no estimate of calls reached: leave out its NaN columns
-        table = hours_curve.drop(
-            columns=["expected_reached_per_year", "reached_share_of_all_calls"]
+    cols = ["window_h", "start_hour", "end_hour", "share_of_calls_in_window",
+            *(f"{m}_share_of_all_calls" for m in shown), "fte"]  # fmt: skip
+    table = hours_curve[[c for c in cols if c in hours_curve.columns]]
+    if {"start_hour", "end_hour"} <= set(table.columns):
+        table = table.assign(
+            start_hour=[f"{int(h):02d}:00" for h in table["start_hour"]],
+            end_hour=[f"{int(h) % 24:02d}:00" for h in table["end_hour"]],
         )
-    sec.table(table, caption=f"Best daily window of each length (citywide; staffed on calls "
-              f"{measure})",
-              percent_cols=["share_of_calls_in_window",
-                            *(f"{m}_share_of_all_calls" for m in shown)])  # fmt: skip
+    renames = {"window_h": "hours a day", "start_hour": "from", "end_hour": "to",
+               "share_of_calls_in_window": "calls inside the window",
+               "reached_share_of_all_calls": "calls reached (all day)",
+               "served_share_of_all_calls": "calls served (all day)", "fte": "FTE"}  # fmt: skip
+    table = table.rename(columns=renames)
+    sec.table(table, caption=f"Best daily window of each length (citywide; each open hour staffed "
+              f"to {h247.share_target:.0%} of its calls {measure})",
+              percent_cols=[c for c in ("calls inside the window", "calls reached (all day)",
+                                        "calls served (all day)") if c in table.columns])  # fmt: skip
 
 
 def _verification(r: ReportBuilder, result: RunResult) -> None:
@@ -397,7 +457,8 @@ def _verification(r: ReportBuilder, result: RunResult) -> None:
         f"{info.replayed_calls:,} eligible calls ({info.observed_calls:,} observed, "
         f"{info.modeled_calls:,} modeled and flagged) were replayed "
         f"{s.simulation.replications} times with random on-scene times; the nearest free team "
-        f"is dispatched; a call with no free team goes to police (loss system)."
+        f"is dispatched; a call with no free team goes to police. The queue model's "
+        f"predictions beside the simulation are in the technical appendix."
     )
     sec.table(simulation_table(result), caption="Simulated measures, mean [95% CI]")
     for name in result.plans:
@@ -408,7 +469,7 @@ def _verification(r: ReportBuilder, result: RunResult) -> None:
         pred = result.plans[name].plan.predicted
         nearest = float(pred["nearest_post_drive_time_s"])
         sec.paragraph(
-            f"Plan {name}: {_pct(served)} of citywide eligible calls are served "
+            f"Plan {_label(name)}: {_pct(served)} of citywide eligible calls are served "
             f"and {_pct(reached)} reached within {minutes:.0f} minutes (the queue-aware model "
             f"predicted {_pct(pred['served_share'])} served and {_pct(pred['reached_share'])} "
             f"reached); {_pct(busy)} find every team busy. Dispatched teams drive "
@@ -416,12 +477,6 @@ def _verification(r: ReportBuilder, result: RunResult) -> None:
             f" against {nearest / 60:.1f} minutes from the nearest post, because the nearest "
             f"team is often busy or off duty and the next one is farther away."
         )
-    for name in result.plans:
-        sec.table(
-            result.plans[name].comparison, decimals=3,
-            caption=f"Plan {name}: optimizer prediction vs simulation "
-            f"(same_measure says whether the two numbers measure the same thing)",
-        )  # fmt: skip
     sec.note(
         "Confidence intervals cover on-scene randomness over replications of one year of "
         "calls; year-to-year variation in calls is wider."
@@ -444,15 +499,19 @@ def _equity(r: ReportBuilder, result: RunResult) -> None:
                     part,
                     x="group",
                     y=[f"reached_share__{name}" for name in result.plans],
-                    names=[f"{name} plan" for name in result.plans],
+                    names=[_label(name) for name in result.plans],
                     title=f"Reached share by {dim}",
                     x_title=dim,
                     y_title="share of eligible calls reached",
                     percent=True,
                 )  # fmt: skip
             )
-        sec.table(equity, caption="Reached share by tract quartile",
-                  percent_cols=[f"reached_share__{name}" for name in result.plans])  # fmt: skip
+        shown = equity.rename(
+            columns={f"reached_share__{name}": f"reached: {_label(name)}" for name in result.plans}
+            | {"calls": "calls per year"}
+        )
+        sec.table(shown, caption="Reached share by tract quartile",
+                  percent_cols=[f"reached: {_label(name)}" for name in result.plans])  # fmt: skip
 
 
 def _modeled(r: ReportBuilder, result: RunResult) -> None:
@@ -470,12 +529,74 @@ def _modeled(r: ReportBuilder, result: RunResult) -> None:
         f"totals and spread by the '{ctx.demand.summary['model']}' completion model. "
         f"{_pct(result.modeled_share)} of citywide eligible demand is modeled."
     )
-    sec.table(ctx.demand.validation[ctx.demand.validation["beat_id"] == "ALL"],
-              caption="Leave-one-beat-out validation of every completion model (all beats)",
-              decimals=3)  # fmt: skip
-    sec.table(
-        ctx.demand.calibration, caption="Calibration against published 2021 totals", decimals=3
+    sec.paragraph("The demand model's validation and calibration are in the technical appendix.")
+
+
+GLOSSARY = (
+    ("Eligible call", "A 911 call of a nature HEART can take (trespass, welfare check, "
+     "mental-health crisis and the other eligible natures)."),
+    ("Reached", "A HEART team arrives within the response standard (the headline measure)."),
+    ("Served", "A HEART team takes the call at all, however long the drive."),
+    ("Covered", "A post lies within the response standard of the call; teams are assumed "
+     "never busy (the optimizer's first guess, always higher than reached)."),
+    ("Post", "Where a team waits between calls (a street intersection or fire station)."),
+    ("FTE", "Full-time equivalent staff: crews x people per crew x a relief factor for "
+     "leave and training (see the roster section)."),
+    ("Band", "A part of the day with its own road speeds (for example the evening rush)."),
+    ("Simulated", "Measured by replaying a year of calls against the plan, with random "
+     "on-scene times; the range in brackets is a 95% confidence interval."),
+    ("Predicted", "Computed by the queue model (loss hypercube) without replaying calls; shown "
+     "beside its simulated twin."),
+    ("MCLP / MEXCLP", "Maximal covering location problem (and its expected-coverage variant): "
+     "choose posts so that the most calls lie within the standard of one (or several)."),
+    ("Erlang B", "The classic formula for the share of calls that find every team busy when "
+     "busy teams are not queued."),
+    ("Loss hypercube", "A queue model that tracks which teams are busy and who answers each "
+     "call, so it predicts calls reached with real drive times."),
+    ("CP-SAT", "The Google OR-Tools solver that chooses the roster and the shifts."),
+)  # fmt: skip
+
+
+def _glossary(r: ReportBuilder) -> None:
+    """Section 'glossary': the words and model names the report uses."""
+    sec = r.section("glossary", "Glossary")
+    sec.html(
+        "<dl class='hp-glossary'>"
+        + "".join(f"<dt>{escape_text(k)}</dt><dd>{escape_text(v)}</dd>" for k, v in GLOSSARY)
+        + "</dl>"
     )
+
+
+def _technical(r: ReportBuilder, result: RunResult) -> None:
+    """Section 'technical': solver status, model-vs-simulation tables and the demand model's
+    validation, collapsed (``<details>``).
+    """
+    sec = r.section("technical", "Technical appendix")
+    sec.paragraph("Details for analysts; click a heading to open it.")
+    solver = sec.scratch()
+    plan_solver = result.shift_plan if result.roster is None else result.roster
+    solver.bullet_list(plan_solver.summary().splitlines())
+    sec.details("Roster optimizer (CP-SAT): status, objective and binding rules", solver)
+    for name, outcome in result.plans.items():
+        part = sec.scratch()
+        part.table(
+            outcome.comparison, decimals=3,
+            caption="Same measure = whether the two numbers measure the same thing",
+        )  # fmt: skip
+        sec.details(f"Plan {_label(name)}: queue-model prediction vs simulation", part)
+    demand = sec.scratch()
+    validation = result.ctx.demand.validation
+    demand.table(
+        validation[validation["beat_id"] == "ALL"],
+        caption="Leave-one-beat-out validation of every completion model (all beats)",
+        decimals=3,
+    )
+    demand.table(
+        result.ctx.demand.calibration,
+        caption="Calibration against published 2021 totals",
+        decimals=3,
+    )
+    sec.details("Demand model: validation and calibration", demand)
 
 
 KEY_MEASURES = (
@@ -486,15 +607,18 @@ KEY_MEASURES = (
 
 
 def simulation_table(result: RunResult) -> pd.DataFrame:
-    """Key simulated measures of both plans side by side, mean [95% CI]."""
+    """Key simulated measures of the reported plans side by side, mean [95% CI] (shares as
+    percentages, drive times in seconds).
+    """
     rows = []
     tables = {name: o.summary.set_index("measure") for name, o in result.plans.items()}
     for measure in KEY_MEASURES:
-        row = {"measure": measure, "meaning": tables["current"].loc[measure, "description"]}
+        row = {"measure": tables["current"].loc[measure, "description"]}
         for name, table in tables.items():
             m, lo, hi = table.loc[measure, ["mean", "ci_low", "ci_high"]]
-            fmt = "{:.1%}" if measure.endswith("share") or measure == "utilization" else "{:,.0f}"
-            row[name] = f"{fmt.format(m)} [{fmt.format(lo)}, {fmt.format(hi)}]"
+            share = "share" in measure or measure == "utilization"
+            fmt = "{:.1%}" if share else "{:,.0f}"
+            row[_label(name)] = f"{fmt.format(m)} [{fmt.format(lo)}, {fmt.format(hi)}]"
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -514,14 +638,14 @@ def _target_text(result: RunResult) -> str:
     else:
         a = t.around_the_clock
         parts.append(
-            f"{a.peak_teams} teams on duty in every hour = {a.fte:.0f} FTE "
+            f"{a.peak_teams} teams on duty in every hour = {a.fte:.1f} FTE "
             f"(${a.cost_per_year_usd:,.0f} a year), reaching {_pct(a.reached_share)} "
             f"(served {_pct(a.served_share)}). "
         )
     if t.cheapest is not None:
         c = t.cheapest
         parts.append(
-            f"The cheapest shift schedule that reaches it needs {c.fte:.0f} FTE "
+            f"The cheapest shift schedule that reaches it needs {c.fte:.1f} FTE "
             f"(${c.cost_per_year_usd:,.0f} a year, up to {c.peak_teams} teams at once; reached "
             f"{_pct(c.reached_share)}, served {_pct(c.served_share)}). "
         )

@@ -84,5 +84,7 @@ def roster_section(r: ReportBuilder, result: RunResult) -> None:
         decimals=0,
     )
     sec.bullet_list(
-        f"{rule.name} [{rule.kind}]: {rule.detail}" for rule in roster.rules if rule.binds
+        f"{rule.name.replace('_', ' ')} ({rule.kind} rule): {rule.detail}"
+        for rule in roster.rules
+        if rule.binds
     )
