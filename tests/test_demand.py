@@ -153,9 +153,13 @@ def test_durham_validation_table(durham_demand: Demand) -> None:
     assert overall["abs_pct_error"] == pytest.approx(
         per_beat["error_calls_per_year"].abs().sum() / per_beat["observed_calls_per_year"].sum()
     )
-    # the selected covariate is the best of the three on this validation
+    # the selected model is the best candidate without the crime covariates; with them the
+    # best (median income + drug crimes, negative slopes) gains under 2 points (durham.toml)
     alls = v[v["beat_id"] == "ALL"].set_index("covariate")["abs_pct_error"]
-    assert alls.idxmin() == overall["covariate"]
+    no_crime = alls[~alls.index.str.contains("crimes_2012_2016")]
+    assert no_crime.idxmin() == overall["covariate"]
+    assert alls.min() > overall["abs_pct_error"] - 0.02
+    assert alls.index.str.contains("crimes_2012_2016").sum() == 3 + 3 * 6
     assert overall["abs_pct_error"] < 0.5
 
 

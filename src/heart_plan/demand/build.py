@@ -33,6 +33,7 @@ import pandas as pd
 from heart_plan.config import HOURS_PER_WEEK, Scenario
 from heart_plan.demand.calibrate import DAYS_PER_YEAR, calibrate_rates, calibration_check
 from heart_plan.demand.covariates import (
+    CRIME_COVARIATES,
     GLM_COVARIATES,
     beat_blockgroup_pieces,
     beat_covariates,
@@ -217,7 +218,7 @@ def build_demand(inputs: DurhamInputs, scenario: Scenario) -> Demand:
         cells,
         covariates,
         selected=selected,
-        glm_candidates=candidate_sets(cfg.glm_candidates),
+        glm_candidates=candidate_sets(cfg.glm_candidates, alternatives=CRIME_COVARIATES),
         seed=cfg.seed,
     )
     beat_nature["calls_per_year"] *= cfg.growth_factor

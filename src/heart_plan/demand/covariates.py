@@ -8,8 +8,14 @@
   ``households_no_vehicle``, ``black_population``, ``households``; and
   ``median_income_usd`` as the area-weighted mean over the beat's tract pieces (suppressed
   tracts left out).  Candidates of the count model (``glm``), not share weights.
+* ``violent_crimes_2012_2016``, ``property_crimes_2012_2016``, ``drug_crimes_2012_2016``:
+  Neighborhood Compass block-group crimes (mean reported per year 2012-2016, DPD) spread
+  onto beats by area like population: ``c[b] = sum_g c[g] * area(g ∩ b) / area(g)``, i.e.
+  the block group's density ``c[g] / area(g)`` times the intersected area.  Count-model
+  candidates only.
 
-``beat_blockgroup_pieces`` keeps the intersections (with their population) for placing
+``beat_blockgroup_pieces`` keeps the intersections (with their population and crimes; the
+spreading above) for placing
 modeled demand points population-weighted inside each beat.
 """
 
@@ -19,12 +25,15 @@ import geopandas as gpd
 import pandas as pd
 
 from heart_plan.errors import ConfigError
+from heart_plan.loaders.population import CRIME_COLUMNS
 
 COVARIATES = ("population", "incidents_2013", "blend")
+#: Block-group crime covariates (alternatives of one another in the GLM candidate sets).
+CRIME_COVARIATES = tuple(CRIME_COLUMNS.values())
 #: Covariates the count model may use (columns of ``beat_covariates``).
 GLM_COVARIATES = (
     "incidents_2013", "population", "area_km2", "households_no_vehicle", "black_population",
-    "median_income_usd",
+    "median_income_usd", *CRIME_COVARIATES,
 )  # fmt: skip
 TRACT_COUNTS = ("households_no_vehicle", "black_population", "households")
 EQUAL_AREA = "EPSG:6933"
@@ -33,13 +42,18 @@ EQUAL_AREA = "EPSG:6933"
 def beat_blockgroup_pieces(
     beats: gpd.GeoDataFrame, blockgroups: gpd.GeoDataFrame
 ) -> gpd.GeoDataFrame:
-    """Intersections beat x block group with interpolated ``population`` (EPSG:4326)."""
+    """Intersections beat x block group with area-interpolated ``population`` and crime
+    columns (``CRIME_COLUMNS`` present in ``blockgroups``): ``x[g] * area(g ∩ b) / area(g)``
+    (EPSG:4326).
+    """
+    counts = ["population", *(c for c in CRIME_COLUMNS.values() if c in blockgroups.columns)]
     b = beats[["beat_id", "geometry"]].to_crs(EQUAL_AREA)
-    g = blockgroups[["blockgroup_id", "population", "geometry"]].to_crs(EQUAL_AREA)
+    g = blockgroups[["blockgroup_id", *counts, "geometry"]].to_crs(EQUAL_AREA)
     g = g.assign(bg_area=g.geometry.area)
     pieces = gpd.overlay(b, g, how="intersection", keep_geom_type=True)
-    share = pieces.geometry.area / pieces["bg_area"].where(pieces["bg_area"] > 0)
-    pieces["population"] = pieces["population"] * share.fillna(0.0)
+    share = (pieces.geometry.area / pieces["bg_area"].where(pieces["bg_area"] > 0)).fillna(0.0)
+    for c in counts:
+        pieces[c] = pieces[c] * share
     pieces["area_km2"] = pieces.geometry.area / 1e6
     return pieces.drop(columns="bg_area").to_crs("EPSG:4326")
 
@@ -51,7 +65,8 @@ def beat_covariates(
     tracts: gpd.GeoDataFrame | None = None,
 ) -> pd.DataFrame:
     """Per beat: ``population`` (interpolated), ``incidents_2013`` (points inside), ``area_km2``,
-    and the ACS tract covariates when ``tracts`` is given (``tract_covariates``).
+    the block-group crimes (interpolated) when ``pieces`` has them, and the ACS tract
+    covariates when ``tracts`` is given (``tract_covariates``).
     """
     pop = pieces.groupby("beat_id")["population"].sum()
     joined = gpd.sjoin(incidents[["geometry"]], beats[["beat_id", "geometry"]], predicate="within")
@@ -60,6 +75,9 @@ def beat_covariates(
     out["population"] = pop.reindex(out.index).fillna(0.0)
     out["incidents_2013"] = inc.reindex(out.index).fillna(0).astype(float)
     out["area_km2"] = beats.set_index("beat_id")["area_km2"].reindex(out.index)
+    for c in CRIME_COLUMNS.values():
+        if c in pieces.columns:
+            out[c] = pieces.groupby("beat_id")[c].sum().reindex(out.index).fillna(0.0)
     if tracts is not None:
         out = out.join(tract_covariates(beats, tracts))
     return out

@@ -147,13 +147,29 @@ def fit_count_model(
     )
 
 
-def candidate_sets(names: tuple[str, ...], max_size: int = MAX_COVARIATES) -> list[tuple[str, ...]]:
+def candidate_sets(
+    names: tuple[str, ...],
+    max_size: int = MAX_COVARIATES,
+    *,
+    alternatives: tuple[str, ...] = (),
+) -> list[tuple[str, ...]]:
     """Every subset of ``names`` with at most ``max_size`` members (the empty one first:
     nature effects only).
+
+    Names in ``alternatives`` (correlated measures of one thing, e.g. the block-group crime
+    counts) enter only alone or with one other name not in ``alternatives``; these sets
+    follow the others.  This keeps the validation's fits few (``build_demand`` time).
     """
-    return [
-        combo for size in range(0, max_size + 1) for combo in itertools.combinations(names, size)
+    base = tuple(n for n in names if n not in alternatives)
+    alt = [n for n in names if n in alternatives]
+    sets = [
+        combo for size in range(0, max_size + 1) for combo in itertools.combinations(base, size)
     ]
+    if max_size >= 1:
+        sets += [(a,) for a in alt]
+    if max_size >= 2:
+        sets += [(b, a) for a in alt for b in base]
+    return sets
 
 
 def model_name(names: tuple[str, ...]) -> str:

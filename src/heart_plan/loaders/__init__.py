@@ -23,6 +23,13 @@ from heart_plan.loaders.population import load_blockgroups, load_incidents, load
 from heart_plan.network.graph import graph_source_path, verify_graph_file
 from heart_plan.paths import local_data_dir, resolve_mirror
 
+#: Crime kind -> manifest id of its Neighborhood Compass block-group counts.
+CRIME_DATASETS = {
+    "violent": "blockgroups_violent_crimes",
+    "property": "blockgroups_property_crimes",
+    "drug": "blockgroups_drug_crimes",
+}
+
 __all__ = [
     "DurhamInputs",
     "city_beats",
@@ -105,6 +112,7 @@ def load_inputs(
             "tracts_2020_acs2022",
             "blockgroups_2010",
             "blockgroups_population",
+            *CRIME_DATASETS.values(),
             "incidents_2013",
         )
     }
@@ -138,6 +146,7 @@ def load_inputs(
             paths["blockgroups_2010"],
             paths["blockgroups_population"],
             year=scenario.demand.calibration_year,
+            crime_paths={kind: paths[ds] for kind, ds in CRIME_DATASETS.items()},
         ),
         incidents=load_incidents(paths["incidents_2013"]),
         paths=paths,

@@ -61,13 +61,29 @@ def load_tracts(path: str | Path) -> gpd.GeoDataFrame:
     return gdf
 
 
+#: Years of the Neighborhood Compass block-group crime counts averaged per year.
+CRIME_YEARS = (2012, 2013, 2014, 2015, 2016)
+#: Crime kind -> block-group column (mean reported crimes per year over ``CRIME_YEARS``).
+CRIME_COLUMNS = {
+    "violent": "violent_crimes_2012_2016",
+    "property": "property_crimes_2012_2016",
+    "drug": "drug_crimes_2012_2016",
+}
+
+
 def load_blockgroups(
-    path: str | Path, population_path: str | Path, *, year: int = 2020
+    path: str | Path,
+    population_path: str | Path,
+    *,
+    year: int = 2020,
+    crime_paths: dict[str, Path] | None = None,
 ) -> gpd.GeoDataFrame:
     """2010 block groups with population of ``year`` (Neighborhood Compass ``y_<year>``).
 
     Columns: ``blockgroup_id``, ``population``, ``area_km2``, ``geometry`` (EPSG:4326).
     Block groups without a population row get 0 and are counted in ``attrs["no_population"]``.
+    With ``crime_paths`` (kind of ``CRIME_COLUMNS`` -> Compass ``blockgroup_r{V,P,D}_SQM.csv``)
+    also the ``CRIME_COLUMNS`` (``load_blockgroup_crimes``).
     """
     path, population_path = Path(path), Path(population_path)
     raw = read_vector(path, what="block groups")
@@ -94,7 +110,35 @@ def load_blockgroups(
     )
     gdf["area_km2"] = area_km2(gdf)
     gdf.attrs["no_population"] = int(population.isna().sum())
+    for kind, crime_path in (crime_paths or {}).items():
+        counts = load_blockgroup_crimes(crime_path, kind=kind)
+        gdf[CRIME_COLUMNS[kind]] = ids.map(counts).fillna(0.0).to_numpy()
     return gdf
+
+
+def load_blockgroup_crimes(path: str | Path, *, kind: str) -> pd.Series:
+    """Mean reported ``kind`` crimes per year 2012-2016 per 2010 block group (index: GEOID).
+
+    The Compass ``blockgroup_r{V,P,D}_SQM.csv`` files hold the raw numerator (crimes
+    reported in the year, DPD) of the "crimes per square mile" indicator, one ``y_<year>``
+    column per year: ``crimes[g] = mean_{t in 2012..2016} y_t[g]``; blank cells (no reported
+    crime of that kind, or outside DPD's jurisdiction) read as 0.
+    """
+    path = Path(path)
+    what = f"block-group {kind} crimes"
+    table = read_table(path, what=what)
+    columns = [f"y_{t}" for t in CRIME_YEARS]
+    require_columns(table, ("id", *columns), path=path, what=what)
+    values = table[columns].apply(pd.to_numeric, errors="coerce")
+    bad = values.isna() & table[columns].apply(lambda c: c.str.strip().ne(""))
+    if bad.any(axis=None):
+        i, j = (int(v[0]) for v in bad.to_numpy().nonzero())
+        raise DataError(
+            f"{path}: row {i + 2}: field {columns[j]!r} = {table[columns[j]].iloc[i]!r} is not "
+            f"a number; fix the value"
+        )
+    mean = values.fillna(0.0).mean(axis=1)
+    return pd.Series(mean.to_numpy(), index=table["id"].astype(str).str.strip())
 
 
 def load_incidents(path: str | Path) -> gpd.GeoDataFrame:
