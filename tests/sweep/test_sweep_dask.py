@@ -39,7 +39,13 @@ name = "{SCRIPT_NAME}"
 "units.crt.on_scene_mean_min" = 30.0
 """
 #: The grid of the killed-worker sweep: the two cases above and one more.
-GRID_3 = GRID + '\n[[case]]\nname = "standard 900 s"\n"response.standard_s" = 900\n'
+# Four scenarios, one resumed from the store: three to compute on two workers, so that when
+# the first finishes another is still running or queued on a worker (the one killed).
+GRID_3 = (
+    GRID
+    + '\n[[case]]\nname = "standard 900 s"\n"response.standard_s" = 900\n'
+    + '\n[[case]]\nname = "standard 840 s"\n"response.standard_s" = 840\n'
+)
 
 
 def _sweep(args: list[str], mirror: Path, timeout: float = 600) -> subprocess.CompletedProcess:
@@ -216,9 +222,12 @@ def test_killed_worker_on_loopback_every_scenario_once(
             )  # fmt: skip
             # A sign of progress: a scenario computed by this sweep is stored.
             _wait(
-                lambda: len(list((out / "cases").glob("*.json"))) >= 2,
+                lambda: (
+                    len(list((out / "cases").glob("*.json"))) >= 2
+                    and any(client.processing().values())
+                ),
                 600,
-                "a first stored scenario",
+                "a first stored scenario while another is running",
                 [sweep],
             )
             busy = [w for w, keys in client.processing().items() if keys]
@@ -229,13 +238,13 @@ def test_killed_worker_on_loopback_every_scenario_once(
             assert sweep.wait(timeout=600) == 0, (logs / "sweep.log").read_text()[-3000:]
         log = (logs / "sweep.log").read_text()
         assert (
-            "3 scenarios: 1 already finished" in log
+            "4 scenarios: 1 already finished" in log
             and "connected to the Dask scheduler: 2 workers" in log
         )
         table = _results(out)
-        assert len(table) == 3 and table["case_id"].is_unique and table["key"].is_unique
-        assert len(list((out / "cases").glob("*.json"))) == 3
-        assert "3 scenarios (2 computed, 1 reused)" in log
+        assert len(table) == 4 and table["case_id"].is_unique and table["key"].is_unique
+        assert len(list((out / "cases").glob("*.json"))) == 4
+        assert "4 scenarios (3 computed, 1 reused)" in log
         shared = table[table["case_id"].isin(["case_001", "case_002"])].reset_index(drop=True)
         pd.testing.assert_frame_equal(shared, _results(serial))
     finally:
