@@ -35,10 +35,9 @@ import numpy as np
 import pandas as pd
 
 from heart_plan.demand.window import window_calls
-from heart_plan.network.snap import snap_table
 from heart_plan.plan import Plan
 from heart_plan.planning.context import PlanningContext
-from heart_plan.planning.replay import ReplayInfo, ReplayInputs, simulate_plan
+from heart_plan.planning.replay import ReplayInputs, replay_inputs_of_calls, simulate_plan
 from heart_plan.simulation.results import SimulationResult, mean_ci
 
 NOISE_SPLITS = 200
@@ -143,33 +142,8 @@ def backtest(
 
 
 def _replay(ctx: PlanningContext, calls: pd.DataFrame, seed: int) -> ReplayInputs:
-    engine = ctx.engine
-    snaps = snap_table(
-        engine, calls, id_col="call_id", network=ctx.scenario.network, on_outside="flag"
-    )
-
-    def travel_s(from_nodes: np.ndarray, to_nodes: np.ndarray, band: str) -> np.ndarray:
-        return engine.pairs(from_nodes, to_nodes, band=band)
-
-    info = ReplayInfo(
-        replayed_calls=int(len(calls)),
-        observed_calls=int((calls["basis"] == "observed").sum()),
-        modeled_calls=int((calls["basis"] == "modeled").sum()),
-        snap_beyond_warn=int(snaps["beyond_warn"].sum()),
-        snap_outside_extent=int(snaps["outside_extent"].sum()),
-        snap_distance_max_m=float(snaps["snap_distance_m"].max()) if len(snaps) else 0.0,
-        replay_seed=seed,
-        observed_only=True,
-    )
-    return ReplayInputs(
-        calls=calls,
-        scene_node=snaps["node_id"].to_numpy(dtype=np.int64),
-        access_s=snaps["access_s"].to_numpy(dtype=float),
-        travel_s=travel_s,
-        observed_only=True,  # the horizon is the (window) scenario's calls window
-        info=info,
-        data_files=dict(ctx.inputs.paths),
-    )
+    # observed_only: the horizon is the (window) scenario's calls window
+    return replay_inputs_of_calls(ctx, calls, seed=seed, observed_only=True)
 
 
 def _scope_measures(result: SimulationResult, mask: np.ndarray) -> dict[str, Any]:

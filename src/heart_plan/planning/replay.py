@@ -88,7 +88,7 @@ def replay_inputs(
     ctx: PlanningContext, *, seed: int = 0, observed_only: bool = False
 ) -> ReplayInputs:
     """Replay and snap the calls of a planning context (inputs, demand, drive-time engine)."""
-    scenario, engine = ctx.scenario, ctx.engine
+    scenario = ctx.scenario
     calls = replay_calls(
         ctx.demand,
         ctx.inputs,
@@ -97,6 +97,16 @@ def replay_inputs(
         seed=seed,
         observed_only=observed_only,
     )
+    return replay_inputs_of_calls(ctx, calls, seed=seed, observed_only=observed_only)
+
+
+def replay_inputs_of_calls(
+    ctx: PlanningContext, calls: pd.DataFrame, *, seed: int, observed_only: bool
+) -> ReplayInputs:
+    """Snap a replayed calls frame to the context's road graph and wrap it as
+    ``ReplayInputs`` (drive times from ``engine.pairs``).
+    """
+    scenario, engine = ctx.scenario, ctx.engine
     snaps = snap_table(engine, calls, id_col="call_id", network=scenario.network, on_outside="flag")
 
     def travel_s(from_nodes: np.ndarray, to_nodes: np.ndarray, band: str) -> np.ndarray:
