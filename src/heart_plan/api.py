@@ -106,7 +106,8 @@ def plan_posts(
     reached with busy teams (:mod:`heart_plan.planning.posts`); ``"mclp"`` / ``"mexclp"``:
     posts per time band maximizing covered / expected covered calls, in greedy staffing
     order.  ``plan.predicted`` holds the spatial measures (covered share, nearest-post drive)
-    and the plan's ``fte`` and ``cost_per_year_usd`` (team-hours x crew / productive hours).
+    and the plan's ``fte`` (team-hours x crew / productive hours) and ``cost_per_year_usd``
+    (:func:`heart_plan.staffing.pay.pay_of_cover`: differentials and relief included).
     """
     from heart_plan.errors import ConfigError
     from heart_plan.plan import daily_window_on_duty
@@ -117,7 +118,8 @@ def plan_posts(
         predicted_measures,
     )
     from heart_plan.planning.posts import PostSearches, plan_of_sets, set_measures
-    from heart_plan.staffing.shifts import cost_of_team_hours, fte_of_team_hours
+    from heart_plan.staffing.pay import pay_of_cover
+    from heart_plan.staffing.shifts import fte_of_team_hours
 
     s = ctx.scenario
     area = ctx.area(beats)
@@ -142,7 +144,7 @@ def plan_posts(
     team_hours = plan.team_hours_per_week
     staffing = {
         "fte": fte_of_team_hours(team_hours, s.crt),
-        "cost_per_year_usd": cost_of_team_hours(team_hours, s.crt),
+        "cost_per_year_usd": pay_of_cover(plan.teams_on_duty, s.roster, s.crt).total_usd,
     }
     return plan.with_changes(predicted=plan.predicted | staffing)
 

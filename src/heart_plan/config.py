@@ -439,6 +439,34 @@ def _default_patterns() -> dict[str, RosterPattern]:
 
 
 @dataclass(frozen=True)
+class OffLineConfig:
+    """Unavailable time on duty (``[roster.off_line]``; :mod:`heart_plan.staffing.off_line`).
+
+    Each team slot's on-duty stretch is cut into shifts of at most ``max_shift_h`` hours;
+    every shift has one meal break of ``meal_break_min`` and ``rest_breaks_per_8h`` rest
+    breaks of ``rest_break_min`` per 8 hours (rounded half up), at scheduled times; every
+    served call adds ``documentation_min`` busy minutes after the team clears the scene.
+    Zero everywhere = teams on line every minute on duty.
+    """
+
+    meal_break_min: float = 30.0
+    rest_break_min: float = 15.0
+    rest_breaks_per_8h: float = 2.0
+    documentation_min: float = 10.0
+    max_shift_h: float = 12.0
+
+    def __post_init__(self) -> None:
+        if min(self.meal_break_min, self.rest_break_min, self.rest_breaks_per_8h,
+               self.documentation_min) < 0:  # fmt: skip
+            raise ConfigError(
+                "roster.off_line: meal_break_min, rest_break_min, rest_breaks_per_8h and "
+                "documentation_min must be >= 0 (0 = none)"
+            )
+        if not 1.0 <= self.max_shift_h <= 24.0:
+            raise ConfigError("roster.off_line.max_shift_h must be 1-24 hours")
+
+
+@dataclass(frozen=True)
 class RosterConfig:
     """Crews, work patterns, rest, hours caps, relief and pay differentials (``[roster]``;
     :mod:`heart_plan.staffing.roster` and :mod:`heart_plan.staffing.pay`).
@@ -467,6 +495,7 @@ class RosterConfig:
     overtime_penalty_calls: float = 0.5
     max_deterministic_time: float = 10.0
     relative_gap_limit: float = 0.01
+    off_line: OffLineConfig = OffLineConfig()
 
     def __post_init__(self) -> None:
         if not 1 <= self.weeks <= 8:
@@ -1051,6 +1080,11 @@ BOUNDS: dict[str, tuple[float, float, bool]] = {
     "roster.overtime_penalty_calls": (0.0, 1e6, False),
     "roster.max_deterministic_time": (0.0, 1e6, True),
     "roster.relative_gap_limit": (0.0, 1.0, False),
+    "roster.off_line.meal_break_min": (0.0, 240.0, False),
+    "roster.off_line.rest_break_min": (0.0, 120.0, False),
+    "roster.off_line.rest_breaks_per_8h": (0.0, 8.0, False),
+    "roster.off_line.documentation_min": (0.0, 240.0, False),
+    "roster.off_line.max_shift_h": (1.0, 24.0, False),
     "roster.patterns.*.length_h": (1, 24, False),
     "roster.patterns.*.min_days_per_week": (0, 7, False),
     "roster.patterns.*.max_days_per_week": (0, 7, False),

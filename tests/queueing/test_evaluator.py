@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import math
 
 import numpy as np
@@ -189,8 +191,10 @@ def test_evaluate_plan_wires_the_context():
     from heart_plan.config import load_scenario
     from heart_plan.plan import Plan, Post
     from heart_plan.planning.evaluate import evaluate_plan
+    from heart_plan.staffing.off_line import NONE
 
-    scenario = load_scenario()
+    base = load_scenario()  # no breaks or documentation (test_off_line covers them)
+    scenario = dataclasses.replace(base, roster=dataclasses.replace(base.roster, off_line=NONE))
     band_of_hour = ("all",) * 168
     node_beat_calls = pd.DataFrame(
         {"111": [100.0, 0.0, 50.0, 0.0], "999": [0.0, 80.0, 0.0, 40.0]},

@@ -9,6 +9,8 @@ set for one team is not a prefix of the set for two).
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -312,8 +314,10 @@ def test_evaluate_plan_uses_the_set_of_k():
 
     from heart_plan.config import load_scenario
     from heart_plan.planning.evaluate import evaluate_plan
+    from heart_plan.staffing.off_line import NONE
 
-    scenario = load_scenario()
+    base = load_scenario()  # no breaks or documentation: the hand-built hypercube below
+    scenario = dataclasses.replace(base, roster=dataclasses.replace(base.roster, off_line=NONE))
     node_beat_calls = pd.DataFrame(
         {"111": [100.0, 50.0, 80.0]}, index=pd.Index([10, 11, 12], name="demand_id")
     )

@@ -10,9 +10,13 @@ Wires :func:`heart_plan.queueing.week.evaluate_week` to the project's data:
 * teams and posts per hour as the simulator assigns them (:class:`Deployment`): the post
   set of each hour's band and number of teams on duty (a site in several sets is one
   column per post);
-* busy time from ``[units.crt]`` (turnout, on-scene mean; an assumption) with the
-  evaluator's return rule (``include_return_drive``, default False: module docstring of
-  :mod:`heart_plan.queueing.hypercube`).
+* busy time from ``[units.crt]`` (turnout, on-scene mean; an assumption) plus
+  ``[roster.off_line] documentation_min`` per call, with the evaluator's return rule
+  (``include_return_drive``, default False: module docstring of
+  :mod:`heart_plan.queueing.hypercube`);
+* breaks (``[roster.off_line]``): each hour is the share-weighted mixture of its pieces
+  with the slots on break taken out (:func:`heart_plan.staffing.off_line.hour_segments`,
+  the simulator's schedule at its scheduled times).
 
 ``reached_share`` / ``served_share`` are over citywide eligible calls (CONVENTIONS.md).
 """
@@ -28,6 +32,7 @@ from heart_plan.plan import Plan
 from heart_plan.queueing.hypercube import AUTO, Method
 from heart_plan.queueing.week import WeekEvaluation, evaluate_week, team_posts_of_deployment
 from heart_plan.simulation.deployment import Deployment
+from heart_plan.staffing.off_line import hour_segments, service_time_h
 from heart_plan.staffing.workload import WEEKS_PER_YEAR
 
 if TYPE_CHECKING:
@@ -63,6 +68,7 @@ def evaluate_plan(
     bands = sorted({band_of_hour[h] for h in range(168) if plan.teams_on_duty[h] > 0})
     drive = {b: ctx.matrix(b).loc[nodes, sites].to_numpy() for b in bands}
     crt = ctx.scenario.crt
+    off_line = ctx.scenario.roster.off_line
     week = evaluate_week(
         arrivals,
         plan.teams_on_duty,
@@ -70,9 +76,10 @@ def evaluate_plan(
         drive,
         team_posts_of_deployment(deployment),
         standard_s=ctx.scenario.response.standard_s,
-        on_scene_mean_h=crt.on_scene_mean_min / 60.0,
+        on_scene_mean_h=service_time_h(crt, off_line),
         turnout_s=crt.turnout_s,
         include_return_drive=include_return_drive,
         method=method,
+        off_line_segments=hour_segments(plan.teams_on_duty, off_line),
     )
     return week, week.predicted(citywide_calls_per_year=ctx.calls_per_year)

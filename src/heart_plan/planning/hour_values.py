@@ -68,11 +68,12 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.interpolate import PchipInterpolator
 
-from heart_plan.config import HOURS_PER_WEEK
+from heart_plan.config import HOURS_PER_WEEK, RosterConfig
 from heart_plan.errors import ModelError, PlanError
 from heart_plan.queueing.hypercube import AUTO, HypercubeEvaluation, Method, evaluate
 from heart_plan.queueing.week import TeamPosts, team_posts_of_deployment
 from heart_plan.staffing.hour_values import HourValues
+from heart_plan.staffing.off_line import off_line_share, service_time_h, with_off_line
 from heart_plan.staffing.workload import WEEKS_PER_YEAR
 
 if TYPE_CHECKING:
@@ -309,7 +310,9 @@ def area_hour_values(
     Arrivals per node and hour as :func:`heart_plan.planning.evaluate.node_arrivals_per_h`;
     each band's drive matrix is ``ctx.matrix(band)`` restricted to the area's demand nodes
     and the columns ``site_ids`` (in that order: ``team_posts`` indexes them); busy time and
-    the standard from the scenario (``[units.crt]``, ``[response]``).
+    the standard from the scenario (``[units.crt]``, ``[response]``); documentation time
+    adds to the busy time and breaks take the nominal off-line share of each team
+    (:func:`nominal_off_line_share`, fractional teams: ``staffing.off_line.with_off_line``).
     """
     from heart_plan.planning.evaluate import node_arrivals_per_h
 
@@ -319,21 +322,31 @@ def area_hour_values(
     bands = sorted({band_of_hour[h] for h in range(HOURS_PER_WEEK) if mask[h]})
     sites = [str(s) for s in site_ids]
     drive = {b: ctx.matrix(b).loc[nodes, sites].to_numpy() for b in bands}
-    crt = ctx.scenario.crt
-    return hour_value_tables(
+    crt, roster = ctx.scenario.crt, ctx.scenario.roster
+    table = hour_value_tables(
         arrivals,
         band_of_hour,
         drive,
         team_posts,
         max_teams,
         standard_s=ctx.scenario.response.standard_s,
-        on_scene_mean_h=crt.on_scene_mean_min / 60.0,
+        on_scene_mean_h=service_time_h(crt, roster.off_line),
         turnout_s=crt.turnout_s,
         include_return_drive=include_return_drive,
         method=method,
         levels=levels,
         hours=mask,
     )
+    return with_off_line(table, nominal_off_line_share(roster))
+
+
+def nominal_off_line_share(roster: RosterConfig) -> float:
+    """Off-line share of a team-hour for the hours tables: the mean over the
+    ``[roster.patterns]`` shift lengths (the planners do not know the shifts yet;
+    :mod:`heart_plan.staffing.off_line`).
+    """
+    lengths = [p.length_h for p in roster.patterns.values()]
+    return float(np.mean([off_line_share(roster.off_line, length) for length in lengths]))
 
 
 def plan_hour_values(

@@ -157,4 +157,5 @@ def simulate_plan(
         return_rule=crt.return_rule,
         replications=replications,
         seed=seed,
+        off_line=scenario.roster.off_line,
     )

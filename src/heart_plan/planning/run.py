@@ -62,11 +62,11 @@ from heart_plan.simulation.results import mean_ci
 from heart_plan.staffing.shifts import (
     ShiftPlanResult,
     ShiftProblem,
-    cost_of_team_hours,
     fte_of_team_hours,
     plan_shifts,
     solver_config_for_shifts,
 )
+from heart_plan.staffing.pay import pay_of_cover
 from heart_plan.staffing.workload import unit_busy_time_h
 
 Progress = Callable[[str], None]
@@ -224,7 +224,7 @@ def plan_recommended(
             )
         return reps["reached_share"].to_numpy()
 
-    costs = [cost_of_team_hours(p.team_hours_per_week, s.crt) for p, _, _ in plans]
+    costs = [pay_of_cover(p.teams_on_duty, s.roster, s.crt).total_usd for p, _, _ in plans]
     comparison = compare_candidates(
         reached_of, len(plans), cost=costs, size=sizes,
         first_replications=min(s.simulation.first_replications, s.simulation.max_replications),
@@ -401,5 +401,5 @@ def simulate_outcome(
         summary=result.summary(),
         comparison=result.comparison(plan.predicted),
         fte=fte_of_team_hours(plan.team_hours_per_week, s.crt),
-        cost_per_year_usd=cost_of_team_hours(plan.team_hours_per_week, s.crt),
+        cost_per_year_usd=pay_of_cover(plan.teams_on_duty, s.roster, s.crt).total_usd,
     )

@@ -9,6 +9,12 @@ that band and ``k``.  Hours with the same band, ``k`` and arrival rates share on
 pattern is only *scaled* differently cannot share one (the load differs), so they are
 evaluated separately.
 
+Unavailable time on duty (``off_line_segments``, from
+:func:`heart_plan.staffing.off_line.hour_segments`): an hour whose team slots go on break
+for part of it is the share-weighted mixture of its pieces, each evaluated without the
+slots on break (the other teams keep their posts); ``off_line_teams`` in ``hours`` is the
+expected number of teams off line.
+
 Annual expected calls = calls per hour x ``weeks_per_year`` (52.143, one such hour a week).
 Hours with no team on duty serve nothing.  ``mean_drive_time_s`` is the served-call-weighted
 mean over the week.
@@ -137,6 +143,7 @@ def evaluate_week(
     method: Method = AUTO,
     weeks_per_year: float = WEEKS_PER_YEAR,
     rate_decimals: int = 9,
+    off_line_segments: Sequence[Sequence[tuple[float, tuple[int, ...]]]] | None = None,
 ) -> WeekEvaluation:
     """Evaluate a 168-hour week with :func:`~heart_plan.queueing.hypercube.evaluate`.
 
@@ -154,6 +161,8 @@ def evaluate_week(
         Post of each of the ``k`` teams on duty (e.g. :func:`team_posts_of_deployment`).
     weeks_per_year : float
         Annual scaling of one hour-of-week bin.
+    off_line_segments : 168 lists of ``(share of the hour, team slots off line)``, optional
+        Breaks (module docstring); default: every team on line all hour.
     Other keywords as in ``evaluate``.
     """
     lam = np.asarray(arrivals_per_h, dtype=np.float64)
@@ -169,33 +178,47 @@ def evaluate_week(
     served_h = np.zeros(HOURS_PER_WEEK)
     reached_h = np.zeros(HOURS_PER_WEEK)
     drive_h = np.zeros(HOURS_PER_WEEK)
+    off_teams_h = np.zeros(HOURS_PER_WEEK)
     for h in range(HOURS_PER_WEEK):
         band, k = str(band_of_hour[h]), int(teams_on_duty[h])
         rates = lam[h]
         ev: HypercubeEvaluation | None = None
         if k > 0:
-            key = (band, k, np.round(rates, rate_decimals).tobytes())
-            ev = cache.get(key)
-            if ev is None:
-                if band not in drive_time_s:
-                    raise ModelError(f"evaluate_week: no drive matrix for band {band!r}")
-                ret = None if return_drive_time_s is None else return_drive_time_s[band]
-                ev = evaluate(
-                    rates,
-                    drive_time_s[band],
-                    posts_for(band, k),
-                    standard_s=standard_s,
-                    on_scene_mean_h=on_scene_mean_h,
-                    turnout_s=turnout_s,
-                    include_return_drive=include_return_drive,
-                    return_drive_time_s=ret,
-                    method=method,
-                )
-                cache[key] = ev
-            served_h[h] = ev.served_per_h
-            reached_h[h] = ev.reached_per_h
-            reached_node += rates * ev.reached_probability
-            drive_h[h] = 0.0 if math.isnan(ev.mean_drive_time_s) else ev.mean_drive_time_s
+            if band not in drive_time_s:
+                raise ModelError(f"evaluate_week: no drive matrix for band {band!r}")
+            posts = tuple(posts_for(band, k))
+            pieces = off_line_segments[h] if off_line_segments is not None else [(1.0, ())]
+            served_drive = 0.0
+            for share, off in pieces:
+                on_posts = tuple(p for i, p in enumerate(posts) if i not in off)
+                off_teams_h[h] += share * (len(posts) - len(on_posts))
+                if not on_posts:
+                    continue
+                key = (band, on_posts, np.round(rates, rate_decimals).tobytes())
+                piece = cache.get(key)
+                if piece is None:
+                    ret = None if return_drive_time_s is None else return_drive_time_s[band]
+                    piece = evaluate(
+                        rates,
+                        drive_time_s[band],
+                        on_posts,
+                        standard_s=standard_s,
+                        on_scene_mean_h=on_scene_mean_h,
+                        turnout_s=turnout_s,
+                        include_return_drive=include_return_drive,
+                        return_drive_time_s=ret,
+                        method=method,
+                    )
+                    cache[key] = piece
+                if ev is None or not off:
+                    ev = piece  # the hour's row: all teams on line when that piece exists
+                served_h[h] += share * piece.served_per_h
+                reached_h[h] += share * piece.reached_per_h
+                reached_node += share * rates * piece.reached_probability
+                if not math.isnan(piece.mean_drive_time_s):
+                    served_drive += share * piece.served_per_h * piece.mean_drive_time_s
+            drive_h[h] = served_drive / served_h[h] if served_h[h] > 0 else 0.0
+        total_h = float(rates.sum())
         evaluations.append(ev)
         rows.append(
             {
@@ -203,9 +226,10 @@ def evaluate_week(
                 "band": band,
                 "teams": k,
                 "arrivals_per_h": float(rates.sum()),
-                "served_share": ev.served_share if ev else (0.0 if rates.sum() else math.nan),
-                "reached_share": ev.reached_share if ev else (0.0 if rates.sum() else math.nan),
-                "mean_drive_time_s": ev.mean_drive_time_s if ev else math.nan,
+                "served_share": served_h[h] / total_h if total_h else math.nan,
+                "reached_share": reached_h[h] / total_h if total_h else math.nan,
+                "mean_drive_time_s": drive_h[h] if ev and served_h[h] > 0 else math.nan,
+                "off_line_teams": off_teams_h[h],
                 "busy_time_h": ev.busy_time_h if ev else math.nan,
                 "method": ev.method if ev else "",
             }

@@ -49,6 +49,15 @@ Calls are the only exogenous events, so the engine is a tight loop over calls in
   ``response_s = turnout_s + drive_s``.  **reached** = served and ``drive_s <= standard_s``:
   drive time only, the same test as the optimizers' *covered* (turnout is reported in
   ``response_s`` but not in the standard).
+* **Unavailable time on duty** (``off_line``, ``[roster.off_line]``; the timing rule of
+  :mod:`heart_plan.staffing.off_line`): each slot's on-duty stretches on the trace's hour
+  grid are cut into shifts with scheduled breaks; a team on break is not dispatchable,
+  and a team busy when its break is due takes it once clear (the break then starts at
+  its clear time), back at its post when the break ends.  Breaks are applied lazily before
+  the first dispatchable call at or after their start; a slot coming on duty (fresh crew)
+  drops the breaks of its previous stretch.  After clearing the scene a team is busy
+  ``documentation_min`` more (``clear_s`` includes it; with ``drive_back`` it drives back
+  after documenting).  The default is no unavailable time.
 * **Randomness**: replication ``r`` draws one on-scene time for *every* trace call from
   ``numpy.random.default_rng(seed + r)`` (common random numbers: two plans simulated with
   the same seed see the same on-scene time for the same call).  Identical inputs and seed
@@ -61,12 +70,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from heart_plan.config import RETURN_RULES
+from heart_plan.config import RETURN_RULES, OffLineConfig
 from heart_plan.errors import ModelError
 from heart_plan.simulation.deployment import Deployment, TravelFn
 from heart_plan.simulation.onscene import OnSceneSampler
 from heart_plan.simulation.results import REASONS, SimulationResult
 from heart_plan.simulation.trace import SECONDS_PER_HOUR, CallTrace
+from heart_plan.staffing.off_line import NONE, break_windows
 
 SERVED, OUTSIDE_AREA, OUTSIDE_HOURS, ALL_BUSY = range(4)
 assert REASONS == ("served", "outside_area", "outside_hours", "all_busy")
@@ -85,6 +95,7 @@ def simulate(
     return_rule: str = "at_post_when_clear",
     replications: int = 20,
     seed: int = 0,
+    off_line: OffLineConfig = NONE,
 ) -> SimulationResult:
     """Replay ``trace`` against ``deployment`` ``replications`` times (module docstring).
 
@@ -108,6 +119,8 @@ def simulate(
         ``at_post_when_clear``, ``drive_back`` or ``stay_at_scene`` (module docstring).
     replications, seed : int
         Replication ``r`` uses ``numpy.random.default_rng(seed + r)``.
+    off_line : OffLineConfig
+        Breaks and documentation time (module docstring); default none.
 
     Returns
     -------
@@ -126,11 +139,15 @@ def simulate(
         on_scene_s[r] = on_scene.sample(np.random.default_rng(seed + r), len(trace))
     outcome = _Outcome.start(trace, layout, replications)
     fleet = _Fleet.start(replications, layout.max_teams)
+    breaks = _breaks_by_call(trace, layout, calls, off_line)
+    documentation_s = off_line.documentation_min * 60.0
     for j, i in enumerate(calls.index.tolist()):
         fleet.reset(calls.reset_slots.get(j))
+        for slot, start_s, duration_s in breaks.get(j, ()):
+            fleet.take_break(slot, start_s, duration_s)
         _dispatch(
             j, i, trace, calls, fleet, outcome, layout, travel_s, on_scene_s,
-            turnout_s=turnout_s, return_rule=return_rule,
+            turnout_s=turnout_s, return_rule=return_rule, documentation_s=documentation_s,
         )  # fmt: skip
     return SimulationResult(
         trace=trace,
@@ -274,7 +291,8 @@ class _DispatchableCalls:
     each slot's drive from its post in the call's ``(band, teams on duty)`` set to call
     ``index[j]`` and back (columns ``>= teams_on[j]`` are padding); ``reset_slots[j]`` are
     the slots whose on-duty stretch began since the previous dispatchable call (a fresh crew
-    at its post).  ``covered_in_hours``: the nearest *staffed* post is within the standard.
+    at its post); ``stretch_start_h[j, s]`` the absolute hour slot ``s``'s current (or last)
+    stretch began (-1 before its first).  ``covered_in_hours``: the nearest *staffed* post is within the standard.
     """
 
     index: np.ndarray
@@ -286,6 +304,7 @@ class _DispatchableCalls:
     reset_slots: dict[int, np.ndarray]
     covered_in_hours: np.ndarray
     on_duty_s_by_slot: np.ndarray
+    stretch_start_h: np.ndarray
 
     @classmethod
     def of(
@@ -327,6 +346,7 @@ class _DispatchableCalls:
             reset_slots=reset,
             covered_in_hours=covered_in_hours,
             on_duty_s_by_slot=on.sum(axis=0).astype(np.float64) * SECONDS_PER_HOUR,
+            stretch_start_h=starts_at_call,
         )
 
 
@@ -354,6 +374,13 @@ class _Fleet:
             last_scene=np.zeros(shape, dtype=np.int64),
             last_access_s=np.zeros(shape, dtype=np.int64),
         )
+
+    def take_break(self, slot: int, start_s: float, duration_s: float) -> None:
+        """Slot ``slot`` goes off line for ``duration_s`` from ``start_s`` or, if busy
+        then, from when it is clear; it is at its post when the break ends.
+        """
+        self.free_at[:, slot] = np.maximum(self.free_at[:, slot], start_s) + duration_s
+        self.back_at[:, slot] = self.free_at[:, slot]
 
     def reset(self, slots: np.ndarray | None) -> None:
         """Slots coming on duty: fresh crews, free at their posts."""
@@ -400,6 +427,7 @@ def _dispatch(
     *,
     turnout_s: int,
     return_rule: str,
+    documentation_s: float = 0.0,
 ) -> None:
     """Send the nearest free on-duty team to dispatchable call ``j`` (trace position
     ``i``) in every replication at once, or mark it ``all_busy``.
@@ -427,7 +455,7 @@ def _dispatch(
     else:
         outcome.reason[:, i] = ALL_BUSY
         return
-    clear = (t + turnout_s) + d + on_scene_s[r_ok, i]
+    clear = (t + turnout_s) + d + on_scene_s[r_ok, i] + documentation_s
     fleet.free_at[r_ok, k_ok] = clear
     fleet.last_scene[r_ok, k_ok] = trace.scene[i]
     fleet.last_access_s[r_ok, k_ok] = access[i]
@@ -440,6 +468,32 @@ def _dispatch(
     outcome.team[r_ok, i] = k_ok
     outcome.drive_s[r_ok, i] = d
     outcome.clear_s[r_ok, i] = clear
+
+
+def _breaks_by_call(
+    trace: CallTrace, layout: _Layout, calls: _DispatchableCalls, cfg: OffLineConfig
+) -> dict[int, list[tuple[int, float, float]]]:
+    """Breaks to apply before dispatchable call ``j``: ``(slot, start_s, duration_s)`` of
+    the breaks starting after the previous dispatchable call and at or before call ``j``,
+    in start order, without those of a stretch the slot has since left (module docstring).
+    """
+    if not calls.index.size or not (cfg.meal_break_min or cfg.rest_break_min):
+        return {}
+    grid = trace.hour_of_week_by_hour.astype(np.int64)
+    on = np.arange(layout.max_teams)[None, :] < layout.teams_on_duty[grid][:, None]
+    w = break_windows(on, cfg, cyclic=False)
+    start_s = w.start_h * SECONDS_PER_HOUR
+    t = np.asarray(calls.t_s)
+    first_call = np.searchsorted(t, start_s, side="left")  # the call each break precedes
+    out: dict[int, list[tuple[int, float, float]]] = {}
+    for b in np.flatnonzero(first_call < t.size):
+        j, slot = int(first_call[b]), int(w.slot[b])
+        if calls.stretch_start_h[j, slot] != w.stretch_start_h[b]:
+            continue  # the slot has started a new stretch: a fresh crew
+        out.setdefault(j, []).append(
+            (slot, float(start_s[b]), float(w.duration_h[b] * SECONDS_PER_HOUR))
+        )
+    return out
 
 
 def _checked(values: np.ndarray, size: int) -> np.ndarray:
