@@ -127,6 +127,7 @@ def key_results(result: RunResult) -> dict[str, Any]:
         "fte_24_7": result.hours.to_24_7.to_dict(),
         "best_12h_window": result.hours.best_window.to_dict(),
         "roster": roster_key(result),
+        "off_line": None if result.off_line is None else asdict(result.off_line),
     }
 
 
@@ -148,7 +149,9 @@ def roster_key(result: RunResult) -> dict[str, Any] | None:
     return result.roster.to_dict() | {
         "shift_planner": {
             "fte": result.shift_plan.fte,
-            "cost_per_year_usd": result.shift_plan.cost_per_year_usd,
+            "cost_per_year_usd": pay_of_cover(
+                result.shift_plan.teams_on_duty, s.roster, s.crt
+            ).total_usd,
             "team_hours_per_week": result.shift_plan.team_hours_per_week,
             "shift_rows": len(result.shift_plan.shifts),
         },

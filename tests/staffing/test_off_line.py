@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 from heart_plan.config import OffLineConfig
-from heart_plan.queueing import evaluate
 from heart_plan.queueing.week import evaluate_week, team_posts_of_deployment
 from heart_plan.simulation import (
     Deployment,

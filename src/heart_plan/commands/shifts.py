@@ -287,7 +287,7 @@ def _roster_for_cover(
     from heart_plan.staffing.pay import pay_of_cover
     from heart_plan.staffing.plan_inputs import daily_hours, without_evaluator_measures
     from heart_plan.staffing.roster import RosterProblem, roster_for_scenario, week_shifts
-    from heart_plan.staffing.shifts import cost_of_team_hours, fte_of_team_hours
+    from heart_plan.staffing.shifts import fte_of_team_hours
 
     scenario = load_command_scenario(scenario_path)
     out_dir = output_dir(out_option_dir, scenario, "shifts")
@@ -307,8 +307,7 @@ def _roster_for_cover(
     crt = scenario.crt
     before = {
         "fte": fte_of_team_hours(plan.team_hours_per_week, crt),
-        "cost_per_year_usd": cost_of_team_hours(plan.team_hours_per_week, crt),
-        "pay_of_cover_usd": pay_of_cover(plan.teams_on_duty, scenario.roster, crt).total_usd,
+        "cost_per_year_usd": pay_of_cover(plan.teams_on_duty, scenario.roster, crt).total_usd,
         "team_hours_per_week": plan.team_hours_per_week,
     }
     predicted = without_evaluator_measures(dict(plan.predicted)) | {
@@ -332,7 +331,6 @@ def _roster_for_cover(
     click.echo(
         f"input cover: {before['team_hours_per_week']} team-hours/week = {before['fte']:.1f} FTE "
         f"at {crt.productive_hours_per_fte:,.0f} h per FTE, ${before['cost_per_year_usd']:,.0f}"
-        f"/year without differentials (${before['pay_of_cover_usd']:,.0f} with differentials "
-        f"and relief)"
+        f"/year with differentials and relief"
     )
     click.echo(f"outputs: {out_dir}")

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from heart_plan.config import OffLineConfig
 from heart_plan.errors import ModelError
 from heart_plan.plan import Plan
 from heart_plan.queueing.hypercube import AUTO, Method
@@ -58,8 +59,11 @@ def evaluate_plan(
     *,
     include_return_drive: bool = False,
     method: Method = AUTO,
+    off_line: OffLineConfig | None = None,
 ) -> tuple[WeekEvaluation, dict[str, float]]:
-    """The week evaluation of ``plan`` and its ``predicted`` measures (citywide shares)."""
+    """The week evaluation of ``plan`` and its ``predicted`` measures (citywide shares);
+    ``off_line`` replaces the scenario's ``[roster.off_line]`` (e.g. ``off_line.NONE``).
+    """
     beats = [str(b) for b in plan.service_area_beats]
     arrivals, nodes = node_arrivals_per_h(ctx, beats)
     band_of_hour = ctx.scenario.network.band_of_hour()
@@ -68,7 +72,7 @@ def evaluate_plan(
     bands = sorted({band_of_hour[h] for h in range(168) if plan.teams_on_duty[h] > 0})
     drive = {b: ctx.matrix(b).loc[nodes, sites].to_numpy() for b in bands}
     crt = ctx.scenario.crt
-    off_line = ctx.scenario.roster.off_line
+    off_line = ctx.scenario.roster.off_line if off_line is None else off_line
     week = evaluate_week(
         arrivals,
         plan.teams_on_duty,

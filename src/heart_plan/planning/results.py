@@ -143,6 +143,24 @@ class TargetAnswer:
     measure: str = "reached"
 
 
+@dataclass(frozen=True)
+class OffLineEffect:
+    """What breaks, meals and documentation (``[roster.off_line]``) cost the recommended
+    plan, predicted by the queue-aware evaluator: shares of citywide eligible calls with
+    the scenario's off-line time and with none (teams on line every minute on duty).
+    """
+
+    reached_share: float
+    reached_share_without: float
+    served_share: float
+    served_share_without: float
+
+    @property
+    def reached_points_lost(self) -> float:
+        """Percentage points of citywide calls reached that the off-line time costs."""
+        return 100.0 * (self.reached_share_without - self.reached_share)
+
+
 @dataclass(frozen=True, eq=False)
 class RunResult:
     """Everything a run computed (no files written; see ``heart_plan.writer``)."""
@@ -166,6 +184,8 @@ class RunResult:
     timings_s: dict[str, float] = field(default_factory=dict)
     #: The recommended plan's roster (its cover is the plan's teams on duty).
     roster: RosterResult | None = None
+    #: What the off-line time on duty costs the recommended plan (evaluator).
+    off_line: OffLineEffect | None = None
 
     @property
     def plans(self) -> dict[str, PlanOutcome]:

@@ -53,12 +53,15 @@ from heart_plan.planning.posts import PostSearches, PostSet, plan_of_sets, set_m
 from heart_plan.planning.replay import ReplayInputs, replay_inputs, simulate_plan
 from heart_plan.planning.results import (
     CandidateOutcome,
+    OffLineEffect,
     PlanOutcome,
     RunResult,
     SimulatedMeasure,
 )
 from heart_plan.planning.roster_plan import rostered_plan
 from heart_plan.simulation.results import mean_ci
+from heart_plan.staffing.off_line import NONE
+from heart_plan.staffing.pay import pay_of_cover
 from heart_plan.staffing.shifts import (
     ShiftPlanResult,
     ShiftProblem,
@@ -66,7 +69,6 @@ from heart_plan.staffing.shifts import (
     plan_shifts,
     solver_config_for_shifts,
 )
-from heart_plan.staffing.pay import pay_of_cover
 from heart_plan.staffing.workload import unit_busy_time_h
 
 Progress = Callable[[str], None]
@@ -331,6 +333,7 @@ def run_plan(
         pilot_plan = with_evaluated(ctx, pilot_plan)
         current_plan = with_evaluated(ctx, current_plan)
         rec_plan = with_evaluated(ctx, rec_plan)
+        off_line = off_line_effect(ctx, rec_plan)
     with timer.step("simulation of the reported plans"):
         pilot = simulate_outcome(ctx, "pilot_2022", pilot_plan, pilot_sets, replay)
         current = simulate_outcome(ctx, "current", current_plan, current_sets, replay)
@@ -363,6 +366,20 @@ def run_plan(
         city_busiest_band=ctx.area().busiest_band,
         timings_s=timer.timings_s,
         roster=rostered.roster,
+        off_line=off_line,
+    )
+
+
+def off_line_effect(ctx: PlanningContext, plan: Plan) -> OffLineEffect:
+    """``plan``'s predicted shares (``plan.predicted``, the scenario's off-line time) beside
+    the evaluator's with no off-line time (:data:`heart_plan.staffing.off_line.NONE`).
+    """
+    _week, without = evaluate_plan(ctx, plan, off_line=NONE)
+    return OffLineEffect(
+        reached_share=plan.predicted["reached_share"],
+        reached_share_without=without["reached_share"],
+        served_share=plan.predicted["served_share"],
+        served_share_without=without["served_share"],
     )
 
 

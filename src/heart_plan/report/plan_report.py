@@ -704,7 +704,16 @@ def _assumptions(result: RunResult) -> list[tuple[str, Any]]:
         ("Turnout", f"{crt.turnout_s} s"),
         ("Crew", f"{crt.crew_size} per CRT van; {crt.productive_hours_per_fte:,.0f} productive "
                  f"hours per FTE per year"),
-        ("Cost", f"${crt.cost_per_staff_hour_usd:.0f} per staffed person-hour"),
+        ("Cost", f"${crt.cost_per_staff_hour_usd:.0f} per staffed person-hour; night "
+                 f"+{s.roster.night_differential:.0%}, weekend "
+                 f"+{s.roster.weekend_differential:.0%}, overtime "
+                 f"+{s.roster.overtime_premium:.0%} after {s.roster.overtime_after_weekly_h:g} h "
+                 f"a week, relief factor {s.roster.relief_factor:g} (every cost in this report)"),
+        ("Breaks on duty", f"{s.roster.off_line.meal_break_min:g}-min meal per shift, "
+                           f"{s.roster.off_line.rest_breaks_per_8h:g} x "
+                           f"{s.roster.off_line.rest_break_min:g}-min rest breaks per 8 h "
+                           f"(shifts of at most {s.roster.off_line.max_shift_h:g} h)"),
+        ("Documentation", f"{s.roster.off_line.documentation_min:g} min busy after each call"),
         ("Pilot hours", f"{s.baseline.hours_start:02d}:00-{s.baseline.hours_end:02d}:00 every day "
                         f"(assumed window)"),
         ("Today's operation (current)",

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from heart_plan.report.html import ReportBuilder
+from heart_plan.staffing.pay import pay_of_cover
 
 if TYPE_CHECKING:
     from heart_plan.planning.results import RunResult
@@ -55,9 +56,24 @@ def roster_section(r: ReportBuilder, result: RunResult) -> None:
         f"{cfg.overtime_after_weekly_h:g} h a week) differentials: "
         f"${roster.cost_per_year_usd:,.0f} a year. The anonymous shift plan behind the "
         f"candidate comparison needed {shift.fte:.1f} FTE (team-hours / "
-        f"{s.crt.productive_hours_per_fte:,.0f} h per FTE), ${shift.cost_per_year_usd:,.0f} "
-        f"a year without differentials, in {len(shift.shifts)} irregular shift rows."
+        f"{s.crt.productive_hours_per_fte:,.0f} h per FTE), "
+        f"${pay_of_cover(shift.teams_on_duty, cfg, s.crt).total_usd:,.0f} a year (same "
+        f"differentials and relief), in {len(shift.shifts)} irregular shift rows."
     )
+    off, effect = cfg.off_line, result.off_line
+    if effect is not None:
+        sec.paragraph(
+            f"Teams take breaks: every shift of up to {off.max_shift_h:g} h has a "
+            f"{off.meal_break_min:g}-minute meal at mid-shift and {off.rest_breaks_per_8h:g} "
+            f"rest breaks of {off.rest_break_min:g} minutes per 8 hours, spread evenly and "
+            f"staggered between teams starting together (a team on a call takes its break "
+            f"when clear), and every call adds {off.documentation_min:g} minutes of "
+            f"documentation (assumptions). The simulator takes teams off line at those times; "
+            f"the queue model predicts they cost the recommended plan "
+            f"{effect.reached_points_lost:.1f} points of citywide calls reached "
+            f"({effect.reached_share_without:.1%} with teams on line every minute, "
+            f"{effect.reached_share:.1%} with breaks and documentation)."
+        )
     sec.key_figures(
         [
             ("Crews", len(roster.crews)),

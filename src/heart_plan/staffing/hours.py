@@ -45,10 +45,9 @@ from heart_plan.errors import ModelError
 from heart_plan.plan import window_length_h
 from heart_plan.staffing.erlang import teams_needed_array
 from heart_plan.staffing.hour_values import HourValues, Measure
-from heart_plan.staffing.pay import pay_of_cover
+from heart_plan.staffing.pay import cost_per_year_usd
 from heart_plan.staffing.shifts import (
     ShiftProblem,
-    cost_of_team_hours,
     fte_of_team_hours,
     max_team_hours_per_week,
     plan_shifts,
@@ -266,9 +265,7 @@ def staff_window(
         team_hours_per_week=team_hours,
         peak_teams=int(teams.max()),
         fte=fte_of_team_hours(team_hours, unit),
-        cost_per_year_usd=cost_of_team_hours(team_hours, unit)
-        if roster is None
-        else pay_of_cover(teams, roster, unit).total_usd,
+        cost_per_year_usd=cost_per_year_usd(teams, unit, roster),
         measure=values.measure,
         share_target=float(share_target),
         expected_reached_per_year=reached,
@@ -419,8 +416,10 @@ def fte_curve(
     method: str = "greedy",
     config: ShiftsConfig | None = None,
     solver: SolverConfig | None = None,
+    roster: RosterConfig | None = None,
 ) -> pd.DataFrame:
-    """Expected eligible calls reached and served per year as the FTE budget grows.
+    """Expected eligible calls reached and served per year as the FTE budget grows
+    (cost: :func:`heart_plan.staffing.pay.cost_per_year_usd` with ``roster``).
 
     ``method="greedy"``: :func:`greedy_allocation` of the budget's team-hours per week
     (:func:`heart_plan.staffing.shifts.max_team_hours_per_week`) on increments of the
@@ -457,7 +456,7 @@ def fte_curve(
         row |= {
             "team_hours_per_week": team_hours,
             "fte_used": fte,
-            "cost_per_year_usd": cost_of_team_hours(team_hours, unit),
+            "cost_per_year_usd": cost_per_year_usd(teams, unit, roster),
             "measure": values.measure,
             "expected_reached_per_year": reached,
             "reached_share": _share(reached, total),
@@ -717,6 +716,7 @@ def hours_answer(
                 unit=unit,
                 max_teams_per_hour=scenario.shifts.max_teams_per_hour,
                 method=method,
+                roster=scenario.roster,
                 config=scenario.shifts,
                 solver=solver_config_for_shifts(scenario),
             )  # fmt: skip

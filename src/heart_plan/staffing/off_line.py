@@ -93,7 +93,10 @@ def _stretches(on: NDArray[np.bool_], cyclic: bool) -> list[tuple[int, int]]:
     if on.all():
         return [(0, n)]
     d = np.diff(np.concatenate([[0], on.astype(np.int8), [0]]))
-    runs = [(int(a), int(b - a)) for a, b in zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1))]
+    runs = [
+        (int(a), int(b - a))
+        for a, b in zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1), strict=True)
+    ]
     if cyclic and on[0] and on[-1]:  # the last run continues into the first
         first_len = runs[0][1]
         start, length = runs.pop()
@@ -148,7 +151,7 @@ def hour_segments(
             if hi > lo:
                 per_hour[h % HOURS_PER_WEEK].append((lo - h, hi - h, int(s)))
             h += 1
-    out = []
+    out: list[list[tuple[float, tuple[int, ...]]]] = []
     for pieces in per_hour:
         if not pieces:
             out.append([(1.0, ())])

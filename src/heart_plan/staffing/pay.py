@@ -96,6 +96,20 @@ def pay_of_cover(
     return PayBreakdown(base, night, weekend, overtime, relief, float(n.sum()))
 
 
+def cost_per_year_usd(
+    teams_on_duty: ArrayLike, unit: UnitConfig, roster: RosterConfig | None
+) -> float:
+    """The yearly cost of a weekly cover: :func:`pay_of_cover` with ``roster``'s
+    differentials and relief; ``None`` (a caller without a scenario's ``[roster]``, e.g.
+    the bare shift planner) prices staffed hours at the base rate only.  Every cost the
+    project prints comes from here or :func:`pay_of_cover`.
+    """
+    if roster is None:
+        n = np.asarray(teams_on_duty, dtype=float).ravel()
+        return WEEKS_PER_YEAR * unit.crew_size * unit.cost_per_staff_hour_usd * float(n.sum())
+    return pay_of_cover(teams_on_duty, roster, unit).total_usd
+
+
 def fte_of_crews(crews: int, roster: RosterConfig, unit: UnitConfig) -> float:
     """FTE = crews x crew size x relief factor (CONVENTIONS.md)."""
     return crews * unit.crew_size * roster.relief_factor

@@ -79,6 +79,7 @@ from heart_plan.config import HOURS_PER_WEEK, Scenario, ShiftsConfig, SolverConf
 from heart_plan.errors import ConfigError, InfeasibleError, ModelError, SolverLimitError
 from heart_plan.plan import Shift
 from heart_plan.staffing.erlang import erlang_b_table, served_increments
+from heart_plan.staffing.pay import cost_per_year_usd
 from heart_plan.staffing.workload import WEEKS_PER_YEAR, offered_load_by_hour
 
 #: Integer scale of value increments and penalties for CP-SAT (1/1000 call per year).
@@ -238,6 +239,8 @@ class ShiftPlanResult:
     problem has none (calls reached cannot be predicted without posts and drive times);
     :meth:`to_dict` writes NaN as ``None``.  ``objective`` is in the objective's unit:
     calls per year (reached or served) minus soft penalties, or FTE for ``min_fte``.
+    ``cost_per_year_usd`` is the base rate only (``staffing.pay.cost_per_year_usd`` without a
+    roster); the run and the report price every cover with ``[roster]`` differentials.
     """
 
     status: str
@@ -299,7 +302,9 @@ class ShiftPlanResult:
             f"{self.arrivals_per_year:,.0f} eligible calls/year ({self.served_share:.1%}; "
             f"{served_how})",
             f"{self.team_hours_per_week} team-hours/week = {self.fte:.1f} FTE, "
-            f"${self.cost_per_year_usd:,.0f}/year, {len(self.shifts)} shift rows",
+            f"${self.cost_per_year_usd:,.0f}/year at the base rate (no differentials or "
+            f"relief: priced with [roster] in run and shifts --cover-from-plan), "
+            f"{len(self.shifts)} shift rows",
         ]
         for rule in self.binding_rules:
             if rule.binds:
@@ -336,11 +341,6 @@ def max_team_hours_per_week(budget_fte: float, unit: UnitConfig) -> int:
 def fte_of_team_hours(team_hours_per_week: float, unit: UnitConfig) -> float:
     """FTE = team-hours/week x 52.143 x crew / productive hours per FTE per year."""
     return team_hours_per_week * WEEKS_PER_YEAR * unit.crew_size / unit.productive_hours_per_fte
-
-
-def cost_of_team_hours(team_hours_per_week: float, unit: UnitConfig) -> float:
-    """Cost per year (USD) = team-hours/week x 52.143 x crew x cost per staff-hour."""
-    return team_hours_per_week * WEEKS_PER_YEAR * unit.crew_size * unit.cost_per_staff_hour_usd
 
 
 def _bins_of(day: int, start_hour: int, length_h: int) -> list[int]:
@@ -778,7 +778,7 @@ def _result(
         expected_served_per_year=float(served_h.sum()),
         fte=fte_of_team_hours(team_hours, unit),
         team_hours_per_week=team_hours,
-        cost_per_year_usd=cost_of_team_hours(team_hours, unit),
+        cost_per_year_usd=cost_per_year_usd(teams, unit, None),
         binding_rules=_binding_rules(m, unit, solution),
         solver_params=params,
         expected_reached_per_year=math.nan if reached_h is None else float(reached_h.sum()),
