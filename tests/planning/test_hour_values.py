@@ -159,11 +159,14 @@ def test_durham_citywide_tables_time_and_load_level_error(durham_context, capsys
               f"({fast.evaluations} evaluations), per_hour {t2 - t1:.2f} s "
               f"({exact.evaluations} evaluations)")  # fmt: skip
     assert fast.calls_per_year == pytest.approx(ctx.calls_per_year, rel=1e-9)
-    # The exact table reproduces the plan's evaluation at its own schedule.
+    # The exact table reproduces the plan's evaluation at its own schedule, up to the
+    # breaks: the table takes the nominal off-line share as fractional teams, the plan's
+    # evaluation the scheduled breaks of its shifts (staffing/off_line.py).
     _week, predicted = evaluate_plan(ctx, plan)
-    assert exact.reached_of(plan.teams_on_duty) == pytest.approx(
-        predicted["reached_calls_per_year"], rel=1e-9
-    )
+    table, scheduled = exact.reached_of(plan.teams_on_duty), predicted["reached_calls_per_year"]
+    with capsys.disabled():
+        print(f"table {table:,.1f} vs scheduled breaks {scheduled:,.1f} calls reached/year")
+    assert table == pytest.approx(scheduled, rel=0.03)
     # Load levels: within 1 call/year per cell and 0.5% of the week total at every k.
     err = np.abs(fast.reached_per_year - exact.reached_per_year)
     assert err.max() < 1.0
