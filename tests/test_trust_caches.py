@@ -92,6 +92,21 @@ def test_forged_matrix_entry_is_refused_and_rebuilt(cache):
     assert load_matrix(key_a) is not None  # the genuine entry still serves
 
 
+def test_cached_matrix_comes_back_in_c_order(cache):
+    """A matrix saved from a transposed (Fortran-order) array loads in C order, as a freshly
+    computed one: float reductions over the matrix then round the same in a cold and a
+    warm run (they once picked different post sets on near-ties)."""
+    values = np.arange(12, dtype=np.int32).reshape(3, 4).T  # F-contiguous view
+    frame = pd.DataFrame(values, index=[1, 2, 3, 4], copy=False)
+    assert frame.to_numpy().flags["F_CONTIGUOUS"] and not frame.to_numpy().flags["C_CONTIGUOUS"]
+    key = matrix_key("layout", "midday")
+    save_matrix(key, frame)
+    loaded = load_matrix(key)
+    assert loaded is not None
+    assert loaded.to_numpy().flags["C_CONTIGUOUS"]
+    pd.testing.assert_frame_equal(loaded, frame, check_names=False)
+
+
 def test_graph_cache_is_json_verified_and_identical(cache, tmp_path):
     import importlib.util
 

@@ -495,6 +495,7 @@ class RosterConfig:
     overtime_penalty_calls: float = 0.5
     max_deterministic_time: float = 10.0
     relative_gap_limit: float = 0.01
+    workers: int = 1
     off_line: OffLineConfig = OffLineConfig()
 
     def __post_init__(self) -> None:
@@ -1080,6 +1081,7 @@ BOUNDS: dict[str, tuple[float, float, bool]] = {
     "roster.overtime_penalty_calls": (0.0, 1e6, False),
     "roster.max_deterministic_time": (0.0, 1e6, True),
     "roster.relative_gap_limit": (0.0, 1.0, False),
+    "roster.workers": (1, 64, False),
     "roster.off_line.meal_break_min": (0.0, 240.0, False),
     "roster.off_line.rest_break_min": (0.0, 120.0, False),
     "roster.off_line.rest_breaks_per_8h": (0.0, 8.0, False),

@@ -56,10 +56,14 @@ def load_matrix(key: str) -> pd.DataFrame | None:
         return None
     try:
         with np.load(io.BytesIO(payload), allow_pickle=False) as z:
+            # C order, as a freshly computed matrix: np.save keeps a transposed layout,
+            # and float sums over a matrix's rows can round differently by layout, which
+            # changed near-tie choices between a cold and a warm run.
             return pd.DataFrame(
-                z["values"],
+                np.ascontiguousarray(z["values"]),
                 index=pd.Index(z["index"], name=str(z["index_name"])),
                 columns=pd.Index(z["columns"], name=str(z["columns_name"])),
+                copy=False,  # a copy would store the values transposed (pandas blocks)
             )
     except (ValueError, KeyError, OSError, EOFError):
         return None

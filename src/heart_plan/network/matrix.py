@@ -108,7 +108,7 @@ def drive_time_matrices(
         )
         for band, (values, attrs) in computed.items():
             frame = pd.DataFrame(
-                values,
+                np.ascontiguousarray(values),  # C order, as a matrix loaded from the cache
                 index=pd.Index(d_ids, name="demand_id"),
                 columns=pd.Index(s_ids.astype(str), name="site_id"),
                 copy=False,
