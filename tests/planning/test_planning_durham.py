@@ -217,7 +217,7 @@ def test_predicted_stands_next_to_simulated_with_the_same_names(durham_run: Path
     documentation on (``[roster.off_line]`` defaults).  The evaluator takes a team on break
     out of a steady-state hour piece at once, so it overstates what a 15-30 minute break
     costs a multi-team hour: measured on this run, served 0.4-0.7 points lower than with
-    breaks off (largest gap 2.47 points, candidate_35_beats; reached at most 1.92).
+    breaks off (largest gap 2.48 points, recommended; reached at most 1.92).
     """
     key = json.loads((durham_run / "run.json").read_text())["key_results"]
     names = ["pilot_2022", "current", "recommended"]
