@@ -166,3 +166,16 @@ def test_ci_widens_with_call_variation_and_crn_holds():
     assert (est_w.ci_high - est_w.ci_low) > 2 * (est_n.ci_high - est_n.ci_low)
     again = _run(trace, presence, replications=30, on_scene=lognormal, deployment=two)
     pd.testing.assert_frame_equal(wide.summary(), again.summary())
+
+
+def test_scenario_variation_key_is_validated_and_defaults_to_widened():
+    from heart_plan.config import load_scenario, with_overrides
+    from heart_plan.errors import ConfigError
+
+    scenario = load_scenario()
+    assert scenario.simulation.variation == "calls+demand"
+    assert with_overrides(scenario, {"simulation.variation": "on_scene"}).simulation.variation == (
+        "on_scene"
+    )
+    with pytest.raises(ConfigError, match="simulation.variation"):
+        with_overrides(scenario, {"simulation.variation": "weekly"})
