@@ -62,6 +62,12 @@ Calls are the only exogenous events, so the engine is a tight loop over calls in
   ``numpy.random.default_rng(seed + r)`` (common random numbers: two plans simulated with
   the same seed see the same on-scene time for the same call).  Identical inputs and seed
   give identical results.
+* **Presence** (optional ``presence``, ``(replications, calls)`` bool): replication ``r``
+  sees call ``i`` only where ``presence[r, i]``; an absent call takes no team, keeps
+  ``reason`` ``ABSENT`` (-1, outside ``REASONS``) and is left out of every measure's
+  denominator (``SimulationResult.present``).  :mod:`heart_plan.simulation.variation`
+  builds it (call-to-call and demand variation on one augmented trace); ``None`` = every
+  call present, the engine exactly as without it.
 """
 
 from __future__ import annotations
@@ -79,6 +85,8 @@ from heart_plan.simulation.trace import SECONDS_PER_HOUR, CallTrace
 from heart_plan.staffing.off_line import NONE, break_windows
 
 SERVED, OUTSIDE_AREA, OUTSIDE_HOURS, ALL_BUSY = range(4)
+#: Reason code of a call absent from a replication (presence mask).
+ABSENT = -1
 assert REASONS == ("served", "outside_area", "outside_hours", "all_busy")
 #: Drive time of a post that cannot serve a call (not valid in its band), s.
 NEVER_S = np.iinfo(np.int64).max // 4
@@ -96,6 +104,7 @@ def simulate(
     replications: int = 20,
     seed: int = 0,
     off_line: OffLineConfig = NONE,
+    presence: np.ndarray | None = None,
 ) -> SimulationResult:
     """Replay ``trace`` against ``deployment`` ``replications`` times (module docstring).
 
@@ -121,6 +130,8 @@ def simulate(
         Replication ``r`` uses ``numpy.random.default_rng(seed + r)``.
     off_line : OffLineConfig
         Breaks and documentation time (module docstring); default none.
+    presence : bool array, optional
+        ``(replications, calls)``: the calls each replication sees (module docstring).
 
     Returns
     -------
@@ -130,6 +141,9 @@ def simulate(
         raise ModelError(f"simulate: replications must be >= 1, got {replications}")
     if return_rule not in RETURN_RULES:
         raise ModelError(f"simulate: return_rule {return_rule!r}; use one of {RETURN_RULES}")
+    if presence is not None and presence.shape != (replications, len(trace)):
+        raise ModelError(f"simulate: presence shape {presence.shape}; expected "
+                         f"({replications}, {len(trace)})")  # fmt: skip
     layout = _Layout.of(trace, deployment)
     legs = _post_legs(trace, deployment, layout, travel_s, drive_back=return_rule == "drive_back")
     covered = _covered(trace, layout, legs, standard_s)
@@ -148,7 +162,10 @@ def simulate(
         _dispatch(
             j, i, trace, calls, fleet, outcome, layout, travel_s, on_scene_s,
             turnout_s=turnout_s, return_rule=return_rule, documentation_s=documentation_s,
+            present=None if presence is None else presence[:, i],
         )  # fmt: skip
+    if presence is not None:
+        outcome.reason[~presence] = ABSENT
     return SimulationResult(
         trace=trace,
         deployment=deployment,
@@ -165,6 +182,7 @@ def simulate(
         return_rule=return_rule,
         seed=int(seed),
         on_scene=on_scene.describe(),
+        present=presence,
     )
 
 
@@ -428,14 +446,18 @@ def _dispatch(
     turnout_s: int,
     return_rule: str,
     documentation_s: float = 0.0,
+    present: np.ndarray | None = None,
 ) -> None:
     """Send the nearest free on-duty team to dispatchable call ``j`` (trace position
-    ``i``) in every replication at once, or mark it ``all_busy``.
+    ``i``) in every replication at once, or mark it ``all_busy``; replications where
+    ``present`` is false do not see the call (no team moves; the caller marks it absent).
     """
     t, n_on = calls.t_s[j], calls.teams_on[j]
     access = trace.access_s
     rows = np.arange(len(fleet.free_at))
     free = fleet.free_at[:, :n_on] <= t
+    if present is not None:
+        free &= present[:, None]
     drive = np.where(free, calls.slot_drive_s[j, :n_on], np.inf)
     from_scene = free & (fleet.back_at[:, :n_on] > t)
     if from_scene.any():
