@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from heart_plan.config import HOURS_PER_WEEK, Scenario, UnitConfig
+from heart_plan.config import HOURS_PER_WEEK, Scenario
 from heart_plan.errors import ModelError
 from heart_plan.queueing.dispatch import CallClass, TypeCapacity, overflow_approximation
 from heart_plan.staffing.ccd import (
@@ -204,7 +204,7 @@ def units_view(arrivals_by_nature: Mapping[str, ArrayLike], scenario: Scenario) 
     profile = sum(calls.values())
     for name in (n for n in order if units[n].role == "phone"):
         unit = units[name]
-        keys = [k for k in pending if _takes(unit, scenario, name, *k)]
+        keys = [k for k in pending if scenario.unit_takes(name, *k)]
         eligible = sum((pending[k] for k in keys), np.zeros(HOURS_PER_WEEK))
         if unit.teams > 0:
             staff = np.where(on_duty[name], unit.teams, 0)
@@ -249,9 +249,7 @@ def units_view(arrivals_by_nature: Mapping[str, ArrayLike], scenario: Scenario) 
     for h in range(HOURS_PER_WEEK):
         classes = []
         for (nature, hr), v in pending.items():
-            takers = tuple(
-                n for n in field if on_duty[n][h] and _takes(units[n], scenario, n, nature, hr)
-            )
+            takers = tuple(n for n in field if on_duty[n][h] and scenario.unit_takes(n, nature, hr))
             classes.append(CallClass(f"{nature}|{hr}", v[h] / WEEKS_PER_YEAR, takers))
         caps = [TypeCapacity(n, teams[n][0] if on_duty[n][h] else 0, busy[n]) for n in field]
         result = overflow_approximation(classes, caps)
@@ -265,7 +263,7 @@ def units_view(arrivals_by_nature: Mapping[str, ArrayLike], scenario: Scenario) 
         unit = units[n]
         unit_eligible = float(
             sum(calls[nat].sum() * (risk if hr else 1 - risk)
-                for nat in calls for hr in (False, True) if _takes(unit, scenario, n, nat, hr))
+                for nat in calls for hr in (False, True) if scenario.unit_takes(n, nat, hr))
         )  # fmt: skip
         hours_week = float(on_duty[n].sum() * teams[n][0])
         fte, cost = staff_fte_and_cost(hours_week, unit)
@@ -315,12 +313,6 @@ def units_view(arrivals_by_nature: Mapping[str, ArrayLike], scenario: Scenario) 
         resolved_by_phone_calls_per_year=resolved_total,
         ccd=ccd, ccd_unit=ccd_name, ccd_curve=ccd_curve, calltaker=effect, cn=cn, cn_unit=cn_name,
     )  # fmt: skip
-
-
-def _takes(unit: UnitConfig, scenario: Scenario, name: str, nature: str, higher: bool) -> bool:
-    if nature not in scenario.unit_natures(name):
-        return False
-    return unit.takes_higher_risk if higher else unit.takes_standard
 
 
 def arrivals_by_nature_from_demand(
