@@ -9,11 +9,10 @@ joint simulation with the CRT plan (issue 16).
   the loss hypercube) run on the type's eligible calls citywide, with the type's busy time,
   for its ``[units.<type>] teams``.
 * **Hours**: ``[units.<type>] hours`` / ``days`` / ``teams`` give the required cover; a
-  least-cost roster for it (``staffing.roster`` ``min_cost``: named crews, days off,
-  rest) gives the cover actually staffed (``>=`` the required in every hour), FTE = crews
-  x crew x relief and the pay.  When no roster fits (infeasible or out of time) the
-  required cover is used with FTE = team-hours x crew / productive hours and the cost at
-  the base rate (``hours_basis`` says which).
+  least-cost roster for it (:func:`heart_plan.staffing.cover_staff.staff_cover`: named
+  crews, days off, rest) gives the cover actually staffed (``>=`` the required in every
+  hour), FTE = crews x crew x relief and the pay.  When no roster fits, the required
+  cover is used with FTE = team-hours x crew / productive hours (``hours_basis``).
 * **Prediction** (:func:`evaluate_field_units`, the issue's documented approximation):
   one loss-hypercube week (:func:`heart_plan.queueing.week.evaluate_week`) per driving
   type in ``[dispatch] order``.  A type's arrivals at node ``j`` in hour ``h`` are its
@@ -40,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from heart_plan.config import HOURS_PER_WEEK, Scenario
-from heart_plan.errors import InfeasibleError, ModelError, SolverLimitError
+from heart_plan.errors import ModelError
 from heart_plan.plan import Plan
 from heart_plan.planning.area import AreaDemand
 from heart_plan.planning.context import PlanningContext, node_beat_table
@@ -52,8 +51,8 @@ from heart_plan.simulation.engine import UnitFleet, simulate_units
 from heart_plan.simulation.joint_results import JointSimulationResult
 from heart_plan.simulation.onscene import on_scene_from_unit
 from heart_plan.simulation.takers import call_takers, field_units, higher_risk_flags
-from heart_plan.staffing.roster import RosterProblem, RosterResult, roster_for_scenario
-from heart_plan.staffing.shifts import cost_of_team_hours, fte_of_team_hours
+from heart_plan.staffing.cover_staff import staff_cover
+from heart_plan.staffing.roster import RosterResult
 from heart_plan.staffing.workload import WEEKS_PER_YEAR, arrivals_by_how_for_area
 
 #: Scenario keys (ASSUMPTIONS) behind every joint field-unit figure (``{u}`` = unit).
@@ -142,24 +141,8 @@ def plan_field_unit(ctx: PlanningContext, name: str) -> FieldUnitPlan:
         raise ModelError(f"units.{name}: a field unit needs hours = [start, end] and teams >= 1")
     on = unit.on_duty_by_how((0, 24))
     required = tuple(unit.teams if o else 0 for o in on)
-    roster: RosterResult | None = None
-    try:
-        roster = roster_for_scenario(
-            RosterProblem("min_cost", required_teams_by_how=required), s, unit_type=name
-        )
-    except (InfeasibleError, SolverLimitError) as exc:
-        basis = f"configured cover, no roster fits ({exc}); FTE = team-hours x crew / productive h"
-    if roster is not None:
-        cover = tuple(int(t) for t in roster.teams_on_duty)
-        basis = (
-            f"least-cost roster of the [units.{name}] cover: {len(roster.crews)} crews, "
-            f"FTE = crews x crew x relief"
-        )
-        fte, cost = roster.fte, roster.cost_per_year_usd
-    else:
-        cover = required
-        hours_week = float(sum(required))
-        fte, cost = fte_of_team_hours(hours_week, unit), cost_of_team_hours(hours_week, unit)
+    staffing = staff_cover(s, name, required)
+    cover = staffing.teams_on_duty or required
     area = unit_area(ctx, name)
     k_max = max(cover)
     search = PostSearch(
@@ -173,8 +156,8 @@ def plan_field_unit(ctx: PlanningContext, name: str) -> FieldUnitPlan:
     ).with_changes(unit_type=name)  # fmt: skip
     used = {k for k in cover if k > 0}
     return FieldUnitPlan(
-        name, plan, {k: v for k, v in sets.items() if k in used}, required, roster, basis,
-        fte, cost,
+        name, plan, {k: v for k, v in sets.items() if k in used}, required, staffing.roster,
+        staffing.basis, staffing.fte, staffing.cost_per_year_usd,
     )  # fmt: skip
 
 
