@@ -44,3 +44,34 @@ def test_cor_evaluator_matches_joint_simulation_within_2_points(durham_context) 
     assert abs(predicted.reached_share - sim.reached_share().mean) <= 0.02
     # CoR takes CRT's overflow: it serves standard calls only when CRT could not
     assert (sim.served & (sim.unit == sim.index_of("cor"))).any()
+
+
+def test_durham_run_reports_all_four_units(durham_run) -> None:
+    """run.json key_results.units: four typed units, the budget view their sum, the CRT +
+    CoR headline predicted beside simulated within 2 points, the report section present.
+    """
+    import json
+
+    key = json.loads((durham_run / "run.json").read_text())["key_results"]["units"]
+    units = key["units"]
+    assert set(units) == {"crt", "cor", "ccd", "cn"}
+    assert key["budget_view"]["fte"] == pytest.approx(sum(u["fte"] for u in units.values()))
+    assert key["budget_view"]["cost_per_year_usd"] == pytest.approx(
+        sum(u["cost_per_year_usd"] for u in units.values())
+    )
+    rec = json.loads((durham_run / "run.json").read_text())["key_results"]["recommended"]
+    assert units["crt"]["fte"] == pytest.approx(rec["fte"])  # the recommended plan's roster
+    for name in ("crt", "cor"):
+        p = units[name]["predicted"]["reached_share_of_unit_eligible"]
+        q = units[name]["simulated"]["reached_share_of_unit_eligible"]["mean"]
+        assert abs(p - q) <= 0.02, name
+    assert (
+        abs(key["predicted"]["reached_share"] - key["simulated"]["reached_share"]["mean"]) <= 0.02
+    )
+    assert 0 < units["ccd"]["resolved_by_phone_share"] < 1
+    assert units["ccd"]["simulated"]["reached_share_of_unit_eligible"] is None
+    assert units["cn"]["deadline_met"] is True
+    assert all("roster" in u["fte_basis"] for u in units.values())
+    html = (durham_run / "report.html").read_text()
+    assert "id='units'" in html or 'id="units"' in html
+    assert "sanity references, never tuned to" in html
