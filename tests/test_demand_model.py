@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from heart_plan import cachefile
 from heart_plan.demand.glm import candidate_sets, fit_count_model, model_name
 from heart_plan.demand.profile import (
     PoolingWeights,
@@ -14,7 +15,7 @@ from heart_plan.demand.profile import (
     pooled_shape_set,
     shape_for,
 )
-from heart_plan.demand.validation import leave_beats_out
+from heart_plan.demand.validation import cached_leave_beats_out, leave_beats_out
 
 
 def _synthetic_cells(seed: int = 0, beats: int = 400) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -83,6 +84,25 @@ def test_validation_table_has_every_candidate_and_intervals() -> None:
     assert (per["lower_calls_per_year"] <= per["predicted_calls_per_year"]).all()
     assert (per["upper_calls_per_year"] >= per["predicted_calls_per_year"]).all()
     assert v.loc[v["selected"], "covariate"].unique().tolist() == ["glm:none"]
+
+
+def test_cached_validation_table_is_the_computed_one(tmp_path, monkeypatch) -> None:
+    """The cached table is bit-identical to the computed one; changed inputs miss."""
+    monkeypatch.setenv("HEART_PLAN_CACHE", str(tmp_path / "cache"))
+    cachefile.REFUSED.clear()
+    cells, cov = _synthetic_cells(seed=2, beats=12)
+    sets = candidate_sets(("incidents_2013", "population"))
+    kw = {"selected": model_name(()), "glm_candidates": sets}
+    fresh = leave_beats_out(cells, cov, **kw)
+    first = cached_leave_beats_out(cells, cov, **kw)
+    entries = list((tmp_path / "cache" / "demand_validation").glob("*.entry"))
+    assert len(entries) == 1
+    second = cached_leave_beats_out(cells, cov, **kw)  # served from the entry
+    pd.testing.assert_frame_equal(first, fresh)
+    pd.testing.assert_frame_equal(second, fresh)
+    moved = cells.assign(calls_per_year=cells["calls_per_year"] + 1)
+    cached_leave_beats_out(moved, cov, **kw)
+    assert len(list((tmp_path / "cache" / "demand_validation").glob("*.entry"))) == 2
 
 
 def _toy_calls() -> pd.DataFrame:

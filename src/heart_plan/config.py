@@ -467,6 +467,7 @@ class RosterConfig:
     overtime_penalty_calls: float = 0.5
     max_deterministic_time: float = 10.0
     relative_gap_limit: float = 0.01
+    workers: int = 1
 
     def __post_init__(self) -> None:
         if not 1 <= self.weeks <= 8:
@@ -1060,6 +1061,7 @@ BOUNDS: dict[str, tuple[float, float, bool]] = {
     "roster.overtime_penalty_calls": (0.0, 1e6, False),
     "roster.max_deterministic_time": (0.0, 1e6, True),
     "roster.relative_gap_limit": (0.0, 1.0, False),
+    "roster.workers": (1, 64, False),
     "roster.patterns.*.length_h": (1, 24, False),
     "roster.patterns.*.min_days_per_week": (0, 7, False),
     "roster.patterns.*.max_days_per_week": (0, 7, False),

@@ -179,7 +179,10 @@ def test_pay_factor_counts_night_and_weekend() -> None:
 def test_roster_is_deterministic_with_two_workers_and_a_deterministic_limit() -> None:
     """Two workers, fixed seed, a deterministic limit short of proving: the same roster."""
     roster = _roster(
-        max_deterministic_time=0.5, relative_gap_limit=0.0, start_hours=(6, 7, 8, 12, 14)
+        max_deterministic_time=0.5,
+        relative_gap_limit=0.0,
+        start_hours=(6, 7, 8, 12, 14),
+        workers=2,
     )
     need = tuple(([0] * 7 + [2] * 12 + [1] * 5) * 7)
     solver = SolverConfig(seed=3, workers=2)

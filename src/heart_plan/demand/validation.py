@@ -18,17 +18,75 @@ interval (interval coverage).
 
 from __future__ import annotations
 
+import hashlib
+import io
+import json
+from importlib import metadata
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
+from heart_plan.cachefile import read_entry, write_entry
 from heart_plan.demand.covariates import COVARIATES, covariate_weights
 from heart_plan.demand.glm import fit_count_model, model_name
+from heart_plan.paths import cache_dir
+
+#: The source files whose code computes the table: part of its cache key.
+_CODE = ("validation.py", "glm.py", "covariates.py")
 
 VALIDATION_COLUMNS = (
     "covariate", "beat_id", "observed_calls_per_year", "predicted_calls_per_year",
     "error_calls_per_year", "abs_pct_error", "mape", "lower_calls_per_year",
     "upper_calls_per_year", "selected",
 )  # fmt: skip
+#: Columns after ``covariate`` and ``beat_id`` (the text ones) are numbers or flags.
+_NUMERIC = VALIDATION_COLUMNS[2:]
+
+
+def cached_leave_beats_out(
+    cells: pd.DataFrame,
+    covariates: pd.DataFrame,
+    *,
+    selected: str,
+    glm_candidates: list[tuple[str, ...]] | None = None,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """:func:`leave_beats_out`, served from the cache when its inputs are unchanged.
+
+    About 800 small GLM fits (seconds) that only feed the validation table, not the
+    demand: the table is cached (``cache_dir("demand_validation")``, a verified ``.npz``
+    entry, never pickle) under the sha256 of the inputs' bytes, the candidates, the seed,
+    the source of ``_CODE`` and the numpy / statsmodels versions, so a change of any of
+    them recomputes it.
+    """
+    digest = hashlib.sha256()
+    for frame in (cells, covariates):
+        digest.update(frame.to_csv(float_format="%.17g").encode())
+    here = Path(__file__).parent
+    for name in _CODE:
+        digest.update((here / name).read_bytes())
+    digest.update(
+        json.dumps(
+            [selected, glm_candidates or [], seed, np.__version__, metadata.version("statsmodels")]
+        ).encode()
+    )
+    key = digest.hexdigest()
+    path = cache_dir("demand_validation") / f"{key[:32]}.npz.entry"
+    payload = read_entry(path, kind="demand_validation", key=key)
+    if payload is not None:
+        with np.load(io.BytesIO(payload), allow_pickle=False) as z:
+            return pd.DataFrame({c: z[c] for c in VALIDATION_COLUMNS})
+    table = leave_beats_out(
+        cells, covariates, selected=selected, glm_candidates=glm_candidates, seed=seed
+    )
+    buf = io.BytesIO()
+    arrays = {
+        c: table[c].to_numpy(dtype=None if c in _NUMERIC else str) for c in VALIDATION_COLUMNS
+    }
+    np.savez(buf, **arrays)  # type: ignore[arg-type]
+    write_entry(path, kind="demand_validation", key=key, payload=buf.getvalue())
+    return table
 
 
 def leave_beats_out(

@@ -49,7 +49,8 @@ night, weekend and overtime; relief scales it) for the required cover, then, wit
 cost fixed, minimizes the penalties.  Symmetry: rostered crews come first, ordered by
 template.
 
-Determinism: ``[solver]`` seed and workers (<= 2, ``interleave_search``), the search
+Determinism: ``[solver]`` seed, ``min([solver] workers, [roster] workers)`` threads (<= 2;
+``interleave_search`` with 2), the search
 starts from the empty roster (a hint; ``max_reached``), the
 ``[roster] max_deterministic_time`` limit (never wall time).
 """
@@ -549,7 +550,7 @@ def _build(
 def _solver(
     solver_cfg: SolverConfig, roster: RosterConfig
 ) -> tuple[cp_model.CpSolver, dict[str, Any]]:
-    workers = max(1, min(int(solver_cfg.workers), 2))
+    workers = max(1, min(int(solver_cfg.workers), int(roster.workers), 2))
     solver = cp_model.CpSolver()
     solver.parameters.random_seed = int(solver_cfg.seed)
     solver.parameters.num_workers = workers
