@@ -700,7 +700,12 @@ def _assumptions(result: RunResult) -> list[tuple[str, Any]]:
         if hours.measure == "reached"
         else "Erlang B loss model, no drive times"
     )
-    return [
+    units = (
+        [("All four HEART units", ", ".join(units_section.units_assumption_keys(result.units)))]
+        if result.units is not None
+        else []
+    )
+    return units + [
         ("Response standard", f"{s.response.standard_s / 60:.0f} minutes' drive (post to scene)"),
         ("On-scene time", f"lognormal, mean {crt.on_scene_mean_min:.0f} min, sd "
                           f"{crt.on_scene_sd_min:.0f} min (no on-scene times in the data)"),

@@ -201,15 +201,13 @@ def units_run_section_html(units: UnitsOutcome) -> str:
             for f in PUBLISHED
         ]
     )  # fmt: skip
-    keys = sorted({k for u in units.units for k in u.assumptions})
-    keys = sorted(set(keys) | set(units.view.assumptions()["scenario_key"]))
     parts = [
         "<p>The recommended CRT plan (optimized within the CRT FTE budget) with Co-Response "
         "(CoR: posts from the same placement layer on its eligible calls, hours from a "
         "least-cost roster of its configured cover), simulated together: a call goes to "
         "CRT, to CoR when CRT is busy or off duty (or when it is higher-risk), else to "
-        "police. Crisis Call Diversion (CCD) resolves calls by phone "
-        "(<code>resolved_by_phone_share</code>, never counted as reached); Care Navigators "
+        "police. Crisis Call Diversion (CCD) resolves calls by phone (the resolved-by-phone "
+        "share, never counted as reached); Care Navigators "
         "(CN) follow up within the deadline. Every FTE is counted by the roster convention "
         "(crews x crew x relief).</p>",
         f"<p>CRT + CoR reach {100 * sim.mean:.1f}% of citywide eligible calls within the "
@@ -230,11 +228,16 @@ def units_run_section_html(units: UnitsOutcome) -> str:
             caption="Published figures: sanity references, never tuned to",
         ),
         *_ccd_cn_parts(units.view),
-        "<p>Assumptions these figures rest on (scenario keys; no data behind them): "
-        + ", ".join(f"<code>{escape_text(k)}</code>" for k in keys)
-        + ". The higher-risk flag of each call is a seeded draw at "
-        "<code>dispatch.higher_risk_share</code> (the data has no weapon or violence flags); "
-        "CCD's phone resolutions are not removed from the calls the field units receive; "
-        "CN's workload uses the units view's served calls.</p>",
+        "<p>The higher-risk flag of each call is a seeded draw at the configured higher-risk "
+        "share (the data has no weapon or violence flags); CCD's phone resolutions are not "
+        "removed from the calls the field units receive; CN's workload uses the units view's "
+        "served calls. Every scenario key these figures rest on is listed under "
+        "Assumptions.</p>",
     ]  # fmt: skip
     return "".join(parts)
+
+
+def units_assumption_keys(units: UnitsOutcome) -> list[str]:
+    """Every scenario key (an ASSUMPTION) the units' figures rest on, sorted."""
+    keys = {k for u in units.units for k in u.assumptions}
+    return sorted(keys | set(units.view.assumptions()["scenario_key"]))
