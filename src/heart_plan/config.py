@@ -500,11 +500,19 @@ class RosterConfig:
             )
 
 
+#: ``[simulation] variation`` choices (:mod:`heart_plan.simulation.variation`).
+VARIATIONS = ("calls+demand", "calls", "on_scene")
+
+
 @dataclass(frozen=True)
 class SimulationConfig:
     """Trace-driven simulation options.  ``max_replications`` caps the replications used to
     tell candidate plans apart (common random numbers; stop once the margin's 95% CI
-    excludes zero).
+    excludes zero).  ``variation``: what differs between replications
+    (:mod:`heart_plan.simulation.variation`): ``calls+demand`` (default, issue 18: each
+    replication sees its own calls at its own per-beat demand level drawn from the demand
+    model's interval), ``calls`` (own calls, demand at its estimate) or ``on_scene`` (only
+    the on-scene draws on one fixed trace, the narrower intervals before issue 18).
     """
 
     replications: int = 20
@@ -512,6 +520,7 @@ class SimulationConfig:
     observed_only: bool = False
     max_replications: int = 200
     first_replications: int = 10
+    variation: str = "calls+demand"
 
     def __post_init__(self) -> None:
         if not 1 <= self.first_replications <= self.max_replications:
@@ -1080,6 +1089,7 @@ BOUNDS: dict[str, tuple[float, float, bool]] = {
 #: Keys whose value is one of a few strings.
 CHOICES: dict[str, tuple[str, ...]] = {
     "data.on_checksum_mismatch": ("error", "warn"),
+    "simulation.variation": VARIATIONS,
     "network.source": ("trm", "osm_file", "online"),
     "demand.covariate": ("population", "incidents_2013", "blend"),
     "demand.model": ("share", "glm"),

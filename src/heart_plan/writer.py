@@ -70,10 +70,18 @@ def plan_key(outcome: PlanOutcome) -> dict[str, Any]:
         "cost_per_year_usd": outcome.cost_per_year_usd,
         "predicted": plan.predicted,
         "replications": outcome.simulation.replications,
-        "simulated": {
-            row.measure: {"mean": row.mean, "ci_low": row.ci_low, "ci_high": row.ci_high}
-            for row in outcome.summary.itertuples()
-        },
+        "simulated": _estimates(outcome.summary),
+        "simulated_on_scene_only": None
+        if outcome.summary_on_scene_only is None
+        else _estimates(outcome.summary_on_scene_only),
+    }
+
+
+def _estimates(summary: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """``{measure: {mean, ci_low, ci_high}}`` of a simulation summary table."""
+    return {
+        row.measure: {"mean": row.mean, "ci_low": row.ci_low, "ci_high": row.ci_high}
+        for row in summary.itertuples()
     }
 
 
@@ -121,6 +129,7 @@ def key_results(result: RunResult) -> dict[str, Any]:
         "expansion_steps": result.roadmap.to_dict(orient="records"),
         "recommendation_candidates": result.candidates.to_dict(orient="records"),
         "recommendation_margin": _margin(result),
+        "simulation_variation": result.ctx.scenario.simulation.variation,
         "what_the_target_would_take": target,
         "teams_curve": result.curve.to_dict(orient="records"),
         "hours_curve": result.hours.curve.to_dict(orient="records"),

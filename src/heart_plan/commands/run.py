@@ -127,11 +127,12 @@ def run(
         f"({result.modeled_share:.1%} modeled)"
     )
     for outcome in result.plans.values():
-        plan = outcome.plan
+        plan, est = outcome.plan, outcome.simulated("reached_share")
         click.echo(
             f"{outcome.name} plan: {len(plan.service_area_beats)} beats, up to "
             f"{max(plan.teams_on_duty)} teams, {outcome.fte:.1f} FTE, "
-            f"reached {outcome.reached_share:.1%} of citywide eligible calls (simulated)"
+            f"reached {outcome.reached_share:.1%} of citywide eligible calls (simulated; "
+            f"95% CI {est.ci_low:.1%}-{est.ci_high:.1%}, {result.ctx.scenario.simulation.variation})"
         )
     t = result.target
     take = (

@@ -116,7 +116,8 @@ def simulate(
         write_calls_quality(stage, ctx.inputs.calls)
     measures = tables["simulation.json"]["measures"]
     click.echo(
-        f"simulated {len(result.trace):,} eligible calls x {replications} replications: "
+        f"simulated {measures['eligible_calls']['mean']:,.0f} eligible calls (mean) x "
+        f"{replications} replications ({scenario.simulation.variation}): "
         + ", ".join(
             f"{m} {measures[m]['mean']:.3f}"
             for m in ("served_share", "reached_share", "missed_all_busy_share")

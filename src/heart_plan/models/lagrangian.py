@@ -70,8 +70,19 @@ def covered_weight(cover: sparse.csr_matrix, weights: np.ndarray, sites: np.ndar
     """Weight of the demand rows covered by at least one of ``sites``."""
     if len(sites) == 0:
         return 0.0
-    hit = np.asarray(cover[:, np.asarray(sites)].sum(axis=1)).ravel() > 0
-    return float(weights[hit].sum())
+    return float(np.asarray(weights)[_hits(cover.tocsc(), sites) > 0].sum())
+
+
+def _hits(csc: sparse.csc_matrix, sites: np.ndarray) -> np.ndarray:
+    """How many of ``sites`` cover each demand row (from the columns' row indices: no
+    sparse column slicing, the cost is the selected columns' entries only).
+    """
+    rows = [csc.indices[csc.indptr[j] : csc.indptr[j + 1]] for j in np.asarray(sites)]
+    return (
+        np.bincount(np.concatenate(rows), minlength=csc.shape[0])
+        if rows
+        else np.zeros(csc.shape[0], dtype=np.int64)
+    )
 
 
 def greedy_cover(cover: sparse.csr_matrix, weights: np.ndarray, p_sites: int) -> np.ndarray:
@@ -109,15 +120,15 @@ def mclp_bounded(
         raise ModelError(f"mclp_bounded(): {cover.shape[0]} coverage rows but {len(w)} weights")
     if not 1 <= p_sites <= cover.shape[1]:
         raise ModelError(f"mclp_bounded(): p_sites={p_sites} must be in 1..{cover.shape[1]}")
-    csr = cover.tocsr().astype(np.float64)
-    csc = csr.tocsc()
+    csc = cover.tocsc()
+    by_site = csc.T.tocsr().astype(np.float64)  # sites x demand: column sums as a CSR product
     best_sites = greedy_cover(cover, w, p_sites)
-    best = covered_weight(cover, w, best_sites)
+    best = float(w[_hits(csc, best_sites) > 0].sum())
     lam = w.copy()
     bound = np.inf
     theta, stale, it = 2.0, 0, 0
     for it in range(1, max_iterations + 1):  # noqa: B007 - reported below
-        col = csc.T @ lam
+        col = by_site @ lam
         top = np.argpartition(-col, p_sites - 1)[:p_sites]
         value = float(np.maximum(w - lam, 0.0).sum() + col[top].sum())
         if not np.isfinite(bound) or value < bound - 1e-9 * max(1.0, abs(bound)):
@@ -126,12 +137,12 @@ def mclp_bounded(
             stale += 1
             if stale >= patience:
                 theta, stale = theta / 2, 0
-        candidate = covered_weight(cover, w, top)
+        hits = _hits(csc, top)
+        candidate = float(w[hits > 0].sum())
         if candidate > best:
             best, best_sites = candidate, np.sort(top)
         if bound <= 0 or (bound - best) / bound <= target_gap or theta < 1e-4:
             break
-        hits = np.asarray(csr[:, top].sum(axis=1)).ravel()
         g = hits - (w > lam)
         norm = float(g @ g)
         if norm == 0:

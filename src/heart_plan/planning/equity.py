@@ -26,7 +26,7 @@ DIMENSIONS = {
 
 def reached_by_call(result) -> pd.Series:
     """Fraction of replications in which each call was reached, indexed by call id."""
-    return pd.Series(result.reached.mean(axis=0), index=result.trace.call_id, name="reached")
+    return pd.Series(result.reached_rate_by_call(), index=result.trace.call_id, name="reached")
 
 
 def calls_in_tracts(calls: pd.DataFrame, tracts: gpd.GeoDataFrame) -> pd.Series:

@@ -7,6 +7,10 @@ the observed window with ``observed_only``).  Drive times are the network engine
 node-to-node times per band (``DriveTimeEngine.pairs``) plus the access legs the
 optimizers' matrix also counts: call point <-> its road node (the call's snap distance at
 ``[network] access_speed_kph``) and post site <-> its road node (``Post.access_s``).
+With ``[simulation] variation`` other than ``on_scene`` (and a full-year replay) the calls
+are augmented (``simulation.variation.augment_calls``) and every simulation gets the
+presence mask of :class:`~heart_plan.simulation.variation.Variation` (call-to-call and
+demand variation between replications).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from heart_plan.simulation.engine import simulate
 from heart_plan.simulation.onscene import on_scene_from_unit
 from heart_plan.simulation.results import SimulationResult
 from heart_plan.simulation.trace import CallTrace, trace_from_calls
+from heart_plan.simulation.variation import Variation, augment_calls, demand_sigma
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,22 @@ class ReplayInputs:
     observed_only: bool
     info: ReplayInfo
     data_files: dict[str, Path] = field(default_factory=dict)
+    variation: Variation | None = None
+
+    def presence_for(
+        self, trace: CallTrace, replications: int, seed: int, mode: str | None = None
+    ) -> np.ndarray | None:
+        """The presence mask of ``trace`` (built by :meth:`trace_for`) for the replay's
+        variation, or ``mode`` (``on_scene`` on an augmented replay: the original calls in
+        every replication); ``None`` without variation.
+        """
+        if self.variation is None:
+            return None
+        v = self.variation
+        if mode is not None and mode != v.mode:
+            v = dataclasses.replace(v, mode=mode)
+        order = pd.Index(self.calls["call_id"].astype(str)).get_indexer(trace.call_id)
+        return v.presence(replications, seed, order)
 
     def trace_for(self, plan: Plan, scenario: Scenario) -> CallTrace:
         """The call trace with ``in_area`` set from the plan's service area."""
@@ -89,15 +110,17 @@ def replay_inputs(
 ) -> ReplayInputs:
     """Replay and snap the calls of a planning context (inputs, demand, drive-time engine)."""
     scenario = ctx.scenario
+    year = scenario.demand.calibration_year
     calls = replay_calls(
-        ctx.demand,
-        ctx.inputs,
-        scenario,
-        year=scenario.demand.calibration_year,
-        seed=seed,
-        observed_only=observed_only,
+        ctx.demand, ctx.inputs, scenario, year=year, seed=seed, observed_only=observed_only
     )
-    return replay_inputs_of_calls(ctx, calls, seed=seed, observed_only=observed_only)
+    mode = scenario.simulation.variation
+    if observed_only or mode == "on_scene":
+        return replay_inputs_of_calls(ctx, calls, seed=seed, observed_only=observed_only)
+    calls = augment_calls(calls, year=year, seed=seed)
+    replay = replay_inputs_of_calls(ctx, calls, seed=seed, observed_only=observed_only)
+    variation = Variation.of(mode, calls, demand_sigma(ctx.demand.intervals))
+    return dataclasses.replace(replay, variation=variation)
 
 
 def replay_inputs_of_calls(
@@ -140,9 +163,12 @@ def simulate_plan(
     *,
     replications: int,
     seed: int,
+    variation: str | None = None,
 ) -> SimulationResult:
     """Simulate ``plan`` over the replayed calls with the scenario's parameters for the
-    plan's unit type (the horizon is the replay's: a year, or the observed window).
+    plan's unit type (the horizon is the replay's: a year, or the observed window), with
+    the replay's variation between replications (``variation="on_scene"``: on-scene draws
+    only, over the original calls).
     """
     crt = scenario.units.get(plan.unit_type, scenario.crt)
     trace = replay.trace_for(plan, scenario)
@@ -157,4 +183,5 @@ def simulate_plan(
         return_rule=crt.return_rule,
         replications=replications,
         seed=seed,
+        presence=replay.presence_for(trace, replications, seed, variation),
     )

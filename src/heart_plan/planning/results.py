@@ -45,6 +45,8 @@ class PlanOutcome:
 
     ``summary`` is the simulation's summary table (``measure, mean, ci_low, ci_high``) and
     ``comparison`` the optimizer-vs-simulation table; ``simulated(name)`` reads one measure.
+    ``summary_on_scene_only``: the same table with on-scene draws as the only variation
+    (the narrower intervals before issue 18), when ``[simulation] variation`` widens them.
     """
 
     name: str
@@ -56,6 +58,7 @@ class PlanOutcome:
     comparison: pd.DataFrame
     fte: float
     cost_per_year_usd: float
+    summary_on_scene_only: pd.DataFrame | None = None
 
     @property
     def max_teams(self) -> int:

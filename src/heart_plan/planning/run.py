@@ -395,12 +395,17 @@ def simulate_outcome(
     """Replay the year's eligible calls (observed + modeled) against ``plan``.
 
     Every plan sees the same calls and the same on-scene draws (same seed), so differences
-    come from the plans.
+    come from the plans.  With widened intervals (``[simulation] variation``) the plan is
+    also simulated with on-scene variation only (``summary_on_scene_only``).
     """
     s = ctx.scenario
-    result = simulate_plan(
-        plan, s, replay, replications=s.simulation.replications, seed=s.simulation.seed
-    )
+    reps, seed = s.simulation.replications, s.simulation.seed
+    result = simulate_plan(plan, s, replay, replications=reps, seed=seed)
+    narrow = None
+    if replay.variation is not None:
+        narrow = simulate_plan(
+            plan, s, replay, replications=reps, seed=seed, variation="on_scene"
+        ).summary()
     return PlanOutcome(
         name=name,
         plan=plan,
@@ -411,4 +416,5 @@ def simulate_outcome(
         comparison=result.comparison(plan.predicted),
         fte=fte_of_team_hours(plan.team_hours_per_week, s.crt),
         cost_per_year_usd=cost_of_team_hours(plan.team_hours_per_week, s.crt),
+        summary_on_scene_only=narrow,
     )

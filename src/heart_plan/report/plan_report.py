@@ -587,6 +587,18 @@ def _technical(r: ReportBuilder, result: RunResult) -> None:
             caption="Same measure = whether the two numbers measure the same thing",
         )  # fmt: skip
         sec.details(f"Plan {_label(name)}: queue-model prediction vs simulation", part)
+    widened = interval_table(result)
+    if widened is not None:
+        part = sec.scratch()
+        part.paragraph(
+            "Headline intervals and the candidates' margin vary the calls each replication "
+            "sees (call-to-call variation) and each beat's demand level (the demand model's "
+            f"interval): [simulation] variation = {result.ctx.scenario.simulation.variation!r}. "
+            "Before, replications differed only in on-scene times on one fixed trace; the "
+            "narrower intervals are shown beside the widened ones."
+        )
+        part.table(widened, caption="Simulated measure, mean [95% CI]: on-scene only vs widened")
+        sec.details("Simulation intervals: what widened them", part)
     demand = sec.scratch()
     validation = result.ctx.demand.validation
     demand.table(
@@ -623,6 +635,28 @@ def simulation_table(result: RunResult) -> pd.DataFrame:
             fmt = "{:.1%}" if share else "{:,.0f}"
             row[_label(name)] = f"{fmt.format(m)} [{fmt.format(lo)}, {fmt.format(hi)}]"
         rows.append(row)
+    return pd.DataFrame(rows)
+
+
+INTERVAL_MEASURES = ("reached_share", "served_share", "reached_calls_per_year")
+
+
+def interval_table(result: RunResult) -> pd.DataFrame | None:
+    """Per reported plan and headline measure: the on-scene-only interval beside the
+    widened one (``None`` when the run's variation is ``on_scene``).
+    """
+    rows = []
+    for name, o in result.plans.items():
+        if o.summary_on_scene_only is None:
+            return None
+        wide, narrow = o.summary.set_index("measure"), o.summary_on_scene_only.set_index("measure")
+        for measure in INTERVAL_MEASURES:
+            fmt = "{:.1%}" if "share" in measure else "{:,.0f}"
+            cells = {}
+            for label, table in (("on-scene only", narrow), ("widened", wide)):
+                m, lo, hi = table.loc[measure, ["mean", "ci_low", "ci_high"]]
+                cells[label] = f"{fmt.format(m)} [{fmt.format(lo)}, {fmt.format(hi)}]"
+            rows.append({"plan": _label(name), "measure": measure, **cells})
     return pd.DataFrame(rows)
 
 

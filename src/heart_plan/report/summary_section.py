@@ -29,6 +29,15 @@ def _card(value: Num, label: str) -> str:
     )
 
 
+def ci_basis(variation: str) -> str:
+    """What the simulated intervals vary, in words (``[simulation] variation``)."""
+    return {
+        "calls+demand": ", with call-to-call variation and the demand model's uncertainty",
+        "calls": ", with call-to-call variation",
+        "on_scene": ", with on-scene times the only variation",
+    }[variation]
+
+
 def key_figures(result: RunResult) -> str:
     """The headline cards (tagged numbers): calls, reached with the recommended plan,
     reached today, FTE and cost of the recommended plan.
@@ -99,7 +108,19 @@ def summary_paragraphs(result: RunResult) -> list[str]:
                     "recommended.simulated.reached_share.mean",
                     "pct",
                 ),
-                " (a team arrives within ",
+                " (confidence interval ",
+                Num(
+                    rec.simulated("reached_share").ci_low,
+                    "recommended.simulated.reached_share.ci_low",
+                    "pct",
+                ),
+                " to ",
+                Num(
+                    rec.simulated("reached_share").ci_high,
+                    "recommended.simulated.reached_share.ci_high",
+                    "pct",
+                ),
+                f"{ci_basis(s.simulation.variation)}; a team arrives within ",
                 std,
                 " minutes' drive) and serves ",
                 Num(

@@ -71,6 +71,12 @@ no taker has the call in its area, ``outside_hours`` when none of those is on du
 ``r`` come from ``default_rng(seed + r)`` for ``u = 0`` (so a first fleet sees what it
 would alone) and from ``default_rng([seed + r, u])`` otherwise.  :func:`simulate` is the
 one-type case (``takers[i] = [0]`` for every call), unchanged.
+* **Presence** (optional ``presence``, ``(replications, calls)`` bool): replication ``r``
+  sees call ``i`` only where ``presence[r, i]``; an absent call takes no team, keeps
+  ``reason`` ``ABSENT`` (-1, outside ``REASONS``) and is left out of every measure's
+  denominator (``SimulationResult.present``).  :mod:`heart_plan.simulation.variation`
+  builds it (call-to-call and demand variation on one augmented trace); ``None`` = every
+  call present, the engine exactly as without it.
 """
 
 from __future__ import annotations
@@ -90,6 +96,8 @@ from heart_plan.simulation.results import REASONS, SimulationResult
 from heart_plan.simulation.trace import SECONDS_PER_HOUR, CallTrace
 
 SERVED, OUTSIDE_AREA, OUTSIDE_HOURS, ALL_BUSY, NOT_TAKEN = range(5)
+#: Reason code of a call absent from a replication (presence mask).
+ABSENT = -1
 assert REASONS == ("served", "outside_area", "outside_hours", "all_busy")
 assert JOINT_REASONS[:4] == REASONS and JOINT_REASONS[NOT_TAKEN] == "not_taken"
 #: Drive time of a post that cannot serve a call (not valid in its band), s.
@@ -107,6 +115,7 @@ def simulate(
     return_rule: str = "at_post_when_clear",
     replications: int = 20,
     seed: int = 0,
+    presence: np.ndarray | None = None,
 ) -> SimulationResult:
     """Replay ``trace`` against ``deployment`` ``replications`` times (module docstring).
 
@@ -130,16 +139,22 @@ def simulate(
         ``at_post_when_clear``, ``drive_back`` or ``stay_at_scene`` (module docstring).
     replications, seed : int
         Replication ``r`` uses ``numpy.random.default_rng(seed + r)``.
+    presence : bool array, optional
+        ``(replications, calls)``: the calls each replication sees (module docstring).
 
     Returns
     -------
     SimulationResult
     """
+    if presence is not None and presence.shape != (replications, len(trace)):
+        raise ModelError(f"simulate: presence shape {presence.shape}; expected "
+                         f"({replications}, {len(trace)})")  # fmt: skip
     fleet = UnitFleet("", deployment, on_scene, turnout_s)
     takers = np.zeros((len(trace), 1), dtype=np.int8)
     run = _simulate_fleets(
         trace, (fleet,), takers, travel_s,
         standard_s=standard_s, return_rule=return_rule, replications=replications, seed=seed,
+        presence=presence,
     )  # fmt: skip
     unit = run.units[0]
     return SimulationResult(
@@ -158,6 +173,7 @@ def simulate(
         return_rule=return_rule,
         seed=int(seed),
         on_scene=on_scene.describe(),
+        present=presence,
     )
 
 
@@ -265,8 +281,11 @@ def _simulate_fleets(
     return_rule: str,
     replications: int,
     seed: int,
+    presence: np.ndarray | None = None,
 ) -> _Run:
-    """The event loop over calls for one or several types (module docstring)."""
+    """The event loop over calls for one or several types (module docstring; ``presence``
+    as in :func:`simulate`: an absent call is never dispatched and ends ``ABSENT``).
+    """
     if replications < 1:
         raise ModelError(f"simulate: replications must be >= 1, got {replications}")
     if return_rule not in RETURN_RULES:
@@ -298,7 +317,9 @@ def _simulate_fleets(
         for unit, row in zip(units, rows, strict=True):
             if row[i] >= 0:
                 unit.fleet.reset(unit.calls.reset_slots.get(row[i]))
-        pending: np.ndarray | None = None
+        pending = None if presence is None else np.flatnonzero(presence[:, i])
+        if pending is not None and not pending.size:
+            continue
         tried = False
         for u in order[i]:
             j = rows[u][i]
@@ -313,6 +334,8 @@ def _simulate_fleets(
                 break
         if tried and pending is not None and pending.size:
             outcome.reason[pending, i] = ALL_BUSY
+    if presence is not None:
+        outcome.reason[~presence] = ABSENT
     return _Run(tuple(units), outcome)
 
 

@@ -1,9 +1,12 @@
 """Frozen simulation results and their summaries with 95% confidence intervals.
 
 Each measure is computed per replication and summarized as mean ± t(0.975, n-1) · sd/√n
-over the ``n`` replications (sample sd, ``ddof=1``; no interval for one replication).  The
-replications differ only in on-scene times: the call trace itself is fixed, so an interval
-expresses service-time variability for *this* trace, not year-to-year variation in calls.
+over the ``n`` replications (sample sd, ``ddof=1``; no interval for one replication).  With
+``[simulation] variation = "on_scene"`` replications differ only in on-scene times on a fixed
+trace; by default (``calls+demand``, :mod:`heart_plan.simulation.variation`) each replication
+also sees its own calls (a presence mask over an augmented trace) at its own demand level,
+so an interval also expresses call-to-call variation and the demand model's uncertainty.
+Shares are of the calls *present* in each replication (``present``).
 
 Measures (CONVENTIONS.md names): **served** = handled by HEART at all; **reached** = served
 with drive time within the standard; **covered** = in the area with a post within the
@@ -76,7 +79,9 @@ class SimulationResult:
     (drawn for every call); ``covered`` the spatial test per call (in the area, a post valid
     in the call's band within the standard); ``covered_in_hours`` the same with a staffed
     post (an on-duty team's);
-    ``on_duty_s_by_slot`` the on-duty seconds of each team slot over the horizon.
+    ``on_duty_s_by_slot`` the on-duty seconds of each team slot over the horizon;
+    ``present`` the ``(replications, calls)`` presence mask (``None``: every call in every
+    replication; absent calls have reason -1 and are in no denominator).
     """
 
     trace: CallTrace
@@ -94,6 +99,23 @@ class SimulationResult:
     return_rule: str
     seed: int
     on_scene: dict[str, Any]
+    present: np.ndarray | None = None
+
+    @property
+    def presence(self) -> np.ndarray:
+        """``(replications, calls)`` bool: the call is in the replication."""
+        if self.present is None:
+            return np.ones(self.reason.shape, dtype=bool)
+        return self.present
+
+    def reached_rate_by_call(self) -> np.ndarray:
+        """Per call: share of the replications it is present in where it was reached
+        (NaN for a call present in none).
+        """
+        pres = self.presence
+        count = pres.sum(axis=0)
+        hits = (self.reached & pres).sum(axis=0).astype(np.float64)
+        return np.divide(hits, count, out=np.full(len(count), np.nan), where=count > 0)
 
     @property
     def replications(self) -> int:
@@ -118,31 +140,31 @@ class SimulationResult:
     def measures_by_replication(self) -> pd.DataFrame:
         """One row per replication, one column per measure (see :meth:`summary`)."""
         tr = self.trace
-        n = len(tr)
+        pres = self.presence
         scope = tr.in_area & (np.asarray(self.deployment.teams_on_duty)[tr.hour_of_week] > 0)
-        n_scope = int(scope.sum())
-        n_area = int(tr.in_area.sum())
+        n = pres.sum(axis=1)
+        n_scope = (pres & scope).sum(axis=1)
+        n_area = (pres & tr.in_area).sum(axis=1)
         obs = tr.observed
         served, reached = self.served, self.reached
+        covered = pres & self.covered
         years = tr.horizon_s / SECONDS_PER_YEAR
         busy = np.where(served, self.clear_s - tr.t_s[None, :], 0.0)
         on_duty_total = float(self.on_duty_s_by_slot.sum())
         rows: dict[str, np.ndarray] = {
-            "eligible_calls": np.full(self.replications, n, dtype=float),
-            "eligible_calls_per_year": np.full(self.replications, n / years),
+            "eligible_calls": n.astype(float),
+            "eligible_calls_per_year": n / years,
             "served_share": _share(served.sum(1), n),
             "reached_share": _share(reached.sum(1), n),
             "served_share_in_scope": _share(served.sum(1), n_scope),
             "reached_share_in_scope": _share(reached.sum(1), n_scope),
-            "served_share_observed": _share(served[:, obs].sum(1), int(obs.sum())),
-            "reached_share_observed": _share(reached[:, obs].sum(1), int(obs.sum())),
+            "served_share_observed": _share(served[:, obs].sum(1), pres[:, obs].sum(1)),
+            "reached_share_observed": _share(reached[:, obs].sum(1), pres[:, obs].sum(1)),
             "reached_calls_per_year": reached.sum(1) / years,
-            "covered_share": np.full(self.replications, _share(self.covered.sum(), n)),
-            "covered_share_of_area": np.full(self.replications, _share(self.covered.sum(), n_area)),
-            "covered_calls_per_year": np.full(self.replications, self.covered.sum() / years),
-            "covered_share_in_hours": np.full(
-                self.replications, _share(self.covered_in_hours.sum(), n)
-            ),
+            "covered_share": _share(covered.sum(1), n),
+            "covered_share_of_area": _share(covered.sum(1), n_area),
+            "covered_calls_per_year": covered.sum(1) / years,
+            "covered_share_in_hours": _share((pres & self.covered_in_hours).sum(1), n),
             "served_share_of_area": _share(served.sum(1), n_area),
             "reached_share_of_area": _share(reached.sum(1), n_area),
             "mean_drive_time_s": _mean(self.drive_s, served),
@@ -181,11 +203,11 @@ class SimulationResult:
 
     def missed_by_reason(self) -> pd.DataFrame:
         """Calls per reason (including ``served``): mean count, share and 95% CI."""
-        n = len(self.trace)
+        n = self.presence.sum(axis=1)
         out = []
         for code, name in enumerate(REASONS):
             counts = (self.reason == code).sum(axis=1).astype(float)
-            c, s = mean_ci(counts), mean_ci(counts / n if n else counts * np.nan)
+            c, s = mean_ci(counts), mean_ci(_share(counts, n))
             out.append(
                 {
                     "reason": name,
@@ -264,10 +286,10 @@ class SimulationResult:
         return pd.DataFrame(out)
 
     def calls_frame(self, replication: int = 0) -> pd.DataFrame:
-        """Per-call outcomes of one replication."""
+        """Per-call outcomes of one replication (the calls present in it)."""
         tr, r = self.trace, replication
         served = self.served[r]
-        return pd.DataFrame(
+        frame = pd.DataFrame(
             {
                 "call_id": tr.call_id,
                 "t_s": tr.t_s,
@@ -287,6 +309,7 @@ class SimulationResult:
                 "clear_s": self.clear_s[r],
             }
         )
+        return frame[self.presence[r]].reset_index(drop=True)
 
     def comparison(self, predicted: dict[str, float]) -> pd.DataFrame:
         """The optimizer's predicted measures beside the simulated ones, labelled.
@@ -387,8 +410,11 @@ MEASURE_DESCRIPTIONS = {
 }
 
 
-def _share(count: Any, total: int) -> Any:
-    return np.asarray(count, dtype=np.float64) / total if total else np.asarray(count) * np.nan
+def _share(count: Any, total: Any) -> Any:
+    """``count / total`` element-wise (NaN where ``total`` is 0)."""
+    c = np.asarray(count, dtype=np.float64)
+    t = np.broadcast_to(np.asarray(total, dtype=np.float64), c.shape)
+    return np.divide(c, t, out=np.full(c.shape, np.nan), where=t > 0)
 
 
 def _mean(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
