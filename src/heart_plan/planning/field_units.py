@@ -272,8 +272,9 @@ def simulate_field_units(
     replications: int,
     seed: int,
 ) -> JointSimulationResult:
-    """The replayed calls against every driving type's plan together (module docstring);
-    the higher-risk draw uses ``[simulation] seed``.
+    """The replayed calls against every driving type's plan together (module docstring),
+    with the replay's variation between replications (its presence mask); the higher-risk
+    draw uses ``[simulation] seed``.
     """
     order = _plans_in_order(scenario, plans)
     fleets = []
@@ -300,4 +301,5 @@ def simulate_field_units(
     return simulate_units(
         trace, fleets, takers, replay.travel_s, standard_s=scenario.response.standard_s,
         return_rule=scenario.crt.return_rule, replications=replications, seed=seed,
+        presence=replay.presence_for(trace, replications, seed),
     )  # fmt: skip

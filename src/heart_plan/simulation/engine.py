@@ -201,6 +201,7 @@ def simulate_units(
     return_rule: str = "at_post_when_clear",
     replications: int = 20,
     seed: int = 0,
+    presence: np.ndarray | None = None,
 ) -> JointSimulationResult:
     """Replay ``trace`` against several driving unit types dispatched together (module
     docstring, "Several driving unit types together").
@@ -214,7 +215,7 @@ def simulate_units(
     takers : (calls, T) int array
         Per call, the fleet indices that take it in dispatch order, ``-1`` padding (a row
         of ``-1`` = no HEART type takes the call: ``not_taken``).
-    travel_s, standard_s, return_rule, replications, seed
+    travel_s, standard_s, return_rule, replications, seed, presence
         As :func:`simulate` (one return rule and one standard for every type).
 
     Returns
@@ -229,9 +230,13 @@ def simulate_units(
         raise ModelError(f"simulate_units: takers has shape {order.shape}; need ({len(trace)}, T)")
     if order.size and (order.max() >= len(fleets) or order.min() < -1):
         raise ModelError(f"simulate_units: takers must hold fleet indices 0..{len(fleets) - 1}")
+    if presence is not None and presence.shape != (replications, len(trace)):
+        raise ModelError(f"simulate_units: presence shape {presence.shape}; expected "
+                         f"({replications}, {len(trace)})")  # fmt: skip
     run = _simulate_fleets(
         trace, tuple(fleets), order, travel_s,
         standard_s=standard_s, return_rule=return_rule, replications=replications, seed=seed,
+        presence=presence,
     )  # fmt: skip
     return JointSimulationResult(
         trace=trace,
@@ -245,6 +250,7 @@ def simulate_units(
         on_duty_s_by_unit=tuple(float(u.calls.on_duty_s_by_slot.sum()) for u in run.units),
         standard_s=int(standard_s),
         seed=int(seed),
+        present=presence,
     )
 
 

@@ -48,6 +48,9 @@ class JointSimulationResult:
     on_duty_s_by_unit: tuple[float, ...]
     standard_s: int
     seed: int
+    #: ``(replications, calls)`` presence mask (``None``: every call in every replication);
+    #: an absent call is in no denominator.
+    present: np.ndarray | None = None
 
     @property
     def replications(self) -> int:
@@ -76,21 +79,21 @@ class JointSimulationResult:
 
     def reached_share(self) -> Estimate:
         """Calls reached by any driving type / every call of the trace (the headline)."""
-        return _share_estimate(self.reached, np.ones(len(self.trace), dtype=bool))
+        return _share_estimate(self.reached, np.ones(len(self.trace), dtype=bool), self.present)
 
     def served_share(self) -> Estimate:
         """Calls served by any driving type / every call of the trace."""
-        return _share_estimate(self.served, np.ones(len(self.trace), dtype=bool))
+        return _share_estimate(self.served, np.ones(len(self.trace), dtype=bool), self.present)
 
     def reached_share_of_unit_eligible(self, name: str) -> Estimate:
         """Calls reached *by unit* ``name`` / the calls it takes."""
         by = self.reached & (self.unit == self.index_of(name))
-        return _share_estimate(by, self.unit_eligible(name))
+        return _share_estimate(by, self.unit_eligible(name), self.present)
 
     def served_share_of_unit_eligible(self, name: str) -> Estimate:
         """Calls served *by unit* ``name`` / the calls it takes."""
         by = self.served & (self.unit == self.index_of(name))
-        return _share_estimate(by, self.unit_eligible(name))
+        return _share_estimate(by, self.unit_eligible(name), self.present)
 
     def reached_calls_per_year(self, name: str) -> Estimate:
         """Calls reached by unit ``name`` per year (365 days / horizon)."""
@@ -139,9 +142,13 @@ class JointSimulationResult:
         )
 
 
-def _share_estimate(hit: np.ndarray, among: np.ndarray) -> Estimate:
-    """Per replication: ``hit`` calls among ``among`` / ``among`` calls (NaN when none)."""
-    total = int(among.sum())
-    if not total:
+def _share_estimate(hit: np.ndarray, among: np.ndarray, present: np.ndarray | None) -> Estimate:
+    """Per replication: ``hit`` calls among the present ``among`` calls / those calls."""
+    mask = np.broadcast_to(among[None, :], hit.shape)
+    mask = mask if present is None else mask & present
+    total = mask.sum(axis=1)
+    if not total.any():
         return mean_ci(np.full(hit.shape[0], np.nan))
-    return mean_ci((hit & among[None, :]).sum(axis=1) / total)
+    share = np.divide((hit & mask).sum(axis=1), total, out=np.full(len(total), np.nan),
+                      where=total > 0)  # fmt: skip
+    return mean_ci(share)
