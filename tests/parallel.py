@@ -34,6 +34,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "tests/planning/test_hour_values.py::test_durham_",
         "tests/staffing/test_staffing_cli.py::test_durham_citywide_hours_answer",
         "tests/planning/test_roster_durham.py::",
+        "tests/planning/test_field_units_durham.py::",
     ),
     # durham_inputs and durham_demand: validated inputs and calibrated demand.
     "durham_inputs": (

@@ -672,6 +672,15 @@ class Scenario:
             return self.eligibility.natures
         return tuple(n for n in own if n in self.eligibility.natures)
 
+    def unit_takes(self, name: str, nature: str, higher_risk: bool) -> bool:
+        """Whether unit ``name`` takes a call of ``nature`` and risk class (``[dispatch]``:
+        its natures, ``takes_standard`` / ``takes_higher_risk``).
+        """
+        if nature not in self.unit_natures(name):
+            return False
+        unit = self.units[name]
+        return unit.takes_higher_risk if higher_risk else unit.takes_standard
+
     def to_dict(self) -> dict[str, Any]:
         """A plain, JSON-serializable dict (the resolved configuration)."""
         out = _to_plain(self)

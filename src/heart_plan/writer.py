@@ -137,7 +137,51 @@ def key_results(result: RunResult) -> dict[str, Any]:
         "best_12h_window": result.hours.best_window.to_dict(),
         "roster": roster_key(result),
         "off_line": None if result.off_line is None else asdict(result.off_line),
+        "units": units_key(result),
     }
+
+
+def units_key(result: RunResult) -> dict[str, Any] | None:
+    """All four HEART units (``RunResult.units``): per unit hours, teams or staff, FTE
+    (roster convention), cost, ``predicted`` / ``simulated``
+    ``reached_share_of_unit_eligible``, CCD's ``resolved_by_phone_share``, CN's
+    ``deadline_met`` and the assumptions; the budget view (sums of all four) and the
+    CRT + CoR ``reached_share`` (phone resolutions never added).
+    """
+    u = result.units
+    if u is None:
+        return None
+
+    def sim(m: Any) -> dict[str, float] | None:
+        return None if m is None else {"mean": m.mean, "ci_low": m.ci_low, "ci_high": m.ci_high}
+
+    return {
+        "units": {
+            r.unit: {
+                "label": r.label, "role": r.role, "hours": r.hours,
+                "teams_or_staff": r.teams_or_staff, "team_hours_per_week": r.team_hours_per_week,
+                "fte": r.fte, "fte_basis": r.fte_basis, "cost_per_year_usd": r.cost_per_year_usd,
+                "eligible_calls_per_year": r.eligible_calls_per_year,
+                "predicted": {
+                    "reached_share_of_unit_eligible": r.reached_share_of_unit_eligible_predicted
+                },
+                "simulated": {
+                    "reached_share_of_unit_eligible": sim(
+                        r.reached_share_of_unit_eligible_simulated
+                    )
+                },
+                "resolved_by_phone_share": r.resolved_by_phone_share,
+                "deadline_met": r.deadline_met, "assumptions": list(r.assumptions),
+            }
+            for r in u.units
+        },
+        "budget_view": {"fte": u.total_fte, "cost_per_year_usd": u.total_cost_per_year_usd},
+        "predicted": {"reached_share": u.reached_share_predicted},
+        "simulated": {"reached_share": sim(u.reached_share_simulated)},
+        "reached_share_counts": "CRT and CoR responses within the standard (never CCD phone "
+        "resolutions) / citywide eligible calls",
+        "resolved_by_phone_share": u.resolved_by_phone_share,
+    }  # fmt: skip
 
 
 def roster_key(result: RunResult) -> dict[str, Any] | None:

@@ -216,9 +216,16 @@ def test_units_view_counts_and_budget(scenario: Scenario) -> None:
     assert view.served_calls_per_year == pytest.approx(served)
     assert 0 < view.served_share < 1 and 0 < view.resolved_by_phone_share < 1
     assert view.served_share + view.resolved_by_phone_share <= 1
-    # CRT: [current] 4 teams 07-19 -> 336 team-hours a week x 3 crew x 52.143 / 1800 FTE
+    # CRT: [current] 4 teams 07-19 = 336 team-hours a week; FTE by the roster convention:
+    # crews x 3 crew x relief, and at least ceil(336 / max average weekly hours) crews
     assert rows["crt"].teams_or_staff == 4 and rows["crt"].hours == "07:00-19:00"
-    assert rows["crt"].fte == pytest.approx(336 * 3 * WEEKS_PER_YEAR / 1800)
+    per_crew = 3 * scenario.roster.relief_factor
+    crews = rows["crt"].fte / per_crew
+    assert crews == pytest.approx(round(crews)) and "roster" in rows["crt"].fte_basis
+    assert round(crews) >= math.ceil(336 / scenario.roster.max_average_weekly_hours)
+    for r in view.rows:  # every unit rostered: FTE a whole number of crews
+        n = r.fte / (scenario.units[r.unit].crew_size * scenario.roster.relief_factor)
+        assert n == pytest.approx(round(n)) and "roster" in r.fte_basis, r.unit
     # CoR eligible: its natures x (all higher-risk + all standard)
     cor_nat = scenario.units["cor"].eligible_natures
     assert rows["cor"].eligible_calls_per_year == pytest.approx(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -26,6 +27,9 @@ from heart_plan.commands._common import (
     scenario_with_calls,
     staged,
 )
+
+if TYPE_CHECKING:
+    from heart_plan.planning.results import UnitsOutcome
 
 #: What ``run`` writes at the top of ``--out`` (other entries there are kept).
 OUTPUT_FILES = (
@@ -144,10 +148,42 @@ def run(
         f"{f.baseline.fte:.1f} for the baseline hours (+{f.added_fte:.1f} FTE, "
         f"+${f.added_cost_per_year_usd:,.0f}/yr)"
     )
+    if result.units is not None:
+        for line in units_lines(result.units):
+            click.echo(line)
     click.echo(
         f"outputs: {out_dir} (report.html, map_citywide.html, map_hours.html, plan.gpkg, "
         "run.json; README.txt describes every file)"
     )
+
+
+def units_lines(units: UnitsOutcome) -> list[str]:
+    """The CLI summary of all four HEART units (one line each, the budget view, the
+    CRT + CoR reached share).
+    """
+    lines = []
+    for r in units.units:
+        sim = r.reached_share_of_unit_eligible_simulated
+        own = f"reached {r.reached_share_of_unit_eligible_predicted:.1%} of its eligible calls"
+        own += " predicted" + (f", {sim.mean:.1%} simulated" if sim is not None else "")
+        if r.role == "phone":
+            own = (
+                f"answers {r.reached_share_of_unit_eligible_predicted:.1%} of its eligible calls,"
+                f" resolved_by_phone_share {r.resolved_by_phone_share:.1%} (never reached)"
+            )
+        elif r.role == "follow_up":
+            own = f"deadline {'met' if r.deadline_met else 'NOT met'}"
+        lines.append(
+            f"unit {r.unit}: {r.hours}, {r.teams_or_staff} on duty, {r.fte:.1f} FTE, "
+            f"${r.cost_per_year_usd:,.0f}/yr; {own}"
+        )
+    sim = units.reached_share_simulated
+    lines.append(
+        f"all four units (budget view): {units.total_fte:.1f} FTE, "
+        f"${units.total_cost_per_year_usd:,.0f}/yr; CRT + CoR reached "
+        f"{units.reached_share_predicted:.1%} predicted, {sim.mean:.1%} simulated"
+    )
+    return lines
 
 
 def read_sensitivity(folder: Path) -> object:

@@ -132,6 +132,7 @@ def units(
         tables["ccd_911_effect.csv"] = pd.DataFrame(rows)
     if view.cn is not None:
         cn = view.cn
+        cn_row = next(r for r in view.rows if r.unit == view.cn_unit)
         tables["cn_staff.csv"] = pd.DataFrame(
             [
                 {
@@ -140,8 +141,9 @@ def units(
                     "workload_h_per_week": cn.workload_h_per_week,
                     "navigators_on_duty": cn.navigators_on_duty,
                     "navigator_hours_per_week": cn.navigator_hours_per_week,
-                    "fte": cn.fte,
-                    "cost_per_year_usd": cn.cost_per_year_usd,
+                    "fte": cn_row.fte,
+                    "cost_per_year_usd": cn_row.cost_per_year_usd,
+                    "fte_basis": cn_row.fte_basis,
                     "deadline_h": cn.deadline_h,
                     "deadline_met": cn.check.deadline_met,
                     "on_time_share": cn.check.on_time_share,

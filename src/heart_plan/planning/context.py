@@ -134,6 +134,32 @@ class PlanningContext:
         )
 
 
+def node_beat_table(
+    points: pd.DataFrame, snaps: pd.DataFrame, demand_ids: np.ndarray
+) -> pd.DataFrame:
+    """Annual calls of ``points`` (``point_id, beat_id, calls_per_year``) per demand node
+    (rows ``demand_ids``, the node each point snapped to in ``snaps``: ``id, node_id,
+    outside_extent``; points outside the extent left out) and beat (sorted columns).
+    """
+    node_of_point = pd.Series(snaps["node_id"].to_numpy(), index=snaps["id"].to_numpy())
+    inside = pd.Series(~snaps["outside_extent"].to_numpy(dtype=bool), index=snaps["id"].to_numpy())
+    ids = points["point_id"].to_numpy()
+    joined = pd.DataFrame(
+        {
+            "demand_id": node_of_point.loc[ids].to_numpy(),
+            "beat_id": points["beat_id"].astype(str).to_numpy(),
+            "calls_per_year": points["calls_per_year"].to_numpy(dtype=float),
+        }
+    )[inside.loc[ids].to_numpy()]
+    node_beat = joined.pivot_table(
+        index="demand_id", columns="beat_id", values="calls_per_year", aggfunc="sum", fill_value=0.0
+    )
+    node_beat = node_beat.reindex(demand_ids, fill_value=0.0)
+    node_beat = node_beat[sorted(node_beat.columns)]
+    node_beat.columns.name = None
+    return node_beat
+
+
 def build_context(
     scenario: Scenario,
     mirror: str | Path | None = None,
@@ -160,21 +186,7 @@ def build_context(
         engine, points, id_col="point_id", network=scenario.network, on_outside=on_outside
     )
     demand_nodes = aggregate_demand(points, snaps)
-    node_of_point = pd.Series(snaps["node_id"].to_numpy(), index=snaps["id"].to_numpy())
-    inside = ~snaps["outside_extent"].to_numpy(dtype=bool)
-    joined = pd.DataFrame(
-        {
-            "demand_id": node_of_point.loc[points["point_id"].to_numpy()].to_numpy(),
-            "beat_id": points["beat_id"].astype(str).to_numpy(),
-            "calls_per_year": points["calls_per_year"].to_numpy(dtype=float),
-        }
-    )[inside]
-    node_beat = joined.pivot_table(
-        index="demand_id", columns="beat_id", values="calls_per_year", aggfunc="sum", fill_value=0.0
-    )
-    node_beat = node_beat.reindex(demand_nodes["demand_id"].to_numpy(), fill_value=0.0)
-    node_beat = node_beat[sorted(node_beat.columns)]
-    node_beat.columns.name = None
+    node_beat = node_beat_table(points, snaps, demand_nodes["demand_id"].to_numpy())
     sites = candidate_sites(
         engine,
         inputs.stations,

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from heart_plan.staffing.hours import HoursAnswer
     from heart_plan.staffing.roster import RosterResult
     from heart_plan.staffing.shifts import ShiftPlanResult
+    from heart_plan.staffing.units_view import UnitsView
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,67 @@ class CandidateOutcome:
 
 
 @dataclass(frozen=True)
+class UnitResult:
+    """One HEART unit in the run (issue 16): hours, teams or staff, FTE (roster convention:
+    crews x crew x relief), cost, and its own figure ``reached_share_of_unit_eligible``
+    (calls reached within the standard *by this unit* / the calls it takes), predicted
+    (queue-aware evaluator with the overflow approximation; Erlang A answered share for a
+    phone unit) beside its simulated twin (joint CRT + CoR simulation; ``None`` for units
+    not simulated).  ``resolved_by_phone_share`` (CCD: share of citywide eligible calls
+    resolved by phone, never counted as reached) and ``deadline_met`` (CN) are ``nan`` /
+    ``None`` for the other units.  ``assumptions``: the scenario keys the numbers rest on.
+    """
+
+    unit: str
+    label: str
+    role: str
+    hours: str
+    teams_or_staff: int
+    team_hours_per_week: float
+    fte: float
+    fte_basis: str
+    cost_per_year_usd: float
+    eligible_calls_per_year: float
+    reached_share_of_unit_eligible_predicted: float
+    reached_share_of_unit_eligible_simulated: SimulatedMeasure | None
+    resolved_by_phone_share: float
+    deadline_met: bool | None
+    assumptions: tuple[str, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class UnitsOutcome:
+    """All four units beside the recommended CRT plan (``planning.units_run``).
+
+    ``reached_share_predicted`` / ``reached_share_simulated``: calls reached within the
+    standard by CRT or CoR / citywide eligible calls (CCD phone resolutions never added);
+    the budget view sums ``units``' FTE and cost.  ``view`` holds the CCD curve, the 911
+    effect and the CN workload; ``cor_plans`` the other driving types' plans.
+    """
+
+    units: tuple[UnitResult, ...]
+    reached_share_predicted: float
+    reached_share_simulated: SimulatedMeasure
+    resolved_by_phone_share: float
+    view: UnitsView
+    cor_plans: dict[str, Plan]
+
+    @property
+    def total_fte(self) -> float:
+        """FTE of every unit (the budget view)."""
+        return sum(u.fte for u in self.units)
+
+    @property
+    def total_cost_per_year_usd(self) -> float:
+        """Cost per year of every unit (the budget view)."""
+        return sum(u.cost_per_year_usd for u in self.units)
+
+    def unit(self, name: str) -> UnitResult:
+        """The result of unit ``name``."""
+        return next(u for u in self.units if u.unit == name)
+
+
+@dataclass(frozen=True)
 class Staffing:
     """A schedule's size and what it delivers: peak teams, FTE, cost and the hypercube's
     expected shares of citywide eligible calls reached and served per year.
@@ -189,6 +251,8 @@ class RunResult:
     roster: RosterResult | None = None
     #: What the off-line time on duty costs the recommended plan (evaluator).
     off_line: OffLineEffect | None = None
+    #: All four HEART units beside the recommended CRT plan (issue 16).
+    units: UnitsOutcome | None = None
 
     @property
     def plans(self) -> dict[str, PlanOutcome]:

@@ -59,6 +59,7 @@ from heart_plan.planning.results import (
     SimulatedMeasure,
 )
 from heart_plan.planning.roster_plan import rostered_plan
+from heart_plan.planning.units_run import units_outcome
 from heart_plan.simulation.results import mean_ci
 from heart_plan.staffing.off_line import NONE
 from heart_plan.staffing.pay import pay_of_cover
@@ -341,6 +342,13 @@ def run_plan(
             simulate_outcome(ctx, "recommended", rec_plan, rec_sets, replay),
             fte=rostered.roster.fte, cost_per_year_usd=rostered.roster.cost_per_year_usd,
         )  # fmt: skip
+    with timer.step("all four HEART units (CoR placed, rostered, simulated with CRT; CCD, CN)"):
+        units = units_outcome(
+            ctx, rec_plan, crt_fte=rostered.roster.fte,
+            crt_cost_per_year_usd=rostered.roster.cost_per_year_usd,
+            crt_fte_basis="the recommended plan's roster: FTE = crews x crew x relief",
+            replay=replay,
+        )  # fmt: skip
     with timer.step("equity view"):
         reached = {o.name: reached_by_call(o.simulation) for o in (pilot, current, recommended)}
         tracts = ctx.inputs.tracts
@@ -367,6 +375,7 @@ def run_plan(
         timings_s=timer.timings_s,
         roster=rostered.roster,
         off_line=off_line,
+        units=units,
     )
 
 

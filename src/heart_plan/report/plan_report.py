@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from heart_plan.report import charts
+from heart_plan.report import charts, units_section
 from heart_plan.report.demand_section import add_demand_section
 from heart_plan.report.escape import escape_text
 from heart_plan.report.html import ReportBuilder
@@ -76,6 +76,9 @@ def build_report(
         section(r, result)
     # Sections from their own modules (report/<topic>_section.py), one line each:
     # r.html_section("<id>", "<heading>", <topic>_section.<function>(result))
+    if result.units is not None:
+        r.html_section(units_section.SECTION_ID, "All four HEART units",
+                       units_section.units_run_section_html(result.units))  # fmt: skip
     if sensitivity is not None:
         r.section("sensitivity", "How sensitive is the answer?").html(sensitivity_html(sensitivity))
     _glossary(r)
@@ -731,7 +734,12 @@ def _assumptions(result: RunResult) -> list[tuple[str, Any]]:
         if hours.measure == "reached"
         else "Erlang B loss model, no drive times"
     )
-    return [
+    units = (
+        [("All four HEART units", ", ".join(units_section.units_assumption_keys(result.units)))]
+        if result.units is not None
+        else []
+    )
+    return units + [
         ("Response standard", f"{s.response.standard_s / 60:.0f} minutes' drive (post to scene)"),
         ("On-scene time", f"lognormal, mean {crt.on_scene_mean_min:.0f} min, sd "
                           f"{crt.on_scene_sd_min:.0f} min (no on-scene times in the data)"),

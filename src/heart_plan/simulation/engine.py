@@ -62,6 +62,24 @@ Calls are the only exogenous events, so the engine is a tight loop over calls in
   ``numpy.random.default_rng(seed + r)`` (common random numbers: two plans simulated with
   the same seed see the same on-scene time for the same call).  Identical inputs and seed
   give identical results.
+
+Several driving unit types together (:func:`simulate_units`, issue 16)
+---------------------------------------------------------------------
+Each :class:`UnitFleet` (CRT, CoR, ...) has its own deployment (teams on duty, posts,
+bands), on-scene sampler, turnout and service area (``in_area``; default the trace's); the
+building blocks above (layout, drive legs, dispatchable calls, team state) are built once
+per type, exactly as for one type.  ``takers[i]`` lists the fleet indices that take call
+``i`` in dispatch order (``-1`` padding; :mod:`heart_plan.queueing.dispatch` rule: natures,
+risk class, ``[dispatch] order``).  Per call, in time order: every type whose scope holds
+the call first resets its slots coming on duty; then the types of ``takers[i]`` are tried
+in turn, each on the replications not yet served, the first with a free on-duty team
+serving (its nearest free team, as above); replications no type could serve are
+``all_busy`` (police, not reached).  Reasons known before dispatch: ``outside_area`` when
+no taker has the call in its area, ``outside_hours`` when none of those is on duty,
+``not_taken`` when no type takes it at all.  Fleet ``u``'s on-scene times in replication
+``r`` come from ``default_rng(seed + r)`` for ``u = 0`` (so a first fleet sees what it
+would alone) and from ``default_rng([seed + r, u])`` otherwise.  :func:`simulate` is the
+one-type case (``takers[i] = [0]`` for every call), unchanged.
 * **Presence** (optional ``presence``, ``(replications, calls)`` bool): replication ``r``
   sees call ``i`` only where ``presence[r, i]``; an absent call takes no team, keeps
   ``reason`` ``ABSENT`` (-1, outside ``REASONS``) and is left out of every measure's
@@ -72,6 +90,8 @@ Calls are the only exogenous events, so the engine is a tight loop over calls in
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -79,15 +99,17 @@ import numpy as np
 from heart_plan.config import RETURN_RULES, OffLineConfig
 from heart_plan.errors import ModelError
 from heart_plan.simulation.deployment import Deployment, TravelFn
+from heart_plan.simulation.joint_results import JOINT_REASONS, JointSimulationResult
 from heart_plan.simulation.onscene import OnSceneSampler
 from heart_plan.simulation.results import REASONS, SimulationResult
 from heart_plan.simulation.trace import SECONDS_PER_HOUR, CallTrace
 from heart_plan.staffing.off_line import NONE, break_windows
 
-SERVED, OUTSIDE_AREA, OUTSIDE_HOURS, ALL_BUSY = range(4)
+SERVED, OUTSIDE_AREA, OUTSIDE_HOURS, ALL_BUSY, NOT_TAKEN = range(5)
 #: Reason code of a call absent from a replication (presence mask).
 ABSENT = -1
 assert REASONS == ("served", "outside_area", "outside_hours", "all_busy")
+assert JOINT_REASONS[:4] == REASONS and JOINT_REASONS[NOT_TAKEN] == "not_taken"
 #: Drive time of a post that cannot serve a call (not valid in its band), s.
 NEVER_S = np.iinfo(np.int64).max // 4
 
@@ -137,46 +159,28 @@ def simulate(
     -------
     SimulationResult
     """
-    if replications < 1:
-        raise ModelError(f"simulate: replications must be >= 1, got {replications}")
-    if return_rule not in RETURN_RULES:
-        raise ModelError(f"simulate: return_rule {return_rule!r}; use one of {RETURN_RULES}")
     if presence is not None and presence.shape != (replications, len(trace)):
         raise ModelError(f"simulate: presence shape {presence.shape}; expected "
                          f"({replications}, {len(trace)})")  # fmt: skip
-    layout = _Layout.of(trace, deployment)
-    legs = _post_legs(trace, deployment, layout, travel_s, drive_back=return_rule == "drive_back")
-    covered = _covered(trace, layout, legs, standard_s)
-    calls = _DispatchableCalls.of(trace, layout, legs, standard_s)
-    on_scene_s = np.empty((replications, len(trace)), dtype=np.float64)
-    for r in range(replications):
-        on_scene_s[r] = on_scene.sample(np.random.default_rng(seed + r), len(trace))
-    outcome = _Outcome.start(trace, layout, replications)
-    fleet = _Fleet.start(replications, layout.max_teams)
-    breaks = _breaks_by_call(trace, layout, calls, off_line)
-    documentation_s = off_line.documentation_min * 60.0
-    for j, i in enumerate(calls.index.tolist()):
-        fleet.reset(calls.reset_slots.get(j))
-        for slot, start_s, duration_s in breaks.get(j, ()):
-            fleet.take_break(slot, start_s, duration_s)
-        _dispatch(
-            j, i, trace, calls, fleet, outcome, layout, travel_s, on_scene_s,
-            turnout_s=turnout_s, return_rule=return_rule, documentation_s=documentation_s,
-            present=None if presence is None else presence[:, i],
-        )  # fmt: skip
-    if presence is not None:
-        outcome.reason[~presence] = ABSENT
+    fleet = UnitFleet("", deployment, on_scene, turnout_s, off_line=off_line)
+    takers = np.zeros((len(trace), 1), dtype=np.int8)
+    run = _simulate_fleets(
+        trace, (fleet,), takers, travel_s,
+        standard_s=standard_s, return_rule=return_rule, replications=replications, seed=seed,
+        presence=presence,
+    )  # fmt: skip
+    unit = run.units[0]
     return SimulationResult(
         trace=trace,
         deployment=deployment,
-        reason=outcome.reason,
-        team=outcome.team,
-        drive_s=outcome.drive_s,
-        clear_s=outcome.clear_s,
-        on_scene_s=on_scene_s,
-        covered=covered,
-        covered_in_hours=calls.covered_in_hours,
-        on_duty_s_by_slot=calls.on_duty_s_by_slot,
+        reason=run.outcome.reason,
+        team=run.outcome.team,
+        drive_s=run.outcome.drive_s,
+        clear_s=run.outcome.clear_s,
+        on_scene_s=unit.on_scene_s,
+        covered=unit.covered,
+        covered_in_hours=unit.calls.covered_in_hours,
+        on_duty_s_by_slot=unit.calls.on_duty_s_by_slot,
         standard_s=int(standard_s),
         turnout_s=int(turnout_s),
         return_rule=return_rule,
@@ -184,6 +188,185 @@ def simulate(
         on_scene=on_scene.describe(),
         present=presence,
     )
+
+
+@dataclass(frozen=True)
+class UnitFleet:
+    """One driving unit type of a joint simulation (:func:`simulate_units`): its name, its
+    deployment, on-scene sampler, turnout (s), service area (``in_area``, one bool per
+    trace call; ``None`` = the trace's ``in_area``) and its teams' breaks and documentation
+    time (``off_line``; default none).
+    """
+
+    name: str
+    deployment: Deployment
+    on_scene: OnSceneSampler
+    turnout_s: int = 0
+    in_area: np.ndarray | None = None
+    off_line: OffLineConfig = NONE
+
+
+def simulate_units(
+    trace: CallTrace,
+    fleets: Sequence[UnitFleet],
+    takers: np.ndarray,
+    travel_s: TravelFn,
+    *,
+    standard_s: int = 720,
+    return_rule: str = "at_post_when_clear",
+    replications: int = 20,
+    seed: int = 0,
+    presence: np.ndarray | None = None,
+) -> JointSimulationResult:
+    """Replay ``trace`` against several driving unit types dispatched together (module
+    docstring, "Several driving unit types together").
+
+    Parameters
+    ----------
+    trace : CallTrace
+        Eligible calls, sorted by time.
+    fleets : sequence of UnitFleet
+        The driving types (at least one; distinct names).
+    takers : (calls, T) int array
+        Per call, the fleet indices that take it in dispatch order, ``-1`` padding (a row
+        of ``-1`` = no HEART type takes the call: ``not_taken``).
+    travel_s, standard_s, return_rule, replications, seed, presence
+        As :func:`simulate` (one return rule and one standard for every type).
+
+    Returns
+    -------
+    JointSimulationResult
+    """
+    names = [f.name for f in fleets]
+    if not fleets or len(set(names)) != len(names):
+        raise ModelError(f"simulate_units: need at least one fleet with distinct names: {names}")
+    order = np.asarray(takers, dtype=np.int64)
+    if order.ndim != 2 or order.shape[0] != len(trace) or order.shape[1] < 1:
+        raise ModelError(f"simulate_units: takers has shape {order.shape}; need ({len(trace)}, T)")
+    if order.size and (order.max() >= len(fleets) or order.min() < -1):
+        raise ModelError(f"simulate_units: takers must hold fleet indices 0..{len(fleets) - 1}")
+    if presence is not None and presence.shape != (replications, len(trace)):
+        raise ModelError(f"simulate_units: presence shape {presence.shape}; expected "
+                         f"({replications}, {len(trace)})")  # fmt: skip
+    run = _simulate_fleets(
+        trace, tuple(fleets), order, travel_s,
+        standard_s=standard_s, return_rule=return_rule, replications=replications, seed=seed,
+        presence=presence,
+    )  # fmt: skip
+    return JointSimulationResult(
+        trace=trace,
+        unit_names=tuple(names),
+        takers=order,
+        reason=run.outcome.reason,
+        unit=run.outcome.unit,
+        team=run.outcome.team,
+        drive_s=run.outcome.drive_s,
+        clear_s=run.outcome.clear_s,
+        on_duty_s_by_unit=tuple(float(u.calls.on_duty_s_by_slot.sum()) for u in run.units),
+        standard_s=int(standard_s),
+        seed=int(seed),
+        present=presence,
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class _UnitRun:
+    """The per-type building blocks of a run: layout, legs, dispatchable calls, team
+    state, on-scene draws ``(replications, calls)`` and ``row[i]`` (call ``i``'s row in
+    ``calls``, ``-1`` outside the type's scope).
+    """
+
+    layout: _Layout
+    legs: _PostLegs
+    covered: np.ndarray
+    calls: _DispatchableCalls
+    fleet: _Fleet
+    on_scene_s: np.ndarray
+    row: np.ndarray
+    turnout_s: int
+    breaks: dict[int, list[tuple[int, float, float]]]
+    documentation_s: float
+
+
+@dataclass(frozen=True, eq=False)
+class _Run:
+    units: tuple[_UnitRun, ...]
+    outcome: _Outcome
+
+
+def _simulate_fleets(
+    trace: CallTrace,
+    fleets: tuple[UnitFleet, ...],
+    takers: np.ndarray,
+    travel_s: TravelFn,
+    *,
+    standard_s: int,
+    return_rule: str,
+    replications: int,
+    seed: int,
+    presence: np.ndarray | None = None,
+) -> _Run:
+    """The event loop over calls for one or several types (module docstring; ``presence``
+    as in :func:`simulate`: an absent call is never dispatched and ends ``ABSENT``).
+    """
+    if replications < 1:
+        raise ModelError(f"simulate: replications must be >= 1, got {replications}")
+    if return_rule not in RETURN_RULES:
+        raise ModelError(f"simulate: return_rule {return_rule!r}; use one of {RETURN_RULES}")
+    units = []
+    for u, f in enumerate(fleets):
+        tr = trace if f.in_area is None else dataclasses.replace(trace, in_area=f.in_area)
+        layout = _Layout.of(tr, f.deployment)
+        legs = _post_legs(
+            tr, f.deployment, layout, travel_s, drive_back=return_rule == "drive_back"
+        )
+        calls = _DispatchableCalls.of(tr, layout, legs, standard_s)
+        on_scene_s = np.empty((replications, len(trace)), dtype=np.float64)
+        for r in range(replications):
+            rng = np.random.default_rng(seed + r if u == 0 else [seed + r, u])
+            on_scene_s[r] = f.on_scene.sample(rng, len(trace))
+        row = np.full(len(trace), -1, dtype=np.int64)
+        row[calls.index] = np.arange(calls.index.size)
+        fleet = _Fleet.start(replications, layout.max_teams)
+        covered = _covered(tr, layout, legs, standard_s)
+        units.append(
+            _UnitRun(
+                layout, legs, covered, calls, fleet, on_scene_s, row, f.turnout_s,
+                _breaks_by_call(tr, layout, calls, f.off_line), f.off_line.documentation_min * 60.0,
+            )
+        )  # fmt: skip
+    outcome = _Outcome.start(trace, tuple(u.layout for u in units), takers, replications)
+    in_some_scope = np.zeros(len(trace), dtype=bool)
+    for unit in units:
+        in_some_scope |= unit.row >= 0
+    rows = [u.row.tolist() for u in units]
+    order = [[int(u) for u in t if u >= 0] for t in takers.tolist()]
+    for i in np.flatnonzero(in_some_scope).tolist():
+        for unit, row in zip(units, rows, strict=True):
+            if row[i] >= 0:
+                unit.fleet.reset(unit.calls.reset_slots.get(row[i]))
+                for slot, start_s, duration_s in unit.breaks.get(row[i], ()):
+                    unit.fleet.take_break(slot, start_s, duration_s)
+        pending = None if presence is None else np.flatnonzero(presence[:, i])
+        if pending is not None and not pending.size:
+            continue
+        tried = False
+        for u in order[i]:
+            j = rows[u][i]
+            if j < 0:
+                continue
+            tried = True
+            pending = _dispatch(
+                j, i, pending, trace, units[u], outcome, travel_s, unit_code=u,
+                return_rule=return_rule,
+            )  # fmt: skip
+            if not pending.size:
+                break
+        if tried and pending is not None and pending.size:
+            outcome.reason[pending, i] = ALL_BUSY
+    if presence is not None:
+        outcome.reason[~presence] = ABSENT
+    return _Run(tuple(units), outcome)
 
 
 @dataclass(frozen=True, eq=False)
@@ -194,7 +377,8 @@ class _Layout:
     ``k`` teams are on duty in band ``b`` (0 = padding where ``s >= k`` or no set serves
     ``(b, k)``); ``valid[b, p]`` says post ``p`` is staffed in band ``b``
     (``Deployment.covered_posts``: every set on duty there, also the posts of *covered*);
-    ``call_band[i]`` is call ``i``'s band; ``scope[i]`` is in the area with a team on duty.
+    ``call_band[i]`` is call ``i``'s band; ``in_area[i]`` is in the type's service area;
+    ``scope[i]`` is in the area with a team on duty.
     """
 
     bands: tuple[str, ...]
@@ -206,6 +390,7 @@ class _Layout:
     valid: np.ndarray
     hour_of_week: np.ndarray
     call_band: np.ndarray
+    in_area: np.ndarray
     scope: np.ndarray
 
     @classmethod
@@ -236,6 +421,7 @@ class _Layout:
             valid=valid,
             hour_of_week=how,
             call_band=band_of_hour[how],
+            in_area=trace.in_area,
             scope=trace.in_area & (tod[how] > 0),
         )
 
@@ -409,23 +595,41 @@ class _Fleet:
 
 @dataclass(frozen=True, eq=False)
 class _Outcome:
-    """Per replication and call: reason, team slot, drive (s) and clear time (s)."""
+    """Per replication and call: reason, serving fleet index (-1 none), team slot within
+    it, drive (s) and clear time (s).
+    """
 
     reason: np.ndarray
+    unit: np.ndarray
     team: np.ndarray
     drive_s: np.ndarray
     clear_s: np.ndarray
 
     @classmethod
-    def start(cls, trace: CallTrace, layout: _Layout, replications: int) -> _Outcome:
-        """Reasons known before dispatch (outside the area or the hours); no dispatches."""
+    def start(
+        cls,
+        trace: CallTrace,
+        layouts: tuple[_Layout, ...],
+        takers: np.ndarray,
+        replications: int,
+    ) -> _Outcome:
+        """Reasons known before dispatch (module docstring); no dispatches."""
         n = len(trace)
-        off_duty = layout.teams_on_duty[layout.hour_of_week] == 0
+        has_taker = np.zeros(n, dtype=bool)
+        in_area = np.zeros(n, dtype=bool)
+        on_duty = np.zeros(n, dtype=bool)
+        for u, layout in enumerate(layouts):
+            takes = (takers == u).any(axis=1)
+            has_taker |= takes
+            in_area |= takes & layout.in_area
+            on_duty |= takes & layout.scope
         reason = np.full((replications, n), SERVED, dtype=np.int8)
-        reason[:, ~trace.in_area] = OUTSIDE_AREA
-        reason[:, trace.in_area & off_duty] = OUTSIDE_HOURS
+        reason[:, has_taker & ~in_area] = OUTSIDE_AREA
+        reason[:, in_area & ~on_duty] = OUTSIDE_HOURS
+        reason[:, ~has_taker] = NOT_TAKEN
         return cls(
             reason=reason,
+            unit=np.full((replications, n), -1, dtype=np.int8),
             team=np.full((replications, n), -1, dtype=np.int16),
             drive_s=np.full((replications, n), -1, dtype=np.int64),
             clear_s=np.full((replications, n), np.nan, dtype=np.float64),
@@ -435,49 +639,43 @@ class _Outcome:
 def _dispatch(
     j: int,
     i: int,
+    pending: np.ndarray | None,
     trace: CallTrace,
-    calls: _DispatchableCalls,
-    fleet: _Fleet,
+    unit: _UnitRun,
     outcome: _Outcome,
-    layout: _Layout,
     travel_s: TravelFn,
-    on_scene_s: np.ndarray,
     *,
-    turnout_s: int,
+    unit_code: int,
     return_rule: str,
-    documentation_s: float = 0.0,
-    present: np.ndarray | None = None,
-) -> None:
-    """Send the nearest free on-duty team to dispatchable call ``j`` (trace position
-    ``i``) in every replication at once, or mark it ``all_busy``; replications where
-    ``present`` is false do not see the call (no team moves; the caller marks it absent).
+) -> np.ndarray:
+    """Send the nearest free on-duty team of one type to dispatchable call ``j`` (trace
+    position ``i``) in the replications ``pending`` (``None`` = all) at once; returns the
+    replications it could not serve (every team busy).
     """
+    calls, fleet, layout = unit.calls, unit.fleet, unit.layout
     t, n_on = calls.t_s[j], calls.teams_on[j]
     access = trace.access_s
-    rows = np.arange(len(fleet.free_at))
-    free = fleet.free_at[:, :n_on] <= t
-    if present is not None:
-        free &= present[:, None]
+    rows = np.arange(len(fleet.free_at)) if pending is None else pending
+    sel = slice(None) if pending is None else pending
+    free = fleet.free_at[sel, :n_on] <= t
     drive = np.where(free, calls.slot_drive_s[j, :n_on], np.inf)
-    from_scene = free & (fleet.back_at[:, :n_on] > t)
+    from_scene = free & (fleet.back_at[sel, :n_on] > t)
     if from_scene.any():
         rr, kk = np.nonzero(from_scene)
         dest = np.full(rr.size, trace.scene[i])
         band = layout.bands[calls.band[j]]
-        road = _checked(travel_s(fleet.last_scene[rr, kk], dest, band), rr.size)
-        drive[rr, kk] = road + fleet.last_access_s[rr, kk] + access[i]
+        road = _checked(travel_s(fleet.last_scene[rows[rr], kk], dest, band), rr.size)
+        drive[rr, kk] = road + fleet.last_access_s[rows[rr], kk] + access[i]
     k = drive.argmin(axis=1)
-    d = drive[rows, k]
+    d = drive[np.arange(rows.size), k]
     ok = d < np.inf
     if ok.all():
         r_ok, k_ok = rows, k
     elif ok.any():
-        outcome.reason[~ok, i] = ALL_BUSY
         r_ok, k_ok, d = rows[ok], k[ok], d[ok]
     else:
-        outcome.reason[:, i] = ALL_BUSY
-        return
-    clear = (t + turnout_s) + d + on_scene_s[r_ok, i] + documentation_s
+        return rows
+    clear = (t + unit.turnout_s) + d + unit.on_scene_s[r_ok, i] + unit.documentation_s
     fleet.free_at[r_ok, k_ok] = clear
     fleet.last_scene[r_ok, k_ok] = trace.scene[i]
     fleet.last_access_s[r_ok, k_ok] = access[i]
@@ -487,9 +685,11 @@ def _dispatch(
         fleet.back_at[r_ok, k_ok] = np.inf
     else:  # at_post_when_clear: at its post as soon as it is free
         fleet.back_at[r_ok, k_ok] = clear
+    outcome.unit[r_ok, i] = unit_code
     outcome.team[r_ok, i] = k_ok
     outcome.drive_s[r_ok, i] = d
     outcome.clear_s[r_ok, i] = clear
+    return rows[~ok]
 
 
 def _breaks_by_call(

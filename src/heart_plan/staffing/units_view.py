@@ -18,8 +18,10 @@ walks each hour of the week through the dispatch order:
    by the field units, navigators for the deadline.
 
 CRT's hours and teams are the plan's: ``[current]`` (today, citywide) when ``[units.crt]``
-has ``hours = []`` / ``teams = 0``.  FTE of every unit = position-hours per year x crew
-size / productive hours per FTE (no roster here; CONVENTIONS "FTE").  The view is
+has ``hours = []`` / ``teams = 0``.  FTE of every unit by the roster convention (CONVENTIONS
+"FTE"): the least-cost roster of its cover, FTE = crews x crew x relief, cost = its pay
+(:func:`heart_plan.staffing.cover_staff.staff_cover`; position-hours x crew / productive
+hours only when no roster fits, said in ``fte_basis``).  The view is
 citywide: ``[current] service_area_beats`` is not applied.
 """
 
@@ -33,7 +35,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from heart_plan.config import HOURS_PER_WEEK, Scenario, UnitConfig
+from heart_plan.config import HOURS_PER_WEEK, Scenario
 from heart_plan.errors import ModelError
 from heart_plan.queueing.dispatch import CallClass, TypeCapacity, overflow_approximation
 from heart_plan.staffing.ccd import (
@@ -42,10 +44,10 @@ from heart_plan.staffing.ccd import (
     calltaker_effect,
     ccd_week,
     clinicians_needed_by_how,
-    staff_fte_and_cost,
     staffing_curve,
 )
 from heart_plan.staffing.cn import CnAnswer, navigators_needed
+from heart_plan.staffing.cover_staff import staff_cover
 from heart_plan.staffing.workload import WEEKS_PER_YEAR, unit_busy_time_h
 
 #: Service levels of the CCD staffing curve (the scenario's target is added).
@@ -68,6 +70,8 @@ _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 class UnitRow:
     """One unit type's figures for a year (see :func:`units_view`).
 
+    ``fte`` / ``cost_per_year_usd``: the least-cost roster of the unit's cover
+    (:func:`heart_plan.staffing.cover_staff.staff_cover`; ``fte_basis`` says how).
     ``handled_calls_per_year``: served (field), answered by a clinician (phone) or followed
     up (follow-up).  ``reached_share_of_unit_eligible``: answered share for a phone unit;
     NaN for field units (no drive times in this view: ``served_share_of_unit_eligible``).
@@ -90,6 +94,7 @@ class UnitRow:
     served_share_of_unit_eligible: float
     reached_share_of_unit_eligible: float
     assumptions: tuple[str, ...]
+    fte_basis: str = ""
 
 
 @dataclass(frozen=True)
@@ -204,7 +209,7 @@ def units_view(arrivals_by_nature: Mapping[str, ArrayLike], scenario: Scenario) 
     profile = sum(calls.values())
     for name in (n for n in order if units[n].role == "phone"):
         unit = units[name]
-        keys = [k for k in pending if _takes(unit, scenario, name, *k)]
+        keys = [k for k in pending if scenario.unit_takes(name, *k)]
         eligible = sum((pending[k] for k in keys), np.zeros(HOURS_PER_WEEK))
         if unit.teams > 0:
             staff = np.where(on_duty[name], unit.teams, 0)
@@ -224,7 +229,7 @@ def units_view(arrivals_by_nature: Mapping[str, ArrayLike], scenario: Scenario) 
         for k in keys:
             pending[k] = pending[k] * (1.0 - answered * unit.phone.resolved_share)
         resolved_total += week.resolved_by_phone_calls_per_year
-        fte, cost = staff_fte_and_cost(week.clinician_hours_per_week, unit)
+        fte, cost, fte_basis = _staff(scenario, name, staff)
         start, end = _plan_hours(scenario, name)
         rows.append(
             UnitRow(
@@ -232,7 +237,7 @@ def units_view(arrivals_by_nature: Mapping[str, ArrayLike], scenario: Scenario) 
                 _days_text(unit.days), int(on_duty[name].sum()), int(staff.max()), basis,
                 week.clinician_hours_per_week, fte, cost, week.eligible_calls_per_year,
                 week.handled_calls_per_year, week.reached_share_of_unit_eligible,
-                week.reached_share_of_unit_eligible, week.assumptions,
+                week.reached_share_of_unit_eligible, week.assumptions, fte_basis,
             )
         )  # fmt: skip
         if ccd is None:
@@ -249,9 +254,7 @@ def units_view(arrivals_by_nature: Mapping[str, ArrayLike], scenario: Scenario) 
     for h in range(HOURS_PER_WEEK):
         classes = []
         for (nature, hr), v in pending.items():
-            takers = tuple(
-                n for n in field if on_duty[n][h] and _takes(units[n], scenario, n, nature, hr)
-            )
+            takers = tuple(n for n in field if on_duty[n][h] and scenario.unit_takes(n, nature, hr))
             classes.append(CallClass(f"{nature}|{hr}", v[h] / WEEKS_PER_YEAR, takers))
         caps = [TypeCapacity(n, teams[n][0] if on_duty[n][h] else 0, busy[n]) for n in field]
         result = overflow_approximation(classes, caps)
@@ -265,10 +268,10 @@ def units_view(arrivals_by_nature: Mapping[str, ArrayLike], scenario: Scenario) 
         unit = units[n]
         unit_eligible = float(
             sum(calls[nat].sum() * (risk if hr else 1 - risk)
-                for nat in calls for hr in (False, True) if _takes(unit, scenario, n, nat, hr))
+                for nat in calls for hr in (False, True) if scenario.unit_takes(n, nat, hr))
         )  # fmt: skip
         hours_week = float(on_duty[n].sum() * teams[n][0])
-        fte, cost = staff_fte_and_cost(hours_week, unit)
+        fte, cost, fte_basis = _staff(scenario, n, np.where(on_duty[n], teams[n][0], 0))
         start, end = _plan_hours(scenario, n)
         handled = float(served[n].sum())
         rows.append(
@@ -277,7 +280,7 @@ def units_view(arrivals_by_nature: Mapping[str, ArrayLike], scenario: Scenario) 
                 _days_text(unit.days), int(on_duty[n].sum()), teams[n][0], teams[n][1],
                 hours_week, fte, cost, unit_eligible, handled,
                 handled / unit_eligible if unit_eligible else math.nan, math.nan,
-                tuple(k.format(u=n) for k in FIELD_ASSUMPTIONS),
+                tuple(k.format(u=n) for k in FIELD_ASSUMPTIONS), fte_basis,
             )
         )  # fmt: skip
     cn, cn_name = None, ""
@@ -287,6 +290,9 @@ def units_view(arrivals_by_nature: Mapping[str, ArrayLike], scenario: Scenario) 
         sources = unit.follow_up.from_units or tuple(field)
         base = sum((served[s] for s in sources if s in served), np.zeros(HOURS_PER_WEEK))
         answer = navigators_needed(base, unit, on_duty[name], unit_name=name)
+        fte, cost, fte_basis = _staff(
+            scenario, name, np.where(on_duty[name], answer.navigators_on_duty, 0)
+        )
         start, end = _plan_hours(scenario, name)
         basis = (
             f"[units.{name}] teams"
@@ -297,9 +303,9 @@ def units_view(arrivals_by_nature: Mapping[str, ArrayLike], scenario: Scenario) 
             UnitRow(
                 name, unit.label or name, unit.role, unit.drives, _hours_text(start, end),
                 _days_text(unit.days), int(on_duty[name].sum()), answer.navigators_on_duty,
-                basis, answer.navigator_hours_per_week, answer.fte, answer.cost_per_year_usd,
+                basis, answer.navigator_hours_per_week, fte, cost,
                 float(base.sum()), answer.follow_ups_per_year, math.nan, math.nan,
-                answer.assumptions,
+                answer.assumptions, fte_basis,
             )
         )  # fmt: skip
         if cn is None:
@@ -317,10 +323,9 @@ def units_view(arrivals_by_nature: Mapping[str, ArrayLike], scenario: Scenario) 
     )  # fmt: skip
 
 
-def _takes(unit: UnitConfig, scenario: Scenario, name: str, nature: str, higher: bool) -> bool:
-    if nature not in scenario.unit_natures(name):
-        return False
-    return unit.takes_higher_risk if higher else unit.takes_standard
+def _staff(scenario: Scenario, name: str, cover: ArrayLike) -> tuple[float, float, str]:
+    staffing = staff_cover(scenario, name, np.asarray(cover, dtype=int).tolist())
+    return staffing.fte, staffing.cost_per_year_usd, staffing.basis
 
 
 def arrivals_by_nature_from_demand(
