@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 OUT ?= outputs/durham
 
-.PHONY: demo sensitivity test lint format bench install clean browser
+.PHONY: demo plan test lint format bench install clean browser
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -17,18 +17,17 @@ install: $(STAMP)
 
 SENSITIVITY ?= outputs/sensitivity
 
-## Run the whole plan on the embedded Durham default and write outputs to $(OUT); the
-## report's sensitivity section is filled when $(SENSITIVITY) holds a finished sweep
-## (`make sensitivity`).
+## Run the whole plan on the embedded Durham default and write outputs to $(OUT), with the
+## report's sensitivity section: first the sensitivity sweep (11 full runs of the default,
+## one assumption changed per case, two one-thread Dask workers; finished cases are kept in
+## $(SENSITIVITY)/cases and reused, so only the first demo after a change computes them).
 demo: $(STAMP)
-	$(BIN)/heart-plan run --out $(OUT) $(if $(wildcard $(SENSITIVITY)/results.csv),--sensitivity $(SENSITIVITY))
-
-## The sensitivity sweep (11 full runs of the default, one assumption changed per case; its
-## finished cases are kept in $(SENSITIVITY)/cases and reused), then the demo with its
-## section.  About 20 minutes on 2 cores the first time.
-sensitivity: $(STAMP)
 	$(BIN)/heart-plan sweep --grid src/heart_plan/scenarios/sensitivity.toml --solver-threads 1 --out $(SENSITIVITY)
 	$(BIN)/heart-plan run --out $(OUT) --sensitivity $(SENSITIVITY)
+
+## The demo without the sweep (no sensitivity section unless $(SENSITIVITY) holds one).
+plan: $(STAMP)
+	$(BIN)/heart-plan run --out $(OUT) $(if $(wildcard $(SENSITIVITY)/results.csv),--sensitivity $(SENSITIVITY))
 
 ## Run the whole test suite (lint included).
 test: $(STAMP) browser
