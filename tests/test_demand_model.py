@@ -15,7 +15,7 @@ from heart_plan.demand.profile import (
     pooled_shape_set,
     shape_for,
 )
-from heart_plan.demand.validation import cached_leave_beats_out, leave_beats_out
+from heart_plan.demand.validation import leave_beats_out
 
 
 def _synthetic_cells(seed: int = 0, beats: int = 400) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -69,7 +69,7 @@ def test_validation_table_has_every_candidate_and_intervals() -> None:
     cells, cov = _synthetic_cells(seed=2, beats=12)
     sets = candidate_sets(("incidents_2013", "population"))
     assert sets == [(), ("incidents_2013",), ("population",), ("incidents_2013", "population")]
-    v = leave_beats_out(cells, cov, selected=model_name(()), glm_candidates=sets)
+    v = leave_beats_out(cells, cov, selected=model_name(()), glm_candidates=sets, cache=False)
     names = set(v["covariate"])
     assert {"glm:none", "glm:incidents_2013+population", "incidents_2013"} <= names
     alls = v[v["beat_id"] == "ALL"].set_index("covariate")
@@ -93,15 +93,15 @@ def test_cached_validation_table_is_the_computed_one(tmp_path, monkeypatch) -> N
     cells, cov = _synthetic_cells(seed=2, beats=12)
     sets = candidate_sets(("incidents_2013", "population"))
     kw = {"selected": model_name(()), "glm_candidates": sets}
-    fresh = leave_beats_out(cells, cov, **kw)
-    first = cached_leave_beats_out(cells, cov, **kw)
+    fresh = leave_beats_out(cells, cov, **kw, cache=False)
+    first = leave_beats_out(cells, cov, **kw)
     entries = list((tmp_path / "cache" / "demand_validation").glob("*.entry"))
     assert len(entries) == 1
-    second = cached_leave_beats_out(cells, cov, **kw)  # served from the entry
+    second = leave_beats_out(cells, cov, **kw)  # served from the entry
     pd.testing.assert_frame_equal(first, fresh)
     pd.testing.assert_frame_equal(second, fresh)
     moved = cells.assign(calls_per_year=cells["calls_per_year"] + 1)
-    cached_leave_beats_out(moved, cov, **kw)
+    leave_beats_out(moved, cov, **kw)
     assert len(list((tmp_path / "cache" / "demand_validation").glob("*.entry"))) == 2
 
 

@@ -42,7 +42,7 @@ from heart_plan.demand.covariates import (
 from heart_plan.demand.glm import CountModel, candidate_sets, fit_count_model, model_name
 from heart_plan.demand.points import sample_points
 from heart_plan.demand.profile import choose_pooling, pooled_shape_set, shape_for
-from heart_plan.demand.validation import cached_leave_beats_out
+from heart_plan.demand.validation import leave_beats_out
 from heart_plan.eligibility import filter_eligible
 from heart_plan.errors import ConfigError, DataError
 from heart_plan.loaders import DurhamInputs
@@ -214,7 +214,7 @@ def build_demand(inputs: DurhamInputs, scenario: Scenario) -> Demand:
     cells = beat_nature[
         beat_nature["basis"].eq("observed") & beat_nature["beat_id"].isin(observed_beats)
     ][["beat_id", "nature", "calls_per_year"]]
-    validation = cached_leave_beats_out(
+    validation = leave_beats_out(
         cells,
         covariates,
         selected=selected,

@@ -44,22 +44,28 @@ VALIDATION_COLUMNS = (
 _NUMERIC = VALIDATION_COLUMNS[2:]
 
 
-def cached_leave_beats_out(
+def leave_beats_out(
     cells: pd.DataFrame,
     covariates: pd.DataFrame,
     *,
     selected: str,
     glm_candidates: list[tuple[str, ...]] | None = None,
     seed: int = 0,
+    cache: bool = True,
 ) -> pd.DataFrame:
-    """:func:`leave_beats_out`, served from the cache when its inputs are unchanged.
+    """The validation table (columns ``VALIDATION_COLUMNS``) for every candidate model.
 
-    About 800 small GLM fits (seconds) that only feed the validation table, not the
-    demand: the table is cached (``cache_dir("demand_validation")``, a verified ``.npz``
+    ``cells``: calibrated annual calls per observed beat x nature with points
+    (``beat_id, nature, calls_per_year``); ``covariates`` indexed by ``beat_id``.
+
+    About 800 small GLM fits (seconds) that only feed this table, not the demand: with
+    ``cache`` the table is kept (``cache_dir("demand_validation")``, a verified ``.npz``
     entry, never pickle) under the sha256 of the inputs' bytes, the candidates, the seed,
     the source of ``_CODE`` and the numpy / statsmodels versions, so a change of any of
     them recomputes it.
     """
+    if not cache:
+        return _leave_beats_out(cells, covariates, selected, glm_candidates or [], seed)
     digest = hashlib.sha256()
     for frame in (cells, covariates):
         digest.update(frame.to_csv(float_format="%.17g").encode())
@@ -77,9 +83,7 @@ def cached_leave_beats_out(
     if payload is not None:
         with np.load(io.BytesIO(payload), allow_pickle=False) as z:
             return pd.DataFrame({c: z[c] for c in VALIDATION_COLUMNS})
-    table = leave_beats_out(
-        cells, covariates, selected=selected, glm_candidates=glm_candidates, seed=seed
-    )
+    table = _leave_beats_out(cells, covariates, selected, glm_candidates or [], seed)
     buf = io.BytesIO()
     arrays = {
         c: table[c].to_numpy(dtype=None if c in _NUMERIC else str) for c in VALIDATION_COLUMNS
@@ -89,19 +93,13 @@ def cached_leave_beats_out(
     return table
 
 
-def leave_beats_out(
+def _leave_beats_out(
     cells: pd.DataFrame,
     covariates: pd.DataFrame,
-    *,
     selected: str,
-    glm_candidates: list[tuple[str, ...]] | None = None,
-    seed: int = 0,
+    glm_candidates: list[tuple[str, ...]],
+    seed: int,
 ) -> pd.DataFrame:
-    """The validation table (columns ``VALIDATION_COLUMNS``) for every candidate model.
-
-    ``cells``: calibrated annual calls per observed beat x nature with points
-    (``beat_id, nature, calls_per_year``); ``covariates`` indexed by ``beat_id``.
-    """
     observed_rate = cells.groupby("beat_id", sort=False)["calls_per_year"].sum()
     beats = list(observed_rate.index)
     obs = observed_rate.to_numpy(dtype=float)
@@ -114,7 +112,7 @@ def leave_beats_out(
             denom = w[others].sum()
             pred[i] = obs[others].sum() * w[i] / denom if denom > 0 else 0.0
         rows.extend(_rows(name, beats, obs, pred, None, None, name == selected))
-    for names in glm_candidates or []:
+    for names in glm_candidates:
         name = model_name(names)
         pred = np.empty(len(beats))
         lo = np.empty(len(beats))

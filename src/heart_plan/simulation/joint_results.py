@@ -21,7 +21,13 @@ import numpy as np
 import pandas as pd
 
 from heart_plan.errors import ModelError
-from heart_plan.simulation.results import REASONS, SECONDS_PER_YEAR, Estimate, mean_ci
+from heart_plan.simulation.results import (
+    REASONS,
+    SECONDS_PER_YEAR,
+    CallOutcomes,
+    Estimate,
+    mean_ci,
+)
 
 if TYPE_CHECKING:
     from heart_plan.simulation.trace import CallTrace
@@ -30,7 +36,7 @@ JOINT_REASONS = (*REASONS, "not_taken")
 
 
 @dataclass(frozen=True, eq=False)
-class JointSimulationResult:
+class JointSimulationResult(CallOutcomes):
     """Outcomes of every call in every replication (arrays ``(replications, calls)``).
 
     ``takers`` ``(calls, T)``: fleet indices taking each call in dispatch order (-1
@@ -51,21 +57,6 @@ class JointSimulationResult:
     #: ``(replications, calls)`` presence mask (``None``: every call in every replication);
     #: an absent call is in no denominator.
     present: np.ndarray | None = None
-
-    @property
-    def replications(self) -> int:
-        """Number of replications simulated."""
-        return int(self.reason.shape[0])
-
-    @property
-    def served(self) -> np.ndarray:
-        """``(replications, calls)`` bool: served by some driving type."""
-        return self.reason == 0
-
-    @property
-    def reached(self) -> np.ndarray:
-        """``(replications, calls)`` bool: served with drive time within the standard."""
-        return self.served & (self.drive_s <= self.standard_s)
 
     def index_of(self, name: str) -> int:
         """Fleet index of unit type ``name``."""

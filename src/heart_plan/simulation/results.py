@@ -69,8 +69,33 @@ def mean_ci(values: np.ndarray, *, level: float = 0.95) -> Estimate:
     return Estimate(mean, mean - half, mean + half, n)
 
 
+class CallOutcomes:
+    """Per-call outcome arrays shared by one-type and joint results: ``reason`` (0 =
+    served), ``drive_s`` and ``standard_s``, and the measures derived from them.
+    """
+
+    reason: np.ndarray
+    drive_s: np.ndarray
+    standard_s: int
+
+    @property
+    def replications(self) -> int:
+        """Number of replications simulated."""
+        return int(self.reason.shape[0])
+
+    @property
+    def served(self) -> np.ndarray:
+        """``(replications, calls)`` bool: served by HEART (some driving type)."""
+        return self.reason == 0
+
+    @property
+    def reached(self) -> np.ndarray:
+        """``(replications, calls)`` bool: served with drive time within the standard."""
+        return self.served & (self.drive_s <= self.standard_s)
+
+
 @dataclass(frozen=True, eq=False)
-class SimulationResult:
+class SimulationResult(CallOutcomes):
     """Outcomes of every call in every replication (arrays are ``(replications, calls)``).
 
     ``reason`` codes index ``REASONS`` (0 = served); ``team`` is the team slot (-1 when not
@@ -116,21 +141,6 @@ class SimulationResult:
         count = pres.sum(axis=0)
         hits = (self.reached & pres).sum(axis=0).astype(np.float64)
         return np.divide(hits, count, out=np.full(len(count), np.nan), where=count > 0)
-
-    @property
-    def replications(self) -> int:
-        """Number of replications simulated."""
-        return self.reason.shape[0]
-
-    @property
-    def served(self) -> np.ndarray:
-        """``(replications, calls)`` bool: served by HEART."""
-        return self.reason == 0
-
-    @property
-    def reached(self) -> np.ndarray:
-        """``(replications, calls)`` bool: served with drive time within the standard."""
-        return self.served & (self.drive_s <= self.standard_s)
 
     def served_counts(self) -> np.ndarray:
         """Served calls per replication."""
