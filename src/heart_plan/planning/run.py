@@ -26,9 +26,10 @@ scored with the loss hypercube: calls reached), one post set per team count on d
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -59,7 +60,8 @@ from heart_plan.planning.results import (
     SimulatedMeasure,
 )
 from heart_plan.planning.roster_plan import rostered_plan
-from heart_plan.planning.units_run import units_outcome
+from heart_plan.planning.units_run import UnitsOutcome, units_outcome
+from heart_plan.processes import run_independent
 from heart_plan.simulation.results import mean_ci
 from heart_plan.staffing.off_line import NONE
 from heart_plan.staffing.pay import pay_of_cover
@@ -213,19 +215,29 @@ def plan_recommended(
     if s.expansion.recommend_beats:  # a fixed area (``run --beats``): one candidate
         order = list(fixed_area(ctx, s.expansion.recommend_beats))
         start, sizes = len(order), [len(order)]
-    plans = [plan_for_area(ctx, searches, ctx.area(order[:n]), busy_time_h) for n in sizes]
+    processes = s.solver.workers
+    areas = run_independent(
+        [partial(_area_plan, ctx, searches, order[:n], busy_time_h) for n in sizes], processes
+    )
+    plans = [planned for planned, _sets in areas]
+    for (plan, _used, _shift), all_sets in areas:  # searched in a worker: kept for the roster
+        searches.adopt(plan.service_area_beats, all_sets)
     per_rep: dict[int, list[pd.DataFrame]] = {i: [] for i in range(len(plans))}
 
-    def reached_of(i: int, replications: int, seed: int) -> np.ndarray:
-        sim = simulate_plan(plans[i][0], s, replay, replications=replications, seed=seed)
-        reps = sim.measures_by_replication()
-        per_rep[i].append(reps[list(CANDIDATE_MEASURES)])
-        if progress:
-            progress(
-                f"candidate area {sizes[i]} beats: {replications} replications from seed "
-                f"{seed}, reached {reps['reached_share'].mean():.1%}"
-            )
-        return reps["reached_share"].to_numpy()
+    def reached_of(replications: int, seed: int) -> list[np.ndarray]:
+        tasks = [
+            partial(_candidate_measures, p, s, replay, replications, seed) for p, _, _ in plans
+        ]
+        reached = []
+        for i, reps in enumerate(run_independent(tasks, processes)):
+            per_rep[i].append(reps)
+            if progress:
+                progress(
+                    f"candidate area {sizes[i]} beats: {replications} replications from seed "
+                    f"{seed}, reached {reps['reached_share'].mean():.1%}"
+                )
+            reached.append(reps["reached_share"].to_numpy())
+        return reached
 
     costs = [pay_of_cover(p.teams_on_duty, s.roster, s.crt).total_usd for p, _, _ in plans]
     comparison = compare_candidates(
@@ -271,6 +283,30 @@ def plan_recommended(
     table["recommended"] = table.index == comparison.chosen
     plan, sets, shift = plans[comparison.chosen]
     return Recommendation(plan, sets, shift, table, comparison, tuple(outcomes))
+
+
+def _area_plan(
+    ctx: PlanningContext,
+    searches: PostSearches,
+    beats: Sequence[str],
+    busy_time_h: float,
+) -> tuple[tuple[Plan, dict[int, PostSet], ShiftPlanResult], dict[int, PostSet]]:
+    """One candidate area's plan (:func:`plan_for_area`) and every post set searched for it
+    (a task of :func:`~heart_plan.processes.run_independent`).
+    """
+    area = ctx.area(beats)
+    planned = plan_for_area(ctx, searches, area, busy_time_h)
+    return planned, searches.sets(area, ctx.scenario.shifts.max_teams_per_hour)
+
+
+def _candidate_measures(
+    plan: Plan, s: Scenario, replay: ReplayInputs, replications: int, seed: int
+) -> pd.DataFrame:
+    """:data:`CANDIDATE_MEASURES` of ``plan`` per replication (replication ``r``: seed
+    ``seed + r``).
+    """
+    sim = simulate_plan(plan, s, replay, replications=replications, seed=seed)
+    return sim.measures_by_replication()[list(CANDIDATE_MEASURES)]
 
 
 def fixed_area(ctx: PlanningContext, beats: tuple[str, ...]) -> tuple[str, ...]:
@@ -335,19 +371,25 @@ def run_plan(
         current_plan = with_evaluated(ctx, current_plan)
         rec_plan = with_evaluated(ctx, rec_plan)
         off_line = off_line_effect(ctx, rec_plan)
-    with timer.step("simulation of the reported plans"):
-        pilot = simulate_outcome(ctx, "pilot_2022", pilot_plan, pilot_sets, replay)
-        current = simulate_outcome(ctx, "current", current_plan, current_sets, replay)
+    # all four HEART units: CoR placed, rostered and simulated with CRT; CCD, CN
+    with timer.step("simulation of the reported plans and all four HEART units"):
+        tasks: list[Callable[[], PlanOutcome | UnitsOutcome]] = [
+            partial(simulate_outcome, ctx, "pilot_2022", pilot_plan, pilot_sets, replay),
+            partial(simulate_outcome, ctx, "current", current_plan, current_sets, replay),
+            partial(simulate_outcome, ctx, "recommended", rec_plan, rec_sets, replay),
+            partial(
+                units_outcome, ctx, rec_plan, crt_fte=rostered.roster.fte,
+                crt_cost_per_year_usd=rostered.roster.cost_per_year_usd,
+                crt_fte_basis="the recommended plan's roster: FTE = crews x crew x relief",
+                replay=replay,
+            ),
+        ]  # fmt: skip
+        *simulated, units = run_independent(tasks, scenario.solver.workers)
+        pilot, current, recommended = (o for o in simulated if isinstance(o, PlanOutcome))
+        assert isinstance(units, UnitsOutcome)
         recommended = replace(
-            simulate_outcome(ctx, "recommended", rec_plan, rec_sets, replay),
-            fte=rostered.roster.fte, cost_per_year_usd=rostered.roster.cost_per_year_usd,
-        )  # fmt: skip
-    with timer.step("all four HEART units (CoR placed, rostered, simulated with CRT; CCD, CN)"):
-        units = units_outcome(
-            ctx, rec_plan, crt_fte=rostered.roster.fte,
-            crt_cost_per_year_usd=rostered.roster.cost_per_year_usd,
-            crt_fte_basis="the recommended plan's roster: FTE = crews x crew x relief",
-            replay=replay,
+            recommended, fte=rostered.roster.fte,
+            cost_per_year_usd=rostered.roster.cost_per_year_usd,
         )  # fmt: skip
     with timer.step("equity view"):
         reached = {o.name: reached_by_call(o.simulation) for o in (pilot, current, recommended)}
