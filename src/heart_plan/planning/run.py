@@ -31,6 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -217,10 +218,11 @@ def plan_recommended(
         start, sizes = len(order), [len(order)]
     processes = s.solver.workers
     areas = run_independent(
-        [partial(_area_plan, ctx, searches, order[:n], busy_time_h) for n in sizes], processes
+        [partial(_area_plan, ctx, searches, order[:n], busy_time_h, progress) for n in sizes],
+        processes,
     )
-    plans = [planned for planned, _sets in areas]
-    for (plan, _used, _shift), all_sets in areas:  # searched in a worker: kept for the roster
+    plans = [planned for planned, _sets, _evaluated in areas]
+    for (plan, _used, _shift), all_sets, _ev in areas:  # found in a worker: kept for the roster
         searches.adopt(plan.service_area_beats, all_sets)
     per_rep: dict[int, list[pd.DataFrame]] = {i: [] for i in range(len(plans))}
 
@@ -251,7 +253,7 @@ def plan_recommended(
         simulated = {m: SimulatedMeasure(*_mean_ci(reps[m].to_numpy())) for m in CANDIDATE_MEASURES}
         est = comparison.reached(i)
         name = candidate_name(n)
-        evaluated = with_evaluated(ctx, plan.with_changes(command=f"heart-plan run ({name})"))
+        evaluated = areas[i][2]
         outcomes.append(
             CandidateOutcome(
                 name=name,
@@ -290,13 +292,23 @@ def _area_plan(
     searches: PostSearches,
     beats: Sequence[str],
     busy_time_h: float,
-) -> tuple[tuple[Plan, dict[int, PostSet], ShiftPlanResult], dict[int, PostSet]]:
-    """One candidate area's plan (:func:`plan_for_area`) and every post set searched for it
-    (a task of :func:`~heart_plan.processes.run_independent`).
+    progress: Progress | None,
+) -> tuple[tuple[Plan, dict[int, PostSet], ShiftPlanResult], dict[int, PostSet], Plan]:
+    """One candidate area's plan (:func:`plan_for_area`), every post set searched for it and
+    the plan with the evaluator's predictions (a task of
+    :func:`~heart_plan.processes.run_independent`).
     """
+    t0 = time.perf_counter()
     area = ctx.area(beats)
     planned = plan_for_area(ctx, searches, area, busy_time_h)
-    return planned, searches.sets(area, ctx.scenario.shifts.max_teams_per_hour)
+    name = candidate_name(len(area.beats))
+    evaluated = with_evaluated(ctx, planned[0].with_changes(command=f"heart-plan run ({name})"))
+    if progress:
+        progress(
+            f"candidate area {len(area.beats)} beats: posts, hours and predictions in "
+            f"{time.perf_counter() - t0:.1f} s"
+        )
+    return planned, searches.sets(area, ctx.scenario.shifts.max_teams_per_hour), evaluated
 
 
 def _candidate_measures(
@@ -337,15 +349,32 @@ def run_plan(
         ctx = build_context(scenario, mirror, progress=timer.progress)
     fixed_area(ctx, scenario.expansion.recommend_beats)  # fail before the long steps
     searches = PostSearches(ctx)
-    with timer.step("reference plans (pilot_2022, current): posts"):
-        pilot_plan, pilot_sets = plan_pilot(ctx, searches)
-        current_plan, current_sets = plan_current(ctx, searches)
-    with timer.step("expansion roadmap"):
-        roadmap = expansion_roadmap(ctx, progress=timer.progress)
-    target = scenario.budget.target_reached_share
-    with timer.step("citywide: post sets per team count and calls reached by hour"):
+    K = scenario.shifts.max_teams_per_hour
+    with timer.step("reference plans (pilot_2022, current), expansion roadmap, citywide posts"):
+        pilot_area = ctx.area(scenario.baseline.service_area_beats)
+        current_area = ctx.area(scenario.current.service_area_beats or None)
         city = ctx.area()
-        city_sets = searches.sets(city, scenario.shifts.max_teams_per_hour)
+
+        def searched(*areas: AreaDemand) -> dict[tuple[str, ...], dict[int, PostSet]]:
+            return {a.beats: searches.sets(a, K) for a in areas}
+
+        def pilot_and_roadmap() -> tuple[Any, ...]:
+            found = searched(pilot_area)  # every team count: the first candidate's too
+            roadmap = expansion_roadmap(ctx, progress=timer.progress)
+            return (*plan_pilot(ctx, searches), roadmap, found)
+
+        def current_and_city() -> tuple[Any, ...]:
+            found = searched(current_area, city)
+            return (*plan_current(ctx, searches), found)
+
+        (pilot_plan, pilot_sets, roadmap, found_a), (current_plan, current_sets, found_b) = (
+            run_independent([pilot_and_roadmap, current_and_city], scenario.solver.workers)
+        )
+        for beats, sets in (found_a | found_b).items():
+            searches.adopt(beats, sets)
+    target = scenario.budget.target_reached_share
+    with timer.step("citywide: calls reached by hour and team count"):
+        city_sets = searches.sets(city, K)
         city_values = area_values(ctx, city, city_sets)
         curve = reached_curve(ctx, city_sets, city_values)
     with timer.step("what the target would take, hours and the 24/7 answer"):
