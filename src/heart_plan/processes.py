@@ -22,6 +22,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
+from threadpoolctl import threadpool_limits
+
 T = TypeVar("T")
 
 #: The tasks of the pool being run (read by the forked workers; empty otherwise).
@@ -69,8 +71,12 @@ def run_independent(tasks: Sequence[Callable[[], T]], processes: int) -> list[T]
 
 
 def _mark_worker() -> None:
+    """Worker start: no nested pools, and one BLAS thread (``processes`` workers already
+    use the cores; spinning BLAS threads beside them would oversubscribe).
+    """
     global _IN_WORKER
     _IN_WORKER = True
+    threadpool_limits(limits=1, user_api="blas")
 
 
 def _call(i: int) -> Any:
