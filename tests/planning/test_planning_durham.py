@@ -112,7 +112,7 @@ def test_run_json_records_configuration_checksums_versions_and_key_results(durha
     assert key["fte_24_7"]["added_fte"] > 0
     assert set(info["timings_s"]) >= {
         "expansion roadmap",
-        "simulation of the reported plans and all four HEART units",
+        "recommended plan predicted and simulated; all four HEART units",
     }
 
 

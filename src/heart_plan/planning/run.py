@@ -61,7 +61,7 @@ from heart_plan.planning.results import (
     SimulatedMeasure,
 )
 from heart_plan.planning.roster_plan import rostered_plan
-from heart_plan.planning.units_run import UnitsOutcome, units_outcome
+from heart_plan.planning.units_run import units_outcome
 from heart_plan.processes import run_independent
 from heart_plan.simulation.results import mean_ci
 from heart_plan.staffing.off_line import NONE
@@ -389,33 +389,29 @@ def run_plan(
         replay = replay_inputs(ctx, seed=s.seed, observed_only=s.observed_only)
     with timer.step("recommended plan (areas x shifts x posts, simulated)"):
         rec = plan_recommended(ctx, busy_h, roadmap, replay, searches, progress=timer.progress)
-    with timer.step("roster of the recommended area (crews, days off, rest; max reached)"):
-        rostered = rostered_plan(
-            ctx, searches, rec.plan, command="heart-plan run (recommended plan)"
-        )
-        rec_plan, rec_sets = rostered.plan, rostered.post_sets
+    # The reference plans do not depend on the roster: predicted and simulated beside it.
+    with timer.step("roster of the recommended area; pilot_2022 and current simulated"):
+        first: list[Callable[[], Any]] = [
+            partial(rostered_plan, ctx, searches, rec.plan, command="heart-plan run (recommended plan)"),
+            partial(simulate_outcome, ctx, "pilot_2022", pilot_plan, pilot_sets, replay, evaluate=True),
+            partial(simulate_outcome, ctx, "current", current_plan, current_sets, replay, evaluate=True),
+        ]  # fmt: skip
+        rostered, pilot, current = run_independent(first, scenario.solver.workers)
         timer.progress(rostered.roster.summary().splitlines()[1])
-    with timer.step("queue-aware predictions (hypercube evaluator)"):
-        pilot_plan = with_evaluated(ctx, pilot_plan)
-        current_plan = with_evaluated(ctx, current_plan)
-        rec_plan = with_evaluated(ctx, rec_plan)
-        off_line = off_line_effect(ctx, rec_plan)
     # all four HEART units: CoR placed, rostered and simulated with CRT; CCD, CN
-    with timer.step("simulation of the reported plans and all four HEART units"):
-        tasks: list[Callable[[], PlanOutcome | UnitsOutcome]] = [
-            partial(simulate_outcome, ctx, "pilot_2022", pilot_plan, pilot_sets, replay),
-            partial(simulate_outcome, ctx, "current", current_plan, current_sets, replay),
-            partial(simulate_outcome, ctx, "recommended", rec_plan, rec_sets, replay),
+    with timer.step("recommended plan predicted and simulated; all four HEART units"):
+        rec_plan = with_evaluated(ctx, rostered.plan)
+        second: list[Callable[[], Any]] = [
             partial(
                 units_outcome, ctx, rec_plan, crt_fte=rostered.roster.fte,
                 crt_cost_per_year_usd=rostered.roster.cost_per_year_usd,
                 crt_fte_basis="the recommended plan's roster: FTE = crews x crew x relief",
                 replay=replay,
             ),
+            partial(simulate_outcome, ctx, "recommended", rec_plan, rostered.post_sets, replay),
+            partial(off_line_effect, ctx, rec_plan),
         ]  # fmt: skip
-        *simulated, units = run_independent(tasks, scenario.solver.workers)
-        pilot, current, recommended = (o for o in simulated if isinstance(o, PlanOutcome))
-        assert isinstance(units, UnitsOutcome)
+        units, recommended, off_line = run_independent(second, scenario.solver.workers)
         recommended = replace(
             recommended, fte=rostered.roster.fte,
             cost_per_year_usd=rostered.roster.cost_per_year_usd,
@@ -479,14 +475,19 @@ def simulate_outcome(
     plan: Plan,
     post_sets: dict[int, PostSet],
     replay: ReplayInputs,
+    *,
+    evaluate: bool = False,
 ) -> PlanOutcome:
-    """Replay the year's eligible calls (observed + modeled) against ``plan``.
+    """Replay the year's eligible calls (observed + modeled) against ``plan`` (first adding
+    the evaluator's predictions, :func:`with_evaluated`, when ``evaluate``).
 
     Every plan sees the same calls and the same on-scene draws (same seed), so differences
     come from the plans.  With widened intervals (``[simulation] variation``) the plan is
     also simulated with on-scene variation only (``summary_on_scene_only``).
     """
     s = ctx.scenario
+    if evaluate:
+        plan = with_evaluated(ctx, plan)
     reps, seed = s.simulation.replications, s.simulation.seed
     result = simulate_plan(plan, s, replay, replications=reps, seed=seed)
     narrow = None
