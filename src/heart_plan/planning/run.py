@@ -61,7 +61,7 @@ from heart_plan.planning.results import (
     SimulatedMeasure,
 )
 from heart_plan.planning.roster_plan import rostered_plan
-from heart_plan.planning.units_run import units_outcome
+from heart_plan.planning.units_run import plan_other_units, units_outcome
 from heart_plan.processes import run_independent
 from heart_plan.simulation.results import mean_ci
 from heart_plan.staffing.off_line import NONE
@@ -390,13 +390,15 @@ def run_plan(
     with timer.step("recommended plan (areas x shifts x posts, simulated)"):
         rec = plan_recommended(ctx, busy_h, roadmap, replay, searches, progress=timer.progress)
     # The reference plans do not depend on the roster: predicted and simulated beside it.
-    with timer.step("roster of the recommended area; pilot_2022 and current simulated"):
+    # So do the other units' plans (CoR posts and roster, CCD and CN).
+    with timer.step("roster of the recommended area; pilot_2022 and current; other units"):
         first: list[Callable[[], Any]] = [
             partial(rostered_plan, ctx, searches, rec.plan, command="heart-plan run (recommended plan)"),
             partial(simulate_outcome, ctx, "pilot_2022", pilot_plan, pilot_sets, replay, evaluate=True),
             partial(simulate_outcome, ctx, "current", current_plan, current_sets, replay, evaluate=True),
+            partial(plan_other_units, ctx),
         ]  # fmt: skip
-        rostered, pilot, current = run_independent(first, scenario.solver.workers)
+        rostered, pilot, current, other_units = run_independent(first, scenario.solver.workers)
         timer.progress(rostered.roster.summary().splitlines()[1])
     # all four HEART units: CoR placed, rostered and simulated with CRT; CCD, CN
     with timer.step("recommended plan predicted and simulated; all four HEART units"):
@@ -406,7 +408,7 @@ def run_plan(
                 units_outcome, ctx, rec_plan, crt_fte=rostered.roster.fte,
                 crt_cost_per_year_usd=rostered.roster.cost_per_year_usd,
                 crt_fte_basis="the recommended plan's roster: FTE = crews x crew x relief",
-                replay=replay,
+                replay=replay, other=other_units,
             ),
             partial(simulate_outcome, ctx, "recommended", rec_plan, rostered.post_sets, replay),
             partial(off_line_effect, ctx, rec_plan),
