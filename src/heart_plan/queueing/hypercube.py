@@ -341,10 +341,8 @@ class _ExactChain:
         prefix = np.zeros_like(onehot)  # (J, N) mask of the choices before position p
         np.cumsum(onehot[:, :-1], axis=1, out=prefix[:, 1:])
         self.prefix, self.pref = prefix, pref
-        g = np.bincount(
-            (prefix * n + pref).ravel(), weights=np.repeat(lam, n), minlength=s * n
-        ).reshape(s, n)
-        up = _subset_sums(g, n)
+        g = np.bincount((prefix * n + pref).ravel(), weights=np.repeat(lam, n), minlength=s * n)
+        up = _subset_sums(np.asarray(g, dtype=np.float64).reshape(s, n), n)
         up[bits] = 0.0  # a busy team takes no call
         src, team = np.nonzero(up > 0)
         self.up_rows, self.up_cols, self.up_vals = src, src | (1 << team), up[src, team]
