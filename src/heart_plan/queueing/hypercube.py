@@ -112,6 +112,7 @@ Units: arrival rates per hour, busy time in hours, drive times in seconds.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -397,21 +398,30 @@ class _ExactChain:
 def _subset_sums(values: NDArray[np.float64], n: int) -> NDArray[np.float64]:
     """``out[B] = sum over M <= B of values[M]`` (rows indexed by ``n``-bit masks)."""
     out = values.copy()
-    states = np.arange(out.shape[0])
-    for b in range(n):
-        with_b = states[(states >> b) & 1 == 1]
-        out[with_b] += out[with_b ^ (1 << b)]
+    for with_b, without_b in _bit_halves(n):
+        out[with_b] += out[without_b]
     return out
 
 
 def _superset_sums(values: NDArray[np.float64], n: int) -> NDArray[np.float64]:
     """``out[M] = sum over B >= M of values[B]`` (rows indexed by ``n``-bit masks)."""
     out = values.copy()
-    states = np.arange(out.shape[0])
-    for b in range(n):
-        without_b = states[(states >> b) & 1 == 0]
-        out[without_b] += out[without_b | (1 << b)]
+    for with_b, without_b in _bit_halves(n):
+        out[without_b] += out[with_b]
     return out
+
+
+@functools.cache
+def _bit_halves(n: int) -> tuple[tuple[NDArray[np.int64], NDArray[np.int64]], ...]:
+    """Per bit ``b`` of ``n``-bit masks: the masks with bit ``b`` and the same masks
+    without it (in the same order).
+    """
+    states = np.arange(1 << n)
+    halves = []
+    for b in range(n):
+        with_b = states[(states >> b) & 1 == 1]
+        halves.append((with_b, with_b ^ (1 << b)))
+    return tuple(halves)
 
 
 # ----------------------------------------------------------------------------- approximation
