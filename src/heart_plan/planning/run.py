@@ -50,7 +50,7 @@ from heart_plan.planning.compare import CandidateComparison, compare_candidates
 from heart_plan.planning.context import PlanningContext, build_context
 from heart_plan.planning.equity import equity_table, reached_by_call, tract_reached
 from heart_plan.planning.evaluate import evaluate_plan
-from heart_plan.planning.expansion import expansion_roadmap
+from heart_plan.planning.expansion import roadmap_areas, roadmap_table, step_teams
 from heart_plan.planning.posts import PostSearches, PostSet, plan_of_sets, set_measures
 from heart_plan.planning.replay import ReplayInputs, replay_inputs, simulate_plan
 from heart_plan.planning.results import (
@@ -355,23 +355,23 @@ def run_plan(
         current_area = ctx.area(scenario.current.service_area_beats or None)
         city = ctx.area()
 
+        steps = roadmap_areas(ctx)
+
         def searched(*areas: AreaDemand) -> dict[tuple[str, ...], dict[int, PostSet]]:
             return {a.beats: searches.sets(a, K) for a in areas}
 
-        def pilot_and_roadmap() -> tuple[Any, ...]:
-            found = searched(pilot_area)  # every team count: the first candidate's too
-            roadmap = expansion_roadmap(ctx, progress=timer.progress)
-            return (*plan_pilot(ctx, searches), roadmap, found)
-
-        def current_and_city() -> tuple[Any, ...]:
-            found = searched(current_area, city)
-            return (*plan_current(ctx, searches), found)
-
-        (pilot_plan, pilot_sets, roadmap, found_a), (current_plan, current_sets, found_b) = (
-            run_independent([pilot_and_roadmap, current_and_city], scenario.solver.workers)
-        )
-        for beats, sets in (found_a | found_b).items():
+        # the pilot area's every team count: the first candidate's too
+        tasks: list[Callable[[], Any]] = [
+            partial(searched, current_area, city),
+            partial(searched, pilot_area),
+            *(partial(step_teams, ctx, beats, timer.progress) for beats in steps),
+        ]
+        found_city, found_pilot, *step_results = run_independent(tasks, scenario.solver.workers)
+        for beats, sets in (found_city | found_pilot).items():
             searches.adopt(beats, sets)
+        roadmap = roadmap_table(ctx, steps, step_results)
+        pilot_plan, pilot_sets = plan_pilot(ctx, searches)
+        current_plan, current_sets = plan_current(ctx, searches)
     target = scenario.budget.target_reached_share
     with timer.step("citywide: calls reached by hour and team count"):
         city_sets = searches.sets(city, K)
