@@ -7,6 +7,7 @@ import os
 from functools import partial
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from heart_plan.errors import ModelError
@@ -49,3 +50,26 @@ def test_no_nested_pools_and_serial_when_one_process_or_one_task() -> None:
     inner = run_independent([lambda: run_independent([os.getpid, os.getpid], 2)] * 2, 2)
     for pids in inner:
         assert len(set(pids)) == 1
+
+
+def _lscp_sites(seed: int) -> tuple[str, ...]:
+    from heart_plan.config import SolverConfig
+    from heart_plan.models import LSCP
+
+    rng = np.random.default_rng(seed)
+    times = pd.DataFrame(
+        rng.integers(60, 1500, (80, 60)),
+        index=[f"d{i}" for i in range(80)],
+        columns=[f"s{j}" for j in range(60)],
+    )
+    weights = pd.Series(1.0, index=times.index)
+    model = LSCP.from_cost_matrix(times, weights, radius_s=600)
+    return tuple(model.solve(SolverConfig(seed=0, workers=2)).selected_sites)
+
+
+@pytest.mark.timeout(180)
+def test_mip_solves_in_workers_after_solves_in_the_parent_finish() -> None:
+    # HiGHS's task scheduler is global: had the parent's solves started its worker
+    # threads, a solve in a forked worker would wait for them forever.
+    parent = [_lscp_sites(seed) for seed in range(3)]
+    assert run_independent([partial(_lscp_sites, seed) for seed in range(3)], 2) == parent

@@ -98,12 +98,12 @@ def roadmap_areas(
 
 
 def step_teams(
-    ctx: PlanningContext, beats: tuple[str, ...], progress: Progress | None = None
+    ctx: PlanningContext, step: int, beats: tuple[str, ...], progress: Progress | None = None
 ) -> tuple[int, int, str]:
-    """:func:`teams_for_area` of the area ``beats`` (one roadmap step), reported."""
+    """:func:`teams_for_area` of the area ``beats`` (roadmap step ``step``), reported."""
     spatial, workload, band = teams_for_area(ctx, ctx.area(beats))
     if progress:
-        progress(f"expansion: {len(beats)} beats, {max(spatial, workload)} teams")
+        progress(f"expansion step {step}: {len(beats)} beats, {max(spatial, workload)} teams")
     return spatial, workload, band
 
 
@@ -160,6 +160,7 @@ def expansion_roadmap(
     """
     areas = roadmap_areas(ctx, start_beats=start_beats, contiguous=contiguous)
     teams = run_independent(
-        [partial(step_teams, ctx, area, progress) for area in areas], ctx.scenario.solver.workers
+        [partial(step_teams, ctx, i, area, progress) for i, area in enumerate(areas)],
+        ctx.scenario.solver.workers,
     )
     return roadmap_table(ctx, areas, teams)

@@ -364,7 +364,7 @@ def run_plan(
         tasks: list[Callable[[], Any]] = [
             partial(searched, current_area, city),
             partial(searched, pilot_area),
-            *(partial(step_teams, ctx, beats, timer.progress) for beats in steps),
+            *(partial(step_teams, ctx, i, beats, timer.progress) for i, beats in enumerate(steps)),
         ]
         found_city, found_pilot, *step_results = run_independent(tasks, scenario.solver.workers)
         for beats, sets in (found_city | found_pilot).items():
