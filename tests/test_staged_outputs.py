@@ -228,7 +228,7 @@ def test_killed_run_leaves_the_previous_complete_output(
     try:
         for line in proc.stderr:
             seen.append(line)
-            if "] maps ..." in line:
+            if "] maps and GeoPackage (plan.gpkg) ..." in line:
                 # Kill once the first map is complete in the staging folder (the second map
                 # takes seconds more): a half-written output exists beside --out.
                 staged = _wait_for_file(tmp_path, ".out.staging-", "map_citywide.html", proc)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
@@ -53,30 +54,58 @@ def workers_for(processes: int, n_tasks: int) -> int:
     return n
 
 
-def run_independent(tasks: Sequence[Callable[[], T]], processes: int) -> list[T]:
+def run_independent(
+    tasks: Sequence[Callable[[], T]],
+    processes: int,
+    *,
+    on_result: Callable[[int, T], None] | None = None,
+) -> list[T]:
     """``[task() for task in tasks]``, in up to ``processes`` forked processes (module
     docstring); a task's exception is raised here, as in the serial loop.
+
+    ``on_result(i, result)`` runs in this process as each result arrives, in task order
+    (progress lines: a worker's own writes to a captured stream would be lost).  If this
+    process is interrupted (an exception, SIGTERM turned into one by the CLI) the workers
+    are terminated before it goes on, so none writes after the caller has cleaned up.
     """
     global _TASKS
     n = workers_for(processes, len(tasks))
+    results: list[T] = []
     if n == 1:
-        return [task() for task in tasks]
+        for i, task in enumerate(tasks):
+            results.append(task())
+            if on_result:
+                on_result(i, results[-1])
+        return results
     _TASKS = tasks
+    context = multiprocessing.get_context("fork")
+    pool = ProcessPoolExecutor(n, mp_context=context, initializer=_mark_worker)
     try:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(n, mp_context=context, initializer=_mark_worker) as pool:
-            return list(pool.map(_call, range(len(tasks))))
+        for i, result in enumerate(pool.map(_call, range(len(tasks)))):
+            results.append(result)
+            if on_result:
+                on_result(i, result)
+        return results
+    except BaseException:
+        for proc in list((getattr(pool, "_processes", None) or {}).values()):
+            proc.terminate()
+        raise
     finally:
+        pool.shutdown(wait=True, cancel_futures=True)
         _TASKS = ()
 
 
 def _mark_worker() -> None:
-    """Worker start: no nested pools, and one BLAS thread (``processes`` workers already
-    use the cores; spinning BLAS threads beside them would oversubscribe).
+    """Worker start: no nested pools, one BLAS thread (``processes`` workers already use
+    the cores; spinning BLAS threads beside them would oversubscribe), default signals.
     """
     global _IN_WORKER
     _IN_WORKER = True
     threadpool_limits(limits=1, user_api="blas")
+    # The caller handles interrupts and terminates the workers: no handler of its own here
+    # (the CLI's SIGTERM handler would print a worker traceback on the way out).
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _call(i: int) -> Any:

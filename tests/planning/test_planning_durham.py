@@ -111,7 +111,7 @@ def test_run_json_records_configuration_checksums_versions_and_key_results(durha
     assert sum(key[c]["recommended"] for c in candidates) == 1
     assert key["fte_24_7"]["added_fte"] > 0
     assert set(info["timings_s"]) >= {
-        "expansion roadmap",
+        "reference plans (pilot_2022, current), expansion roadmap, citywide posts",
         "recommended plan predicted and simulated; all four HEART units",
     }
 

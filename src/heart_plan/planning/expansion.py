@@ -97,14 +97,14 @@ def roadmap_areas(
     return areas
 
 
-def step_teams(
-    ctx: PlanningContext, step: int, beats: tuple[str, ...], progress: Progress | None = None
-) -> tuple[int, int, str]:
-    """:func:`teams_for_area` of the area ``beats`` (roadmap step ``step``), reported."""
-    spatial, workload, band = teams_for_area(ctx, ctx.area(beats))
-    if progress:
-        progress(f"expansion step {step}: {len(beats)} beats, {max(spatial, workload)} teams")
-    return spatial, workload, band
+def step_teams(ctx: PlanningContext, beats: tuple[str, ...]) -> tuple[int, int, str]:
+    """:func:`teams_for_area` of the area ``beats`` (one roadmap step)."""
+    return teams_for_area(ctx, ctx.area(beats))
+
+
+def step_line(step: int, beats: tuple[str, ...], teams: tuple[int, int, str]) -> str:
+    """The progress line of roadmap step ``step``."""
+    return f"expansion step {step}: {len(beats)} beats, {max(teams[:2])} teams"
 
 
 def roadmap_table(
@@ -160,7 +160,8 @@ def expansion_roadmap(
     """
     areas = roadmap_areas(ctx, start_beats=start_beats, contiguous=contiguous)
     teams = run_independent(
-        [partial(step_teams, ctx, i, area, progress) for i, area in enumerate(areas)],
+        [partial(step_teams, ctx, area) for area in areas],
         ctx.scenario.solver.workers,
+        on_result=None if progress is None else lambda i, t: progress(step_line(i, areas[i], t)),
     )
     return roadmap_table(ctx, areas, teams)

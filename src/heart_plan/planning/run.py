@@ -50,7 +50,7 @@ from heart_plan.planning.compare import CandidateComparison, compare_candidates
 from heart_plan.planning.context import PlanningContext, build_context
 from heart_plan.planning.equity import equity_table, reached_by_call, tract_reached
 from heart_plan.planning.evaluate import evaluate_plan
-from heart_plan.planning.expansion import roadmap_areas, roadmap_table, step_teams
+from heart_plan.planning.expansion import roadmap_areas, roadmap_table, step_line, step_teams
 from heart_plan.planning.posts import PostSearches, PostSet, plan_of_sets, set_measures
 from heart_plan.planning.replay import ReplayInputs, replay_inputs, simulate_plan
 from heart_plan.planning.results import (
@@ -217,12 +217,21 @@ def plan_recommended(
         order = list(fixed_area(ctx, s.expansion.recommend_beats))
         start, sizes = len(order), [len(order)]
     processes = s.solver.workers
+
+    def planned(i: int, result: tuple) -> None:
+        if progress:
+            progress(
+                f"candidate area {sizes[i]} beats: posts, hours and predictions in "
+                f"{result[3]:.1f} s"
+            )
+
     areas = run_independent(
-        [partial(_area_plan, ctx, searches, order[:n], busy_time_h, progress) for n in sizes],
+        [partial(_area_plan, ctx, searches, order[:n], busy_time_h) for n in sizes],
         processes,
+        on_result=planned,
     )
-    plans = [planned for planned, _sets, _evaluated in areas]
-    for (plan, _used, _shift), all_sets, _ev in areas:  # found in a worker: kept for the roster
+    plans = [area[0] for area in areas]
+    for (plan, _used, _shift), all_sets, _ev, _s in areas:  # found in a worker: kept
         searches.adopt(plan.service_area_beats, all_sets)
     per_rep: dict[int, list[pd.DataFrame]] = {i: [] for i in range(len(plans))}
 
@@ -292,10 +301,9 @@ def _area_plan(
     searches: PostSearches,
     beats: Sequence[str],
     busy_time_h: float,
-    progress: Progress | None,
-) -> tuple[tuple[Plan, dict[int, PostSet], ShiftPlanResult], dict[int, PostSet], Plan]:
-    """One candidate area's plan (:func:`plan_for_area`), every post set searched for it and
-    the plan with the evaluator's predictions (a task of
+) -> tuple[tuple[Plan, dict[int, PostSet], ShiftPlanResult], dict[int, PostSet], Plan, float]:
+    """One candidate area's plan (:func:`plan_for_area`), every post set searched for it,
+    the plan with the evaluator's predictions and the seconds it took (a task of
     :func:`~heart_plan.processes.run_independent`).
     """
     t0 = time.perf_counter()
@@ -303,12 +311,8 @@ def _area_plan(
     planned = plan_for_area(ctx, searches, area, busy_time_h)
     name = candidate_name(len(area.beats))
     evaluated = with_evaluated(ctx, planned[0].with_changes(command=f"heart-plan run ({name})"))
-    if progress:
-        progress(
-            f"candidate area {len(area.beats)} beats: posts, hours and predictions in "
-            f"{time.perf_counter() - t0:.1f} s"
-        )
-    return planned, searches.sets(area, ctx.scenario.shifts.max_teams_per_hour), evaluated
+    sets = searches.sets(area, ctx.scenario.shifts.max_teams_per_hour)
+    return planned, sets, evaluated, time.perf_counter() - t0
 
 
 def _candidate_measures(
@@ -364,9 +368,16 @@ def run_plan(
         tasks: list[Callable[[], Any]] = [
             partial(searched, current_area, city),
             partial(searched, pilot_area),
-            *(partial(step_teams, ctx, i, beats, timer.progress) for i, beats in enumerate(steps)),
+            *(partial(step_teams, ctx, beats) for beats in steps),
         ]
-        found_city, found_pilot, *step_results = run_independent(tasks, scenario.solver.workers)
+
+        def report(i: int, result: Any) -> None:
+            if i >= 2:
+                timer.progress(step_line(i - 2, steps[i - 2], result))
+
+        found_city, found_pilot, *step_results = run_independent(
+            tasks, scenario.solver.workers, on_result=report
+        )
         for beats, sets in (found_city | found_pilot).items():
             searches.adopt(beats, sets)
         roadmap = roadmap_table(ctx, steps, step_results)
