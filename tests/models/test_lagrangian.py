@@ -46,3 +46,23 @@ def test_a_zero_gap_bound_proves_the_greedy_optimum():
     res = mclp_bounded(coverage_sets(times, 720), np.array([1.0, 2.0, 4.0]), 2)
     assert res.sites == (0, 1) and res.covered == 7.0
     assert res.gap == pytest.approx(0.0, abs=1e-6)
+
+
+def _bench_generator():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parents[2] / "bench" / "coverage_models.py"
+    spec = importlib.util.spec_from_file_location("bench_coverage_models", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_chunked_synthetic_cover_equals_the_dense_generator():
+    bench = _bench_generator()
+    times, weights = bench.synthetic(300, 500, seed=0)
+    cover, w = bench.synthetic_cover(300, 500, 720, seed=0, chunk_rows=7)
+    dense = coverage_sets(times.to_numpy(), 720)
+    assert cover.shape == dense.shape and (cover != dense).nnz == 0
+    assert np.array_equal(w, weights.to_numpy())
