@@ -153,10 +153,10 @@ def _swap(by_site: sparse.csr_matrix, w: np.ndarray, sites: np.ndarray) -> tuple
             loss[k] = w[only].sum()
         gain = by_site @ left - loss[None, :]  # sites x open: swap open k for site j
         gain[open_, :] = -np.inf
-        j, k = np.unravel_index(int(np.argmax(gain)), gain.shape)
-        if gain[j, k] <= REL_TOL * max(1.0, covered):
+        into, out = (int(v) for v in np.unravel_index(int(np.argmax(gain)), gain.shape))
+        if gain[into, out] <= REL_TOL * max(1.0, covered):
             return np.sort(np.array(open_, dtype=np.int64)), covered
-        open_[k] = int(j)
+        open_[out] = into
         hits = _hits(by_site, np.array(open_, dtype=np.int64))
         covered = float(w[hits > 0].sum())
 
