@@ -596,7 +596,8 @@ class CallCenterConfig:
 @dataclass(frozen=True)
 class SolverConfig:
     """The one solver configuration (``[solver]``): every MIP (SCIP/HiGHS) and CP-SAT
-    solve reads it.  Fixed ``seed`` and ``workers`` (threads, <= 2 here); stop within
+    solve reads it.  Fixed ``seed`` and ``workers`` (threads, <= 2 here; also the processes
+    of a run's independent steps, :mod:`heart_plan.processes`); stop within
     ``relative_gap_limit`` (0 proves optimality); ``max_deterministic_time`` is CP-SAT's
     deterministic limit (MIP solves run to the gap, with a wall-clock safety net).
     """

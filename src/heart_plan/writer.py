@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from heart_plan.plan import write_plan
 from heart_plan.planning.posts import post_set_table
 from heart_plan.planning.results import CandidateOutcome, PlanOutcome, RunResult
 from heart_plan.planning.run import Timer
+from heart_plan.processes import run_independent
 from heart_plan.report.fields import page_fields
 from heart_plan.report.plan_maps import citywide_map, hours_map
 from heart_plan.report.plan_report import build_report
@@ -265,12 +267,16 @@ def write_run(
             "timings_s": timer.timings_s,
         },
     )
-    with timer.step("maps"):
-        citywide_map(result, out / "map_citywide.html")
-        hours_map(result, out / "map_hours.html")
-    with timer.step("GeoPackage (plan.gpkg)"):
+    with timer.step("maps and GeoPackage (plan.gpkg)"):
         plans = {o.name: o.plan for o in result.plans.values()}
-        write_plan_gpkg(out / "plan.gpkg", ctx, plans, result.roadmap)
+        run_independent(
+            [
+                partial(citywide_map, result, out / "map_citywide.html"),
+                partial(hours_map, result, out / "map_hours.html"),
+                partial(write_plan_gpkg, out / "plan.gpkg", ctx, plans, result.roadmap),
+            ],
+            ctx.scenario.solver.workers,
+        )
     with timer.step("tables, plans and report"):
         write_demand_outputs(ctx.demand, ctx.inputs, ctx.scenario, out / "demand", command=command)
         for outcome in result.plans.values():

@@ -16,10 +16,15 @@ def _plans(levels: list[float]):
     """Candidate i reaches levels[i] plus noise shared by all plans (common random numbers)
     and a small plan-specific noise."""
 
-    def reached_of(i: int, replications: int, seed: int) -> np.ndarray:
+    def reached_of(replications: int, seed: int) -> list[np.ndarray]:
         common = np.array([_noise(seed + r, 1)[0] for r in range(replications)])
-        own = np.array([_noise(1000 * (i + 1) + seed + r, 1)[0] for r in range(replications)])
-        return levels[i] + common + 0.05 * own
+        return [
+            level
+            + common
+            + 0.05
+            * np.array([_noise(1000 * (i + 1) + seed + r, 1)[0] for r in range(replications)])
+            for i, level in enumerate(levels)
+        ]
 
     return reached_of
 

@@ -140,6 +140,26 @@ def test_four_teams_random_instances_against_loop_built_chain():
         assert np.allclose(model.dispatch_fraction.sum(axis=1) + model.lost_fraction, 1.0)
 
 
+@pytest.mark.parametrize("teams", [6, 8])
+def test_many_teams_dispatch_fractions_by_enumerating_states(teams):
+    # The chain's subset / superset sums against the definition: node j's call goes to the
+    # first free team of its list, so its fraction to team i sums pi over those states.
+    rng = np.random.default_rng(teams)
+    lam = rng.gamma(0.5, 0.3, 12).tolist()
+    pref = [rng.permutation(teams).tolist() for _ in range(12)]
+    tau = 0.9
+    model = exact_loss_hypercube(lam, pref, tau)
+    pi = _stationary(_generator_by_loops(lam, pref, 1 / tau))
+    assert np.allclose(model.state_probability, pi, atol=1e-12)
+    expected = np.zeros((12, teams))
+    for state in range(1 << teams):
+        for j, order in enumerate(pref):
+            free = [t for t in order if not (state >> t) & 1]
+            if free:
+                expected[j, free[0]] += pi[state]
+    assert np.allclose(model.dispatch_fraction, expected, atol=1e-12)
+
+
 def test_zero_teams_lose_everything_and_bad_input_is_an_error():
     model = exact_loss_hypercube([1.0, 2.0], np.zeros((2, 0), int), 1.0)
     assert model.lost_fraction.tolist() == [1.0, 1.0]

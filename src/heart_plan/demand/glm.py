@@ -115,7 +115,8 @@ def fit_count_model(
 
     ``covariates`` is indexed by ``beat_id``.  At most ``MAX_COVARIATES`` names.
     """
-    import statsmodels.api as sm
+    from statsmodels.genmod import families
+    from statsmodels.genmod.generalized_linear_model import GLM
 
     if len(names) > MAX_COVARIATES:
         raise DataError(f"a count model takes at most {MAX_COVARIATES} covariates, got {names}")
@@ -125,7 +126,7 @@ def fit_count_model(
     x = design_covariates(covariates.reindex(rates["beat_id"]), names)
     design = np.hstack([dummies, x])
     y = rates["calls_per_year"].to_numpy(dtype=float)
-    model = sm.GLM(y, design, family=sm.families.Poisson())
+    model = GLM(y, design, family=families.Poisson())
     fit = model.fit(method="newton", maxiter=100, tol=1e-10)
     mu = fit.mu
     dof = max(len(y) - design.shape[1], 1)

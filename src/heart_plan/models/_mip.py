@@ -54,6 +54,11 @@ def solver_params(
     ``presolve=False`` switches SCIP's presolver off (exact either way).  Measured on the
     Durham matrix (866 x 668 after our reductions), SCIP presolving finds nothing to remove
     in the already-reduced MCLP / MEXCLP models and costs ~30-40 % of the solve time.
+
+    HiGHS runs on one thread (``threads=1``, whatever ``options.workers``): its task
+    scheduler is global and, once started with worker threads, a solve in a forked process
+    (:mod:`heart_plan.processes`) waits forever for threads the fork did not copy.  The
+    HiGHS models here (LSCP, p-median) are small; their answers on Durham are the same.
     """
     if backend == "scip":
         p: dict[str, Any] = {
@@ -68,7 +73,7 @@ def solver_params(
         p = {
             "output_flag": "false",
             "random_seed": int(options.seed),
-            "threads": int(options.workers),
+            "threads": 1,
             "mip_rel_gap": float(options.relative_gap_limit),
         }
         text = "\n".join(f"{k}={v}" for k, v in p.items())

@@ -44,7 +44,7 @@ class CandidateComparison:
 
 
 def compare_candidates(
-    reached_of: Callable[[int, int, int], np.ndarray],
+    reached_of: Callable[[int, int], Sequence[np.ndarray]],
     n_candidates: int,
     *,
     cost: Sequence[float],
@@ -55,15 +55,15 @@ def compare_candidates(
 ) -> CandidateComparison:
     """Compare ``n_candidates`` plans (module docstring).
 
-    ``reached_of(i, replications, seed)`` simulates candidate ``i`` and returns its reached
-    share per replication (replication ``r`` uses ``seed + r``); ``cost`` (USD/year) and
-    ``size`` (beats) break a tie that is not measurable.
+    ``reached_of(replications, seed)`` simulates every candidate and returns, per
+    candidate, its reached share per replication (replication ``r`` uses ``seed + r``);
+    ``cost`` (USD/year) and ``size`` (beats) break a tie that is not measurable.
     """
     runs: list[list[float]] = [[] for _ in range(n_candidates)]
     done, batch = 0, first_replications
     while True:
-        for i in range(n_candidates):
-            runs[i].extend(float(v) for v in reached_of(i, batch, seed + done))
+        for i, reached in enumerate(reached_of(batch, seed + done)):
+            runs[i].extend(float(v) for v in reached)
         done += batch
         means = np.array([np.mean(r) for r in runs])
         order = sorted(range(n_candidates), key=lambda i: (-means[i], -size[i]))

@@ -17,7 +17,8 @@ The citywide curve and what the target would take, in calls reached, are in
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 
 import geopandas as gpd
 import numpy as np
@@ -26,8 +27,11 @@ import pandas as pd
 from heart_plan.models import LSCP
 from heart_plan.planning.area import AreaDemand
 from heart_plan.planning.context import PlanningContext
+from heart_plan.processes import run_independent
 from heart_plan.staffing.erlang import teams_needed
 from heart_plan.staffing.workload import offered_load_by_hour, unit_busy_time_h
+
+Progress = Callable[[str], None]
 
 ROADMAP_COLUMNS = (
     "step", "beat_added", "district", "beats_in_area", "calls_added_per_year",
@@ -69,34 +73,56 @@ def teams_for_area(ctx: PlanningContext, area: AreaDemand) -> tuple[int, int, st
     return len(result.selected_sites), workload, band
 
 
-def expansion_roadmap(
+def roadmap_areas(
     ctx: PlanningContext,
     *,
     start_beats: Iterable[str] | None = None,
     contiguous: bool | None = None,
-    progress=None,
-) -> pd.DataFrame:
-    """The order in which to add beats, and the teams each step needs (module docstring).
-
-    Step 0 is the starting area (the baseline pilot beats by default).
+) -> list[tuple[str, ...]]:
+    """The service area of every roadmap step (module docstring): step 0 is the starting
+    area (the baseline pilot beats by default), each next step adds one beat.
     """
     scenario = ctx.scenario
     area = [str(b) for b in (start_beats or scenario.baseline.service_area_beats)]
     contiguous = scenario.expansion.contiguous if contiguous is None else contiguous
     city = list(ctx.city_beats)
     beats_gdf = ctx.inputs.beats
-    city_gdf = beats_gdf[beats_gdf["beat_id"].isin(city)]
-    adjacency = beat_adjacency(city_gdf)
-    district = beats_gdf.set_index("beat_id")["district"].to_dict()
+    adjacency = beat_adjacency(beats_gdf[beats_gdf["beat_id"].isin(city)])
     reachable = reachable_calls_by_beat(ctx, ctx.area().busiest_band)
+    areas = [tuple(area)]
+    while remaining := [b for b in city if b not in area]:
+        frontier = [b for b in remaining if adjacency[b] & set(area)] if contiguous else []
+        area = [*area, max(frontier or remaining, key=lambda b: (reachable.get(b, 0.0), b))]
+        areas.append(tuple(area))
+    return areas
+
+
+def step_teams(
+    ctx: PlanningContext, step: int, beats: tuple[str, ...], progress: Progress | None = None
+) -> tuple[int, int, str]:
+    """:func:`teams_for_area` of the area ``beats`` (roadmap step ``step``), reported."""
+    spatial, workload, band = teams_for_area(ctx, ctx.area(beats))
+    if progress:
+        progress(f"expansion step {step}: {len(beats)} beats, {max(spatial, workload)} teams")
+    return spatial, workload, band
+
+
+def roadmap_table(
+    ctx: PlanningContext,
+    areas: Sequence[tuple[str, ...]],
+    teams: Sequence[tuple[int, int, str]],
+) -> pd.DataFrame:
+    """The roadmap (``ROADMAP_COLUMNS``, one row per step) from each step's area
+    (:func:`roadmap_areas`) and its ``(spatial, workload, band)`` teams (:func:`step_teams`).
+    """
+    district = ctx.inputs.beats.set_index("beat_id")["district"].to_dict()
     total = ctx.calls_per_year
     rows: list[dict] = []
     prev_teams: int | None = None
     prev_calls = 0.0
-    added = ""
-    while True:
-        spatial, workload, band = teams_for_area(ctx, ctx.area(area))
-        teams = max(spatial, workload)
+    for area, (spatial, workload, band) in zip(areas, teams, strict=True):
+        added = area[-1] if rows else ""
+        n = max(spatial, workload)
         area_calls = float(ctx.weights(area).sum())
         rows.append(
             {
@@ -109,23 +135,32 @@ def expansion_roadmap(
                 "cumulative_share": area_calls / total,
                 "teams_spatial": spatial,
                 "teams_workload": workload,
-                "teams": teams,
+                "teams": n,
                 "marginal_calls_per_added_team": (
-                    (area_calls - prev_calls) / (teams - prev_teams)
-                    if prev_teams is not None and teams > prev_teams
+                    (area_calls - prev_calls) / (n - prev_teams)
+                    if prev_teams is not None and n > prev_teams
                     else np.nan
                 ),
                 "busiest_band": band,
             }
         )
-        if progress:
-            progress(f"expansion step {len(rows) - 1}: {len(area)} beats, {teams} teams")
-        prev_teams, prev_calls = teams, area_calls
-        remaining = [b for b in city if b not in area]
-        if not remaining:
-            break
-        frontier = [b for b in remaining if adjacency[b] & set(area)] if contiguous else []
-        pool = frontier or remaining
-        added = max(pool, key=lambda b: (reachable.get(b, 0.0), b))
-        area = [*area, added]
+        prev_teams, prev_calls = n, area_calls
     return pd.DataFrame(rows, columns=list(ROADMAP_COLUMNS))
+
+
+def expansion_roadmap(
+    ctx: PlanningContext,
+    *,
+    start_beats: Iterable[str] | None = None,
+    contiguous: bool | None = None,
+    progress: Progress | None = None,
+) -> pd.DataFrame:
+    """The order in which to add beats, and the teams each step needs (module docstring;
+    the steps' teams in up to ``[solver] workers`` processes).
+    """
+    areas = roadmap_areas(ctx, start_beats=start_beats, contiguous=contiguous)
+    teams = run_independent(
+        [partial(step_teams, ctx, i, area, progress) for i, area in enumerate(areas)],
+        ctx.scenario.solver.workers,
+    )
+    return roadmap_table(ctx, areas, teams)

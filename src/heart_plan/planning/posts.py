@@ -333,9 +333,19 @@ class PostSearches:
     def __init__(self, ctx: PlanningContext) -> None:
         self.ctx = ctx
         self._searches: dict[tuple[str, ...], PostSearch] = {}
+        self._adopted: dict[tuple[str, ...], dict[int, PostSet]] = {}
+
+    def adopt(self, beats: Sequence[str], sets: dict[int, PostSet]) -> None:
+        """Keep ``sets``, found by this search in another process (the same deterministic
+        search), as the sets of the area ``beats``: :meth:`sets` returns them unsearched.
+        """
+        self._adopted[tuple(beats)] = dict(sets)
 
     def sets(self, area: AreaDemand, max_teams: int) -> dict[int, PostSet]:
         """The post sets for ``1..max_teams`` teams in ``area``."""
+        adopted = self._adopted.get(area.beats, {})
+        if all(k in adopted for k in range(1, max_teams + 1)):
+            return {k: adopted[k] for k in range(1, max_teams + 1)}
         s = self.ctx.scenario
         search = self._searches.get(area.beats)
         if search is None:

@@ -26,10 +26,12 @@ scored with the loss hypercube: calls reached), one post set per team count on d
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -48,7 +50,7 @@ from heart_plan.planning.compare import CandidateComparison, compare_candidates
 from heart_plan.planning.context import PlanningContext, build_context
 from heart_plan.planning.equity import equity_table, reached_by_call, tract_reached
 from heart_plan.planning.evaluate import evaluate_plan
-from heart_plan.planning.expansion import expansion_roadmap
+from heart_plan.planning.expansion import roadmap_areas, roadmap_table, step_teams
 from heart_plan.planning.posts import PostSearches, PostSet, plan_of_sets, set_measures
 from heart_plan.planning.replay import ReplayInputs, replay_inputs, simulate_plan
 from heart_plan.planning.results import (
@@ -59,7 +61,8 @@ from heart_plan.planning.results import (
     SimulatedMeasure,
 )
 from heart_plan.planning.roster_plan import rostered_plan
-from heart_plan.planning.units_run import units_outcome
+from heart_plan.planning.units_run import plan_other_units, units_outcome
+from heart_plan.processes import run_independent
 from heart_plan.simulation.results import mean_ci
 from heart_plan.staffing.off_line import NONE
 from heart_plan.staffing.pay import pay_of_cover
@@ -213,19 +216,30 @@ def plan_recommended(
     if s.expansion.recommend_beats:  # a fixed area (``run --beats``): one candidate
         order = list(fixed_area(ctx, s.expansion.recommend_beats))
         start, sizes = len(order), [len(order)]
-    plans = [plan_for_area(ctx, searches, ctx.area(order[:n]), busy_time_h) for n in sizes]
+    processes = s.solver.workers
+    areas = run_independent(
+        [partial(_area_plan, ctx, searches, order[:n], busy_time_h, progress) for n in sizes],
+        processes,
+    )
+    plans = [planned for planned, _sets, _evaluated in areas]
+    for (plan, _used, _shift), all_sets, _ev in areas:  # found in a worker: kept for the roster
+        searches.adopt(plan.service_area_beats, all_sets)
     per_rep: dict[int, list[pd.DataFrame]] = {i: [] for i in range(len(plans))}
 
-    def reached_of(i: int, replications: int, seed: int) -> np.ndarray:
-        sim = simulate_plan(plans[i][0], s, replay, replications=replications, seed=seed)
-        reps = sim.measures_by_replication()
-        per_rep[i].append(reps[list(CANDIDATE_MEASURES)])
-        if progress:
-            progress(
-                f"candidate area {sizes[i]} beats: {replications} replications from seed "
-                f"{seed}, reached {reps['reached_share'].mean():.1%}"
-            )
-        return reps["reached_share"].to_numpy()
+    def reached_of(replications: int, seed: int) -> list[np.ndarray]:
+        tasks = [
+            partial(_candidate_measures, p, s, replay, replications, seed) for p, _, _ in plans
+        ]
+        reached = []
+        for i, reps in enumerate(run_independent(tasks, processes)):
+            per_rep[i].append(reps)
+            if progress:
+                progress(
+                    f"candidate area {sizes[i]} beats: {replications} replications from seed "
+                    f"{seed}, reached {reps['reached_share'].mean():.1%}"
+                )
+            reached.append(reps["reached_share"].to_numpy())
+        return reached
 
     costs = [pay_of_cover(p.teams_on_duty, s.roster, s.crt).total_usd for p, _, _ in plans]
     comparison = compare_candidates(
@@ -239,7 +253,7 @@ def plan_recommended(
         simulated = {m: SimulatedMeasure(*_mean_ci(reps[m].to_numpy())) for m in CANDIDATE_MEASURES}
         est = comparison.reached(i)
         name = candidate_name(n)
-        evaluated = with_evaluated(ctx, plan.with_changes(command=f"heart-plan run ({name})"))
+        evaluated = areas[i][2]
         outcomes.append(
             CandidateOutcome(
                 name=name,
@@ -273,6 +287,40 @@ def plan_recommended(
     return Recommendation(plan, sets, shift, table, comparison, tuple(outcomes))
 
 
+def _area_plan(
+    ctx: PlanningContext,
+    searches: PostSearches,
+    beats: Sequence[str],
+    busy_time_h: float,
+    progress: Progress | None,
+) -> tuple[tuple[Plan, dict[int, PostSet], ShiftPlanResult], dict[int, PostSet], Plan]:
+    """One candidate area's plan (:func:`plan_for_area`), every post set searched for it and
+    the plan with the evaluator's predictions (a task of
+    :func:`~heart_plan.processes.run_independent`).
+    """
+    t0 = time.perf_counter()
+    area = ctx.area(beats)
+    planned = plan_for_area(ctx, searches, area, busy_time_h)
+    name = candidate_name(len(area.beats))
+    evaluated = with_evaluated(ctx, planned[0].with_changes(command=f"heart-plan run ({name})"))
+    if progress:
+        progress(
+            f"candidate area {len(area.beats)} beats: posts, hours and predictions in "
+            f"{time.perf_counter() - t0:.1f} s"
+        )
+    return planned, searches.sets(area, ctx.scenario.shifts.max_teams_per_hour), evaluated
+
+
+def _candidate_measures(
+    plan: Plan, s: Scenario, replay: ReplayInputs, replications: int, seed: int
+) -> pd.DataFrame:
+    """:data:`CANDIDATE_MEASURES` of ``plan`` per replication (replication ``r``: seed
+    ``seed + r``).
+    """
+    sim = simulate_plan(plan, s, replay, replications=replications, seed=seed)
+    return sim.measures_by_replication()[list(CANDIDATE_MEASURES)]
+
+
 def fixed_area(ctx: PlanningContext, beats: tuple[str, ...]) -> tuple[str, ...]:
     """``[expansion] recommend_beats`` checked against the city beats (``ConfigError``)."""
     unknown = [b for b in beats if b not in ctx.city_beats]
@@ -301,15 +349,32 @@ def run_plan(
         ctx = build_context(scenario, mirror, progress=timer.progress)
     fixed_area(ctx, scenario.expansion.recommend_beats)  # fail before the long steps
     searches = PostSearches(ctx)
-    with timer.step("reference plans (pilot_2022, current): posts"):
+    K = scenario.shifts.max_teams_per_hour
+    with timer.step("reference plans (pilot_2022, current), expansion roadmap, citywide posts"):
+        pilot_area = ctx.area(scenario.baseline.service_area_beats)
+        current_area = ctx.area(scenario.current.service_area_beats or None)
+        city = ctx.area()
+
+        steps = roadmap_areas(ctx)
+
+        def searched(*areas: AreaDemand) -> dict[tuple[str, ...], dict[int, PostSet]]:
+            return {a.beats: searches.sets(a, K) for a in areas}
+
+        # the pilot area's every team count: the first candidate's too
+        tasks: list[Callable[[], Any]] = [
+            partial(searched, current_area, city),
+            partial(searched, pilot_area),
+            *(partial(step_teams, ctx, i, beats, timer.progress) for i, beats in enumerate(steps)),
+        ]
+        found_city, found_pilot, *step_results = run_independent(tasks, scenario.solver.workers)
+        for beats, sets in (found_city | found_pilot).items():
+            searches.adopt(beats, sets)
+        roadmap = roadmap_table(ctx, steps, step_results)
         pilot_plan, pilot_sets = plan_pilot(ctx, searches)
         current_plan, current_sets = plan_current(ctx, searches)
-    with timer.step("expansion roadmap"):
-        roadmap = expansion_roadmap(ctx, progress=timer.progress)
     target = scenario.budget.target_reached_share
-    with timer.step("citywide: post sets per team count and calls reached by hour"):
-        city = ctx.area()
-        city_sets = searches.sets(city, scenario.shifts.max_teams_per_hour)
+    with timer.step("citywide: calls reached by hour and team count"):
+        city_sets = searches.sets(city, K)
         city_values = area_values(ctx, city, city_sets)
         curve = reached_curve(ctx, city_sets, city_values)
     with timer.step("what the target would take, hours and the 24/7 answer"):
@@ -324,30 +389,34 @@ def run_plan(
         replay = replay_inputs(ctx, seed=s.seed, observed_only=s.observed_only)
     with timer.step("recommended plan (areas x shifts x posts, simulated)"):
         rec = plan_recommended(ctx, busy_h, roadmap, replay, searches, progress=timer.progress)
-    with timer.step("roster of the recommended area (crews, days off, rest; max reached)"):
-        rostered = rostered_plan(
-            ctx, searches, rec.plan, command="heart-plan run (recommended plan)"
-        )
-        rec_plan, rec_sets = rostered.plan, rostered.post_sets
+    # The reference plans do not depend on the roster: predicted and simulated beside it.
+    # So do the other units' plans (CoR posts and roster, CCD and CN).
+    with timer.step("roster of the recommended area; pilot_2022 and current; other units"):
+        first: list[Callable[[], Any]] = [
+            partial(rostered_plan, ctx, searches, rec.plan, command="heart-plan run (recommended plan)"),
+            partial(simulate_outcome, ctx, "pilot_2022", pilot_plan, pilot_sets, replay, evaluate=True),
+            partial(simulate_outcome, ctx, "current", current_plan, current_sets, replay, evaluate=True),
+            partial(plan_other_units, ctx),
+        ]  # fmt: skip
+        rostered, pilot, current, other_units = run_independent(first, scenario.solver.workers)
         timer.progress(rostered.roster.summary().splitlines()[1])
-    with timer.step("queue-aware predictions (hypercube evaluator)"):
-        pilot_plan = with_evaluated(ctx, pilot_plan)
-        current_plan = with_evaluated(ctx, current_plan)
-        rec_plan = with_evaluated(ctx, rec_plan)
-        off_line = off_line_effect(ctx, rec_plan)
-    with timer.step("simulation of the reported plans"):
-        pilot = simulate_outcome(ctx, "pilot_2022", pilot_plan, pilot_sets, replay)
-        current = simulate_outcome(ctx, "current", current_plan, current_sets, replay)
+    # all four HEART units: CoR placed, rostered and simulated with CRT; CCD, CN
+    with timer.step("recommended plan predicted and simulated; all four HEART units"):
+        rec_plan = with_evaluated(ctx, rostered.plan)
+        second: list[Callable[[], Any]] = [
+            partial(
+                units_outcome, ctx, rec_plan, crt_fte=rostered.roster.fte,
+                crt_cost_per_year_usd=rostered.roster.cost_per_year_usd,
+                crt_fte_basis="the recommended plan's roster: FTE = crews x crew x relief",
+                replay=replay, other=other_units,
+            ),
+            partial(simulate_outcome, ctx, "recommended", rec_plan, rostered.post_sets, replay),
+            partial(off_line_effect, ctx, rec_plan),
+        ]  # fmt: skip
+        units, recommended, off_line = run_independent(second, scenario.solver.workers)
         recommended = replace(
-            simulate_outcome(ctx, "recommended", rec_plan, rec_sets, replay),
-            fte=rostered.roster.fte, cost_per_year_usd=rostered.roster.cost_per_year_usd,
-        )  # fmt: skip
-    with timer.step("all four HEART units (CoR placed, rostered, simulated with CRT; CCD, CN)"):
-        units = units_outcome(
-            ctx, rec_plan, crt_fte=rostered.roster.fte,
-            crt_cost_per_year_usd=rostered.roster.cost_per_year_usd,
-            crt_fte_basis="the recommended plan's roster: FTE = crews x crew x relief",
-            replay=replay,
+            recommended, fte=rostered.roster.fte,
+            cost_per_year_usd=rostered.roster.cost_per_year_usd,
         )  # fmt: skip
     with timer.step("equity view"):
         reached = {o.name: reached_by_call(o.simulation) for o in (pilot, current, recommended)}
@@ -408,14 +477,19 @@ def simulate_outcome(
     plan: Plan,
     post_sets: dict[int, PostSet],
     replay: ReplayInputs,
+    *,
+    evaluate: bool = False,
 ) -> PlanOutcome:
-    """Replay the year's eligible calls (observed + modeled) against ``plan``.
+    """Replay the year's eligible calls (observed + modeled) against ``plan`` (first adding
+    the evaluator's predictions, :func:`with_evaluated`, when ``evaluate``).
 
     Every plan sees the same calls and the same on-scene draws (same seed), so differences
     come from the plans.  With widened intervals (``[simulation] variation``) the plan is
     also simulated with on-scene variation only (``summary_on_scene_only``).
     """
     s = ctx.scenario
+    if evaluate:
+        plan = with_evaluated(ctx, plan)
     reps, seed = s.simulation.replications, s.simulation.seed
     result = simulate_plan(plan, s, replay, replications=reps, seed=seed)
     narrow = None

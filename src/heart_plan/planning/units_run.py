@@ -19,6 +19,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from heart_plan.plan import Plan
 from heart_plan.planning.context import PlanningContext
 from heart_plan.planning.field_units import (
@@ -32,7 +34,11 @@ from heart_plan.planning.replay import ReplayInputs
 from heart_plan.planning.results import SimulatedMeasure, UnitResult, UnitsOutcome
 from heart_plan.simulation.results import Estimate
 from heart_plan.simulation.takers import field_units
-from heart_plan.staffing.units_view import arrivals_by_nature_from_demand, units_view
+from heart_plan.staffing.units_view import (
+    UnitsView,
+    arrivals_by_nature_from_demand,
+    units_view,
+)
 
 
 def hours_text(teams_on_duty: tuple[int, ...]) -> str:
@@ -61,6 +67,24 @@ def _sim(est: Estimate) -> SimulatedMeasure:
     return SimulatedMeasure(est.mean, est.ci_low, est.ci_high)
 
 
+@dataclass(frozen=True)
+class OtherUnits:
+    """The units planned without the CRT plan: every other driving type's posts and hours
+    (``field``, by name) and the units view (CCD, CN and the Erlang parts).
+    """
+
+    field: dict[str, FieldUnitPlan]
+    view: UnitsView
+
+
+def plan_other_units(ctx: PlanningContext) -> OtherUnits:
+    """Every unit's plan that does not depend on the CRT plan (module docstring)."""
+    s = ctx.scenario
+    field = {n: plan_field_unit(ctx, n) for n in field_units(s) if n != "crt"}
+    view = units_view(arrivals_by_nature_from_demand(ctx.demand.beat_nature, ctx.demand.shapes), s)
+    return OtherUnits(field, view)
+
+
 def units_outcome(
     ctx: PlanningContext,
     crt_plan: Plan,
@@ -69,18 +93,19 @@ def units_outcome(
     crt_cost_per_year_usd: float,
     crt_fte_basis: str,
     replay: ReplayInputs,
+    other: OtherUnits | None = None,
 ) -> UnitsOutcome:
-    """Every unit beside ``crt_plan`` (module docstring)."""
+    """Every unit beside ``crt_plan`` (module docstring); ``other``: the units planned
+    without it (:func:`plan_other_units`, computed here when None).
+    """
     s = ctx.scenario
-    others: dict[str, FieldUnitPlan] = {
-        n: plan_field_unit(ctx, n) for n in field_units(s) if n != "crt"
-    }
+    other = other or plan_other_units(ctx)
+    others, view = other.field, other.view
     plans = {"crt": crt_plan} | {n: p.plan for n, p in others.items()}
     predicted = evaluate_field_units(ctx, plans)
     joint = simulate_field_units(
         s, replay, plans, replications=s.simulation.replications, seed=s.simulation.seed
     )
-    view = units_view(arrivals_by_nature_from_demand(ctx.demand.beat_nature, ctx.demand.shapes), s)
     rows: list[UnitResult] = []
     for name in predicted.units:
         plan = plans[name]

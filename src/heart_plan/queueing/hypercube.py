@@ -112,6 +112,7 @@ Units: arrival rates per hour, busy time in hours, drive times in seconds.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -310,8 +311,16 @@ def exact_loss_hypercube(
 
 
 class _ExactChain:
-    """The chain's structure (first free team of each list in each state, upward rates),
-    built once per arrivals and preferences and solved for any busy time.
+    """The chain's structure (upward rates, each call's busy prefixes), built once per
+    arrivals and preferences and solved for any busy time.
+
+    With ``M(j, p)`` the set of call ``j``'s first ``p`` choices and ``i = pref[j, p]``, a
+    call of ``j`` goes to ``i`` in state ``B`` iff ``M(j, p) <= B`` and ``i`` is not in
+    ``B``.  So the upward rate ``B -> B + {i}`` is the subset sum
+    ``sum_{M <= B} g[M, i]`` with ``g[M, i] = sum of lambda_j over (j, p)`` with
+    ``M(j, p) = M`` and ``pref[j, p] = i``, and the dispatch fraction of ``j`` to ``i`` is
+    the superset sum ``sum_{B >= M(j, p), i not in B} pi[B]``: ``O(N^2 2^N + J N)`` work
+    (zeta transforms over the ``N`` bits), with no states x lists table.
     """
 
     def __init__(self, arrivals_per_h: ArrayLike, preference: ArrayLike) -> None:
@@ -329,34 +338,20 @@ class _ExactChain:
         s = 1 << n
         states = np.arange(s)
         bits = ((states[:, None] >> np.arange(n)) & 1).astype(bool)  # (S, N) busy
-        upref, self.inverse = unique_lists(pref)
-        self.n_lists = len(upref)
-        lam_u = np.bincount(self.inverse, weights=lam, minlength=len(upref))
-        first = _first_free(bits, upref)  # (S, U), -1 when all busy
-        b_idx, u_idx = np.nonzero(first >= 0)
-        team = first[b_idx, u_idx]
-        self.b_idx, self.fu_index = b_idx, u_idx * n + team
-        # Upward rates: B -> B | {i} at sum of lambda_u over the lists whose first free is i.
-        up = np.bincount(b_idx * n + team, weights=lam_u[u_idx], minlength=s * n).reshape(s, n)
-        up_rows, up_cols, up_vals, down_rows, down_cols = [], [], [], [], []
-        for i in range(n):
-            free_i = ~bits[:, i]
-            src = states[free_i]
-            rate = up[free_i, i]
-            keep = rate > 0
-            up_rows.append(src[keep])
-            up_cols.append(src[keep] | (1 << i))
-            up_vals.append(rate[keep])
-            busy_src = states[~free_i]
-            down_rows.append(busy_src)
-            down_cols.append(busy_src ^ (1 << i))
-        self.up_rows = np.concatenate(up_rows)
-        self.up_cols = np.concatenate(up_cols)
-        self.up_vals = np.concatenate(up_vals)
-        self.down_rows = np.concatenate(down_rows)
-        self.down_cols = np.concatenate(down_cols)
-        self.up_out = np.bincount(self.up_rows, weights=self.up_vals, minlength=s)
+        onehot = np.left_shift(1, pref)  # (J, N) bit of each choice
+        prefix = np.zeros_like(onehot)  # (J, N) mask of the choices before position p
+        np.cumsum(onehot[:, :-1], axis=1, out=prefix[:, 1:])
+        self.prefix, self.pref = prefix, pref
+        g = np.bincount((prefix * n + pref).ravel(), weights=np.repeat(lam, n), minlength=s * n)
+        up = _subset_sums(np.asarray(g, dtype=np.float64).reshape(s, n), n)
+        up[bits] = 0.0  # a busy team takes no call
+        src, team = np.nonzero(up > 0)
+        self.up_rows, self.up_cols, self.up_vals = src, src | (1 << team), up[src, team]
+        busy_src, busy_team = np.nonzero(bits)
+        self.down_rows, self.down_cols = busy_src, busy_src ^ (1 << busy_team)
+        self.up_out = up.sum(axis=1)
         self.n_busy = bits.sum(axis=1)
+        self.free = ~bits
         self.bits = bits.astype(np.float64)
         self.s = s
 
@@ -392,27 +387,41 @@ class _ExactChain:
             pi = spla.spsolve(a, rhs, permc_spec="MMD_AT_PLUS_A")
         pi = np.clip(pi, 0.0, None)
         pi /= pi.sum()
-        # Dispatch fractions by PASTA.
-        fu = np.bincount(self.fu_index, weights=pi[self.b_idx], minlength=self.n_lists * n)
-        frac = np.asarray(fu.reshape(self.n_lists, n)[self.inverse], dtype=np.float64)
+        # Dispatch fractions by PASTA: P(the choices before p busy, choice p free).
+        free_at = _superset_sums(pi[:, None] * self.free, n)  # (S, N)
+        frac = np.zeros((self.nodes, n))
+        np.put_along_axis(frac, self.pref, free_at[self.prefix, self.pref], axis=1)
         busy = np.asarray(pi @ self.bits, dtype=np.float64)
         return LossModel(EXACT, busy, frac, np.full(self.nodes, pi[-1]), pi)
 
 
-def _first_free(bits: NDArray[np.bool_], upref: NDArray[np.int64]) -> NDArray[np.int64]:
-    """Team index of the first free team of each preference list in each state (-1: none)."""
-    s = bits.shape[0]
-    out = np.empty((s, len(upref)), dtype=np.int64)
-    chunk = max(1, 4_000_000 // max(1, s * upref.shape[1]))
-    for start in range(0, len(upref), chunk):
-        block = upref[start : start + chunk]  # (u, N)
-        free = ~bits[:, block]  # (S, u, N)
-        pos = free.argmax(axis=2)
-        team = np.take_along_axis(np.broadcast_to(block, free.shape), pos[..., None], axis=2)[
-            ..., 0
-        ]
-        out[:, start : start + chunk] = np.where(free.any(axis=2), team, -1)
+def _subset_sums(values: NDArray[np.float64], n: int) -> NDArray[np.float64]:
+    """``out[B] = sum over M <= B of values[M]`` (rows indexed by ``n``-bit masks)."""
+    out = values.copy()
+    for with_b, without_b in _bit_halves(n):
+        out[with_b] += out[without_b]
     return out
+
+
+def _superset_sums(values: NDArray[np.float64], n: int) -> NDArray[np.float64]:
+    """``out[M] = sum over B >= M of values[B]`` (rows indexed by ``n``-bit masks)."""
+    out = values.copy()
+    for with_b, without_b in _bit_halves(n):
+        out[without_b] += out[with_b]
+    return out
+
+
+@functools.cache
+def _bit_halves(n: int) -> tuple[tuple[NDArray[np.int64], NDArray[np.int64]], ...]:
+    """Per bit ``b`` of ``n``-bit masks: the masks with bit ``b`` and the same masks
+    without it (in the same order).
+    """
+    states = np.arange(1 << n)
+    halves = []
+    for b in range(n):
+        with_b = states[(states >> b) & 1 == 1]
+        halves.append((with_b, with_b ^ (1 << b)))
+    return tuple(halves)
 
 
 # ----------------------------------------------------------------------------- approximation

@@ -1,0 +1,83 @@
+"""Independent steps of one run in forked processes, within the run's core budget.
+
+A run's candidate areas (post search, hours, simulation) and its reported simulations do
+not depend on each other.  :func:`run_independent` runs such zero-argument tasks in up to
+``processes`` forked worker processes and returns their results in task order, exactly as
+calling them one after another would (every task is deterministic and sees the parent's
+state as it was when the pool started; nothing a task changes in memory comes back except
+its return value, which must pickle).
+
+Serial (in this process) when ``processes`` is 1, when there is one task, on platforms
+without ``fork``, inside a daemonic process (a Dask worker: it may not start children) and
+inside a task already running in a worker (no nested pools).  The core budget is the run's
+``[solver] workers`` (the sweep's ``--solver-threads``), capped by the cores this process
+may use.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, TypeVar
+
+from threadpoolctl import threadpool_limits
+
+T = TypeVar("T")
+
+#: The tasks of the pool being run (read by the forked workers; empty otherwise).
+_TASKS: Sequence[Callable[[], Any]] = ()
+#: True inside a pool's worker process.
+_IN_WORKER = False
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity; ``os.cpu_count()`` elsewhere)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def workers_for(processes: int, n_tasks: int) -> int:
+    """Worker processes :func:`run_independent` would start (1: it runs serially)."""
+    n = min(int(processes), n_tasks, usable_cores())
+    if (
+        n <= 1
+        or _IN_WORKER
+        or multiprocessing.current_process().daemon
+        or "fork" not in multiprocessing.get_all_start_methods()
+    ):
+        return 1
+    return n
+
+
+def run_independent(tasks: Sequence[Callable[[], T]], processes: int) -> list[T]:
+    """``[task() for task in tasks]``, in up to ``processes`` forked processes (module
+    docstring); a task's exception is raised here, as in the serial loop.
+    """
+    global _TASKS
+    n = workers_for(processes, len(tasks))
+    if n == 1:
+        return [task() for task in tasks]
+    _TASKS = tasks
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(n, mp_context=context, initializer=_mark_worker) as pool:
+            return list(pool.map(_call, range(len(tasks))))
+    finally:
+        _TASKS = ()
+
+
+def _mark_worker() -> None:
+    """Worker start: no nested pools, and one BLAS thread (``processes`` workers already
+    use the cores; spinning BLAS threads beside them would oversubscribe).
+    """
+    global _IN_WORKER
+    _IN_WORKER = True
+    threadpool_limits(limits=1, user_api="blas")
+
+
+def _call(i: int) -> Any:
+    return _TASKS[i]()

@@ -1,0 +1,75 @@
+"""Independent run steps in forked processes: results in task order, identical to the
+serial loop; errors raised in the parent; no nested pools."""
+
+from __future__ import annotations
+
+import os
+from functools import partial
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from heart_plan.errors import ModelError
+from heart_plan.processes import run_independent, usable_cores, workers_for
+
+
+def _draws(seed: int) -> np.ndarray:
+    return np.random.default_rng(seed).normal(size=1000)
+
+
+def test_results_come_back_in_task_order_and_equal_the_serial_loop() -> None:
+    tasks = [partial(_draws, seed) for seed in range(7)]
+    serial = run_independent(tasks, 1)
+    parallel = run_independent(tasks, 2)
+    assert len(parallel) == 7
+    for a, b in zip(serial, parallel, strict=True):
+        assert np.array_equal(a, b)
+
+
+@pytest.mark.skipif(usable_cores() < 2, reason="needs two cores to start a pool")
+def test_tasks_run_in_other_processes_and_may_be_closures() -> None:
+    offset = 10  # a closure: forked workers see it without pickling the task
+    pids = run_independent([lambda i=i: (os.getpid(), offset + i) for i in range(4)], 2)
+    assert {v for _pid, v in pids} == {10, 11, 12, 13}
+    assert os.getpid() not in {pid for pid, _v in pids}
+
+
+def test_a_task_error_is_raised_in_the_caller() -> None:
+    def bad() -> None:
+        raise ModelError("post search: pool_teams = 0; at least one team")
+
+    with pytest.raises(ModelError, match="pool_teams = 0"):
+        run_independent([lambda: 1, bad, lambda: 3], 2)
+
+
+def test_no_nested_pools_and_serial_when_one_process_or_one_task() -> None:
+    assert workers_for(1, 5) == 1
+    assert workers_for(2, 1) == 1
+    # inside a worker a nested call runs serially in that worker
+    inner = run_independent([lambda: run_independent([os.getpid, os.getpid], 2)] * 2, 2)
+    for pids in inner:
+        assert len(set(pids)) == 1
+
+
+def _lscp_sites(seed: int) -> tuple[str, ...]:
+    from heart_plan.config import SolverConfig
+    from heart_plan.models import LSCP
+
+    rng = np.random.default_rng(seed)
+    times = pd.DataFrame(
+        rng.integers(60, 1500, (80, 60)),
+        index=[f"d{i}" for i in range(80)],
+        columns=[f"s{j}" for j in range(60)],
+    )
+    weights = pd.Series(1.0, index=times.index)
+    model = LSCP.from_cost_matrix(times, weights, radius_s=600)
+    return tuple(model.solve(SolverConfig(seed=0, workers=2)).selected_sites)
+
+
+@pytest.mark.timeout(180)
+def test_mip_solves_in_workers_after_solves_in_the_parent_finish() -> None:
+    # HiGHS's task scheduler is global: had the parent's solves started its worker
+    # threads, a solve in a forked worker would wait for them forever.
+    parent = [_lscp_sites(seed) for seed in range(3)]
+    assert run_independent([partial(_lscp_sites, seed) for seed in range(3)], 2) == parent
