@@ -10,7 +10,13 @@ import pytest
 
 from heart_plan.config import SolverConfig
 from heart_plan.models import MCLP
-from heart_plan.models.lagrangian import coverage_sets, covered_weight, mclp_bounded
+from heart_plan.models._mclp_sparse import solve_sparse_mclp
+from heart_plan.models.lagrangian import (
+    coverage_sets,
+    covered_weight,
+    mclp_bounded,
+    swap_search,
+)
 
 
 def instance(seed: int, n_d: int = 14, n_s: int = 9) -> tuple[np.ndarray, np.ndarray]:
@@ -46,3 +52,60 @@ def test_a_zero_gap_bound_proves_the_greedy_optimum():
     res = mclp_bounded(coverage_sets(times, 720), np.array([1.0, 2.0, 4.0]), 2)
     assert res.sites == (0, 1) and res.covered == 7.0
     assert res.gap == pytest.approx(0.0, abs=1e-6)
+
+
+def _bench_generator():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parents[2] / "bench" / "coverage_models.py"
+    spec = importlib.util.spec_from_file_location("bench_coverage_models", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_chunked_synthetic_cover_equals_the_dense_generator():
+    bench = _bench_generator()
+    times, weights = bench.synthetic(300, 500, seed=0)
+    cover, w = bench.synthetic_cover(300, 500, 720, seed=0, chunk_rows=7)
+    dense = coverage_sets(times.to_numpy(), 720)
+    assert cover.shape == dense.shape and (cover != dense).nnz == 0
+    assert np.array_equal(w, weights.to_numpy())
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("p", [1, 2, 3])
+def test_swap_search_reaches_a_local_optimum_no_worse_than_its_start(seed, p):
+    times, w = instance(seed, n_d=16, n_s=10)
+    cover = coverage_sets(times, 720)
+    start = np.arange(p)
+    sites, covered = swap_search(cover, w, start)
+    assert len(set(sites.tolist())) == p
+    assert covered == pytest.approx(covered_weight(cover, w, sites))
+    assert covered >= covered_weight(cover, w, start) - 1e-9
+    for out in range(p):  # no single swap improves it
+        for into in set(range(10)) - set(sites.tolist()):
+            swapped = np.array([*np.delete(sites, out), into])
+            assert covered_weight(cover, w, swapped) <= covered + 1e-9
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("p", [1, 2, 3])
+@pytest.mark.parametrize("iterations", [1, 3000])
+def test_the_sparse_exact_path_matches_brute_force(seed, p, iterations):
+    # iterations=1 leaves the bound loose, so the MIP on the candidate sites decides
+    times, w = instance(100 + seed, n_d=18, n_s=10)
+    cover = coverage_sets(times, 720)
+    best = max(covered_weight(cover, w, np.array(s)) for s in itertools.combinations(range(10), p))
+    res = solve_sparse_mclp(
+        cover, w, p, SolverConfig(seed=0, workers=1), lagrangian_iterations=iterations
+    )
+    assert res.status == "OPTIMAL" and res.covered == pytest.approx(best)
+    assert res.bound == res.covered and len(res.sites) <= p
+    assert covered_weight(cover, w, np.array(res.sites)) == pytest.approx(best)
+    # site fixing is sound: every solution beating the Lagrangian incumbent uses candidates
+    lag = mclp_bounded(cover, w, p, max_iterations=iterations)
+    for s in itertools.combinations(range(10), p):
+        if covered_weight(cover, w, np.array(s)) > lag.covered + 1e-6:
+            assert set(s) <= set(lag.candidates)

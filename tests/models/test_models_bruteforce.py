@@ -61,16 +61,20 @@ def test_lscp_matches_brute_force(inst):
     assert res.covered_weight == w.sum() and res.is_optimal()
 
 
+@pytest.mark.parametrize("formulation", ["dense", "sparse"])
 @settings(max_examples=40)
-@given(instances())
-def test_mclp_matches_brute_force(inst):
+@given(inst=instances())
+def test_mclp_matches_brute_force(inst, formulation):
     df, w, p, fixed, radius = inst
     cov, wv = df.to_numpy() <= radius, w.to_numpy()
     if not (cov.any(axis=1) & (wv > 0)).any():
         return  # covered by test_models_inputs (InfeasibleError)
     best = max(wv[cov[:, s].any(axis=1)].sum() for s in _subsets(df, p, fixed))
-    res = MCLP.from_cost_matrix(df, w, radius_s=radius, p_sites=p, fixed_sites=fixed).solve()
-    assert res.objective == pytest.approx(best)
+    res = MCLP.from_cost_matrix(df, w, radius_s=radius, p_sites=p, fixed_sites=fixed).solve(
+        formulation=formulation
+    )
+    assert res.objective == pytest.approx(best) and res.is_optimal()
+    assert res.solver_params["formulation"] == formulation
     assert len(res.selected_sites) == p and set(fixed) <= set(res.selected_sites)
     assert res.covered_weight == pytest.approx(best)
 

@@ -42,21 +42,29 @@ def test_lscp_toy():
     assert fixed.objective == 3 and fixed.selected_sites == ("A", "B", "C")
 
 
-def test_mclp_toy():
+@pytest.mark.parametrize("formulation", ["dense", "sparse"])
+def test_mclp_toy(formulation):
     # p=1: A covers 10+20=30, B 20+30=50, C 30+40=70 -> C with 70.
-    one = MCLP.from_cost_matrix(TIMES, WEIGHTS, radius_s=450, p_sites=1).solve()
+    one = MCLP.from_cost_matrix(TIMES, WEIGHTS, radius_s=450, p_sites=1).solve(
+        formulation=formulation
+    )
     assert (one.selected_sites, one.objective, one.covered_share) == (("C",), 70.0, 0.7)
     # p=2: {A, C} covers everything (100) while {B, C} leaves d1 (90).
-    two = MCLP.from_cost_matrix(TIMES, WEIGHTS, radius_s=450, p_sites=2).solve()
+    two = MCLP.from_cost_matrix(TIMES, WEIGHTS, radius_s=450, p_sites=2).solve(
+        formulation=formulation
+    )
     assert (two.selected_sites, two.objective, two.gap) == (("A", "C"), 100.0, 0.0)
     # p=1 with A fixed: only A -> 30.
     fixed = MCLP.from_cost_matrix(TIMES, WEIGHTS, radius_s=450, p_sites=1, fixed_sites=["A"])
-    assert fixed.solve().objective == 30.0
+    assert fixed.solve(formulation=formulation).objective == 30.0
 
 
-def test_mclp_fills_up_to_p_sites():
+@pytest.mark.parametrize("formulation", ["dense", "sparse"])
+def test_mclp_fills_up_to_p_sites(formulation):
     # p=3 > sites needed: {A, C} already covers 100; the third site is B.
-    res = MCLP.from_cost_matrix(TIMES, WEIGHTS, radius_s=450, p_sites=3).solve()
+    res = MCLP.from_cost_matrix(TIMES, WEIGHTS, radius_s=450, p_sites=3).solve(
+        formulation=formulation
+    )
     assert res.selected_sites == ("A", "B", "C") and res.objective == 100.0
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from heart_plan.config import SolverConfig
-from heart_plan.errors import InfeasibleError
+from heart_plan.errors import InfeasibleError, ModelError
 
 from ._base import (
     CoverageResult,
@@ -20,8 +20,22 @@ from ._base import (
     evaluate,
     validate_instance,
 )
-from ._mip import MipSpec, solve_mip
+from ._mclp_sparse import mclp_mip_spec, solve_sparse_mclp
+from ._mip import solve_mip
 from ._reduce import reduce_columns, unique_rows
+
+FORMULATIONS = ("auto", "dense", "sparse")
+#: ``formulation="auto"`` solves on sparse coverage sets from this many (demand rows x free
+#: sites) pairs after the fixed-site reduction: below it (Durham: 869 x 4,250) the dense
+#: reductions and MIP are fast and kept as they were.
+SPARSE_MIN_PAIRS = 10_000_000
+
+
+def check_formulation(formulation: str) -> str:
+    """The MCLP formulation name, validated (one of ``FORMULATIONS``)."""
+    if formulation not in FORMULATIONS:
+        raise ModelError(f"MCLP formulation: got {formulation!r}; expected one of {FORMULATIONS}")
+    return formulation
 
 
 class MCLP:
@@ -39,7 +53,10 @@ class MCLP:
     Solved exactly after reductions: demand already covered by fixed sites becomes a
     constant, identical demand rows are merged (weights added), identical and dominated
     site columns are dropped, and the cardinality constraint becomes ``<=`` (opening a site
-    never lowers coverage).  If fewer than ``p_sites`` sites are needed to cover all
+    never lowers coverage).  Large instances (``formulation="sparse"``, or ``"auto"`` from
+    ``SPARSE_MIN_PAIRS`` pairs) are solved on sparse coverage sets instead: greedy and swap
+    search, a Lagrangian bound with site fixing, then the same MIP on the sites the bound
+    could not rule out (``heart_plan.models._mclp_sparse``); same optimum.  If fewer than ``p_sites`` sites are needed to cover all
     coverable demand, the remaining sites are filled with the unselected sites that cover
     the most weight (ties: column order), so the result always has ``p_sites`` sites.
 
@@ -75,9 +92,15 @@ class MCLP:
         return cls(inst, radius_s=check_radius(radius_s), p_sites=check_p_sites(p_sites, inst))
 
     def solve(
-        self, options: SolverConfig | None = None, *, backend: str = "auto"
+        self,
+        options: SolverConfig | None = None,
+        *,
+        backend: str = "auto",
+        formulation: str = "auto",
     ) -> CoverageResult:
-        """Solve to proven optimality (or the gap in ``options``; ``backend``: auto, scip, highs)."""
+        """Solve to proven optimality (or the gap in ``options``; ``backend``: auto, scip,
+        highs; ``formulation``: auto, dense, sparse -- see the class docstring).
+        """
         options = options or SolverConfig()
         t0 = time.perf_counter()
         inst, p = self.instance, self.p_sites
@@ -96,49 +119,45 @@ class MCLP:
         constant = float(w[by_fixed].sum())
         rows = coverable & ~by_fixed & (w > 0)
         free = np.setdiff1d(np.arange(inst.n_sites), fixed)
-        red = cov[np.ix_(rows, free)]
-        first, inverse = unique_rows(red)
-        wr = np.bincount(inverse, weights=w[rows], minlength=len(first))
-        red = red[first]
-        cols = reduce_columns(red) if red.shape[0] else np.zeros(0, dtype=np.int64)
-        red = red[:, cols]
         budget = p - len(fixed)
-        params: dict = {
-            "reduction": {
+        n_pairs = int(rows.sum()) * len(free)
+        sparse = check_formulation(formulation) == "sparse" or (
+            formulation == "auto" and n_pairs >= SPARSE_MIN_PAIRS
+        )
+        params: dict = {"formulation": "sparse" if sparse else "dense"}
+        if budget == 0 or not rows.any():
+            pick = np.zeros(0, dtype=np.int64)
+            objective = bound = constant
+            status = "OPTIMAL"
+            params["reduction"] = {"rows_in": int(rows.sum()), "cols_in": int(len(free))}
+        elif sparse:
+            cover = sp.csr_matrix(cov[np.ix_(rows, free)])
+            res = solve_sparse_mclp(cover, w[rows], budget, options, backend=backend)
+            params.update(res.params)
+            params["reduction"] = {
+                "rows_in": int(rows.sum()),
+                "cols_in": int(len(free)),
+                **res.params.get("reduction", {}),
+            }
+            pick = free[np.array(res.sites, dtype=np.int64)]
+            objective, bound, status = res.covered + constant, res.bound + constant, res.status
+        else:
+            red = cov[np.ix_(rows, free)]
+            first, inverse = unique_rows(red)
+            wr = np.bincount(inverse, weights=w[rows], minlength=len(first))
+            red = red[first]
+            cols = reduce_columns(red)
+            red = red[:, cols]
+            params["reduction"] = {
                 "rows_in": int(rows.sum()),
                 "cols_in": int(len(free)),
                 "rows_solved": int(red.shape[0]),
                 "cols_solved": int(red.shape[1]),
             }
-        }
-        if budget == 0 or red.shape[0] == 0:
-            pick = np.zeros(0, dtype=np.int64)
-            objective = bound = constant
-            status = "OPTIMAL"
-        else:
-            n_r, n_c = red.shape
-            # variables: x (n_c sites) then y (n_r demand groups)
-            link = sp.hstack(
-                [-sp.csr_matrix(red, dtype=np.float64), sp.identity(n_r, format="csr")]
-            )
-            card = sp.csr_matrix(
-                (np.ones(n_c), (np.zeros(n_c, dtype=np.int64), np.arange(n_c))),
-                shape=(1, n_c + n_r),
-            )
-            spec = MipSpec(
-                lb=np.zeros(n_c + n_r),
-                ub=np.ones(n_c + n_r),
-                obj=np.concatenate([np.zeros(n_c), wr]),
-                integer=np.concatenate([np.ones(n_c, bool), np.zeros(n_r, bool)]),
-                A=sp.vstack([link, card]).tocsr(),
-                row_lb=np.concatenate([np.full(n_r, -np.inf), [0.0]]),
-                row_ub=np.concatenate([np.zeros(n_r), [float(budget)]]),
-                maximize=True,
-                offset=constant,
-            )
+            spec = mclp_mip_spec(red, wr, budget, constant)
             sol = solve_mip(spec, options, backend=backend, model=self.name, presolve=False)
             params.update(sol.params)
-            pick = free[cols[sol.x[:n_c] > 0.5]]
+            pick = free[cols[sol.x[: red.shape[1]] > 0.5]]
             objective, bound, status = sol.objective, sol.best_bound, sol.status
         teams = np.zeros(inst.n_sites, dtype=np.int64)
         teams[fixed] = 1
