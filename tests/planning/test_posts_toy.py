@@ -90,3 +90,28 @@ def test_pool_adds_a_backup_layer_once_everything_is_covered() -> None:
     pool = candidate_pool(toy_area(), "all", ["sM"], 3)
     assert pool[0] == "sM" and sorted(pool) == ["sA", "sB", "sM"]
     assert pool[1] == "sA"  # the heavier node's site first
+
+
+def test_post_sets_cache_round_trips_exactly_and_keys_on_the_inputs(tmp_path, monkeypatch):
+    from heart_plan.planning.posts import _load_sets, _store_sets, search_key
+
+    monkeypatch.setenv("HEART_PLAN_CACHE", str(tmp_path))
+    area = toy_area()
+    settings = {"unit": UNIT, "solver": SOLVER, "pool_teams": 2, "pool_size": 3, "max_rounds": 3}
+    key = search_key(area, max_teams=2, **settings)
+    assert _load_sets(area, key) is None
+    sets = PostSearch(area, **settings).up_to(2)
+    _store_sets(key, sets)
+    assert _load_sets(area, key) == sets  # every float, site and post exactly
+    assert search_key(toy_area(), max_teams=2, **settings) == key  # same inputs, same key
+    changed = [
+        search_key(area, max_teams=3, **settings),
+        search_key(area, max_teams=2, **(settings | {"pool_size": 2})),
+        search_key(toy_area(calls_b=3001.0), max_teams=2, **settings),
+        search_key(area, max_teams=2, **(settings | {"unit": UnitConfig(on_scene_mean_min=30)})),
+    ]
+    assert len({key, *changed}) == 5
+    # a damaged entry is refused, never served
+    entry = next((tmp_path / "post_sets").glob("*.entry"))
+    entry.write_bytes(entry.read_bytes()[:-5])
+    assert _load_sets(area, key) is None

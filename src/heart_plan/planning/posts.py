@@ -30,6 +30,8 @@ mean load, the week evaluation (:mod:`heart_plan.planning.evaluate`) reports eve
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -38,9 +40,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from heart_plan.cachefile import read_entry, write_entry
 from heart_plan.config import Scenario, SolverConfig, UnitConfig
 from heart_plan.errors import ModelError
 from heart_plan.models import MCLP
+from heart_plan.paths import cache_dir
 from heart_plan.plan import Plan, Post, Shift, bands_for_plan
 from heart_plan.planning.area import AreaDemand
 from heart_plan.queueing.hypercube import HypercubeEvaluation, evaluate
@@ -324,14 +328,110 @@ def post_set_table(post_sets: dict[int, PostSet]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+#: The source files whose code finds an area's post sets: part of the cache key.
+_SEARCH_CODE = (
+    "planning/posts.py", "planning/area.py", "queueing/hypercube.py", "models/_base.py",
+    "models/_mip.py", "models/_reduce.py", "models/_mclp_sparse.py", "models/lagrangian.py",
+    "models/mclp.py",
+)  # fmt: skip
+
+
+def search_key(
+    area: AreaDemand,
+    *,
+    unit: UnitConfig,
+    solver: SolverConfig,
+    pool_teams: int,
+    pool_size: int,
+    max_rounds: int,
+    max_teams: int,
+) -> str:
+    """sha256 of everything :class:`PostSearch` reads to find the sets ``1..max_teams``:
+    the busiest band's matrix (values, demand ids, site ids), weights, arrivals by hour and
+    bands, the standard, the unit's on-scene mean and turnout, the solver settings, the
+    search settings, the source of ``_SEARCH_CODE`` and the numpy / OR-Tools versions.
+    """
+    from importlib import metadata
+    from pathlib import Path
+
+    band = area.busiest_band
+    matrix = area.matrix(band)
+    digest = hashlib.sha256()
+    for values in (
+        np.ascontiguousarray(matrix.to_numpy(dtype=np.int64)),
+        area.weights.to_numpy(dtype=np.float64),
+        np.asarray(area.arrivals_by_hour, dtype=np.float64),
+    ):
+        digest.update(values.tobytes())
+    root = Path(__file__).parents[1]
+    for name in _SEARCH_CODE:
+        digest.update((root / name).read_bytes())
+    digest.update(
+        json.dumps(
+            [
+                [str(i) for i in matrix.index], [str(c) for c in matrix.columns],
+                [str(i) for i in area.weights.index], list(area.band_of_hour), band,
+                area.standard_s, unit.on_scene_mean_min, unit.turnout_s, solver.seed,
+                solver.workers, solver.relative_gap_limit, solver.max_deterministic_time,
+                pool_teams, pool_size, max_rounds, max_teams, np.__version__,
+                metadata.version("ortools"),
+            ]
+        ).encode()
+    )  # fmt: skip
+    return digest.hexdigest()
+
+
+def _load_sets(area: AreaDemand, key: str) -> dict[int, PostSet] | None:
+    """The sets stored under ``key`` (posts rebuilt from the area's sites), or None."""
+    path = cache_dir("post_sets") / f"{key[:32]}.json.entry"
+    payload = read_entry(path, kind="post_sets", key=key)
+    if payload is None:
+        return None
+    sets = {}
+    for row in json.loads(payload):
+        k, sites = int(row["teams"]), tuple(str(x) for x in row["sites"])
+        sets[k] = PostSet(
+            teams=k, band=str(row["band"]), sites=sites, posts=_posts(area, sites, k),
+            reached_per_h=float(row["reached_per_h"]), reached_share=float(row["reached_share"]),
+            served_share=float(row["served_share"]),
+            mean_drive_time_s=float(row["mean_drive_time_s"]),
+            evaluations=int(row["evaluations"]),
+        )  # fmt: skip
+    return sets
+
+
+def _store_sets(key: str, sets: dict[int, PostSet]) -> None:
+    rows = [
+        {
+            "teams": ps.teams,
+            "band": ps.band,
+            "sites": list(ps.sites),
+            "reached_per_h": ps.reached_per_h,
+            "reached_share": ps.reached_share,
+            "served_share": ps.served_share,
+            "mean_drive_time_s": ps.mean_drive_time_s,
+            "evaluations": ps.evaluations,
+        }  # fmt: skip
+        for ps in sets.values()
+    ]
+    path = cache_dir("post_sets") / f"{key[:32]}.json.entry"
+    write_entry(path, kind="post_sets", key=key, payload=json.dumps(rows).encode())
+
+
 class PostSearches:
     """One :class:`~heart_plan.planning.posts.PostSearch` per service area, built on first
     use (the pool from MCLP for ``[shifts] max_teams_per_hour`` teams, so an area's set for
     ``k`` teams is the same whichever plan asks for it).
+
+    With ``cache`` (the default) an area's sets for ``1..max_teams`` are kept on disk
+    (``cache_dir("post_sets")``, a verified JSON entry, never pickle) under
+    :func:`search_key`, so a later run with the same inputs and code reads them instead of
+    searching again (JSON keeps every float exactly: the same sets, the same answers).
     """
 
-    def __init__(self, ctx: PlanningContext) -> None:
+    def __init__(self, ctx: PlanningContext, *, cache: bool = True) -> None:
         self.ctx = ctx
+        self.cache = cache
         self._searches: dict[tuple[str, ...], PostSearch] = {}
         self._adopted: dict[tuple[str, ...], dict[int, PostSet]] = {}
 
@@ -348,13 +448,29 @@ class PostSearches:
             return {k: adopted[k] for k in range(1, max_teams + 1)}
         s = self.ctx.scenario
         search = self._searches.get(area.beats)
+        unit, solver, pool_teams = s.crt, s.solver, s.shifts.max_teams_per_hour
+        pool_size, max_rounds = s.placement.pool_size, s.placement.exchange_rounds
+        key = ""
+        if self.cache:
+            key = search_key(
+                area, unit=unit, solver=solver, pool_teams=pool_teams, pool_size=pool_size,
+                max_rounds=max_rounds, max_teams=max_teams,
+            )  # fmt: skip
+        if search is None and key:
+            stored = _load_sets(area, key)
+            if stored is not None:
+                self.adopt(area.beats, stored)
+                return stored
         if search is None:
             search = PostSearch(
-                area, unit=s.crt, solver=s.solver, pool_teams=s.shifts.max_teams_per_hour,
-                pool_size=s.placement.pool_size, max_rounds=s.placement.exchange_rounds,
+                area, unit=unit, solver=solver, pool_teams=pool_teams, pool_size=pool_size,
+                max_rounds=max_rounds,
             )  # fmt: skip
             self._searches[area.beats] = search
-        return search.up_to(max_teams)
+        sets = search.up_to(max_teams)
+        if key:
+            _store_sets(key, sets)
+        return sets
 
 
 def plan_of_sets(
