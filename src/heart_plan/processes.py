@@ -64,9 +64,10 @@ def run_independent(
     docstring); a task's exception is raised here, as in the serial loop.
 
     ``on_result(i, result)`` runs in this process as each result arrives, in task order
-    (progress lines: a worker's own writes to a captured stream would be lost).  If this
-    process is interrupted (an exception, SIGTERM turned into one by the CLI) the workers
-    are terminated before it goes on, so none writes after the caller has cleaned up.
+    (progress lines: a worker's own writes to a captured stream would be lost).  On a
+    task's error the running tasks finish and the rest are cancelled; if this process is
+    interrupted (SIGTERM turned into an exception by the CLI, Ctrl-C) the workers are
+    terminated and waited for, so none writes after the caller has cleaned up.
     """
     global _TASKS
     n = workers_for(processes, len(tasks))
@@ -85,14 +86,22 @@ def run_independent(
             results.append(result)
             if on_result:
                 on_result(i, result)
-        return results
-    except BaseException:
-        for proc in list((getattr(pool, "_processes", None) or {}).values()):
-            proc.terminate()
-        raise
-    finally:
+    except Exception:  # a task's error: the running tasks finish, the others are cancelled
         pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    except BaseException:  # interrupted (SIGTERM through the CLI, Ctrl-C): stop the workers
+        workers = list((getattr(pool, "_processes", None) or {}).values())
+        for proc in workers:
+            proc.terminate()
+        for proc in workers:
+            proc.join(timeout=30)
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    else:
+        pool.shutdown(wait=True)
+    finally:
         _TASKS = ()
+    return results
 
 
 def _mark_worker() -> None:
