@@ -218,11 +218,11 @@ def plan_recommended(
         start, sizes = len(order), [len(order)]
     processes = s.solver.workers
 
-    def planned(i: int, result: tuple) -> None:
+    def planned(i: int, result: AreaPlan) -> None:
         if progress:
             progress(
                 f"candidate area {sizes[i]} beats: posts, hours and predictions in "
-                f"{result[3]:.1f} s"
+                f"{result.seconds:.1f} s"
             )
 
     areas = run_independent(
@@ -230,9 +230,9 @@ def plan_recommended(
         processes,
         on_result=planned,
     )
-    plans = [area[0] for area in areas]
-    for (plan, _used, _shift), all_sets, _ev, _s in areas:  # found in a worker: kept
-        searches.adopt(plan.service_area_beats, all_sets)
+    plans = [area.planned for area in areas]
+    for area in areas:  # found in a worker: kept for the roster
+        searches.adopt(area.planned[0].service_area_beats, area.sets)
     per_rep: dict[int, list[pd.DataFrame]] = {i: [] for i in range(len(plans))}
 
     def reached_of(replications: int, seed: int) -> list[np.ndarray]:
@@ -262,7 +262,7 @@ def plan_recommended(
         simulated = {m: SimulatedMeasure(*_mean_ci(reps[m].to_numpy())) for m in CANDIDATE_MEASURES}
         est = comparison.reached(i)
         name = candidate_name(n)
-        evaluated = areas[i][2]
+        evaluated = areas[i].evaluated
         outcomes.append(
             CandidateOutcome(
                 name=name,
@@ -296,14 +296,23 @@ def plan_recommended(
     return Recommendation(plan, sets, shift, table, comparison, tuple(outcomes))
 
 
+@dataclass(frozen=True, eq=False)
+class AreaPlan:
+    """One candidate area's plan, post sets in use and shift plan (``planned``, from
+    :func:`plan_for_area`), every post set searched for it, the plan with the evaluator's
+    predictions and the seconds it took.
+    """
+
+    planned: tuple[Plan, dict[int, PostSet], ShiftPlanResult]
+    sets: dict[int, PostSet]
+    evaluated: Plan
+    seconds: float
+
+
 def _area_plan(
-    ctx: PlanningContext,
-    searches: PostSearches,
-    beats: Sequence[str],
-    busy_time_h: float,
-) -> tuple[tuple[Plan, dict[int, PostSet], ShiftPlanResult], dict[int, PostSet], Plan, float]:
-    """One candidate area's plan (:func:`plan_for_area`), every post set searched for it,
-    the plan with the evaluator's predictions and the seconds it took (a task of
+    ctx: PlanningContext, searches: PostSearches, beats: Sequence[str], busy_time_h: float
+) -> AreaPlan:
+    """:class:`AreaPlan` of the area ``beats`` (a task of
     :func:`~heart_plan.processes.run_independent`).
     """
     t0 = time.perf_counter()
@@ -312,7 +321,7 @@ def _area_plan(
     name = candidate_name(len(area.beats))
     evaluated = with_evaluated(ctx, planned[0].with_changes(command=f"heart-plan run ({name})"))
     sets = searches.sets(area, ctx.scenario.shifts.max_teams_per_hour)
-    return planned, sets, evaluated, time.perf_counter() - t0
+    return AreaPlan(planned, sets, evaluated, time.perf_counter() - t0)
 
 
 def _candidate_measures(

@@ -93,13 +93,12 @@ def units_outcome(
     crt_cost_per_year_usd: float,
     crt_fte_basis: str,
     replay: ReplayInputs,
-    other: OtherUnits | None = None,
+    other: OtherUnits,
 ) -> UnitsOutcome:
     """Every unit beside ``crt_plan`` (module docstring); ``other``: the units planned
-    without it (:func:`plan_other_units`, computed here when None).
+    without it (:func:`plan_other_units`).
     """
     s = ctx.scenario
-    other = other or plan_other_units(ctx)
     others, view = other.field, other.view
     plans = {"crt": crt_plan} | {n: p.plan for n, p in others.items()}
     predicted = evaluate_field_units(ctx, plans)
