@@ -112,6 +112,8 @@ assert REASONS == ("served", "outside_area", "outside_hours", "all_busy")
 assert JOINT_REASONS[:4] == REASONS and JOINT_REASONS[NOT_TAKEN] == "not_taken"
 #: Drive time of a post that cannot serve a call (not valid in its band), s.
 NEVER_S = np.iinfo(np.int64).max // 4
+#: No replications (a dispatch that served every pending one).
+_NONE = np.empty(0, dtype=np.int64)
 
 
 def simulate(
@@ -272,8 +274,9 @@ def simulate_units(
 @dataclass(frozen=True, eq=False)
 class _UnitRun:
     """The per-type building blocks of a run: layout, legs, dispatchable calls, team
-    state, on-scene draws ``(replications, calls)`` and ``row[i]`` (call ``i``'s row in
-    ``calls``, ``-1`` outside the type's scope).
+    state, on-scene draws ``(replications, calls)`` (and the same call-major,
+    ``on_scene_by_call_s[i]`` = call ``i``'s draws, read once per dispatch) and ``row[i]``
+    (call ``i``'s row in ``calls``, ``-1`` outside the type's scope).
     """
 
     layout: _Layout
@@ -282,7 +285,9 @@ class _UnitRun:
     calls: _DispatchableCalls
     fleet: _Fleet
     on_scene_s: np.ndarray
+    on_scene_by_call_s: np.ndarray
     row: np.ndarray
+    all_rows: np.ndarray
     turnout_s: int
     breaks: dict[int, list[tuple[int, float, float]]]
     documentation_s: float
@@ -327,12 +332,15 @@ def _simulate_fleets(
             on_scene_s[r] = f.on_scene.sample(rng, len(trace))
         row = np.full(len(trace), -1, dtype=np.int64)
         row[calls.index] = np.arange(calls.index.size)
-        fleet = _Fleet.start(replications, layout.max_teams)
+        fleet = _Fleet.start(
+            replications, layout.max_teams, back_is_free=return_rule == "at_post_when_clear"
+        )
         covered = _covered(tr, layout, legs, standard_s)
         units.append(
             _UnitRun(
-                layout, legs, covered, calls, fleet, on_scene_s, row, f.turnout_s,
-                _breaks_by_call(tr, layout, calls, f.off_line), f.off_line.documentation_min * 60.0,
+                layout, legs, covered, calls, fleet, on_scene_s, np.ascontiguousarray(on_scene_s.T),
+                row, np.arange(replications), f.turnout_s, _breaks_by_call(tr, layout, calls, f.off_line),
+                f.off_line.documentation_min * 60.0,
             )
         )  # fmt: skip
     outcome = _Outcome.start(trace, tuple(u.layout for u in units), takers, replications)
@@ -340,18 +348,27 @@ def _simulate_fleets(
     for unit in units:
         in_some_scope |= unit.row >= 0
     rows = [u.row.tolist() for u in units]
-    order = [[int(u) for u in t if u >= 0] for t in takers.tolist()]
+    order = takers.tolist()
+    # Per call, the replications that see it (call-major, one contiguous row per call);
+    # a call every replication sees is dispatched in all of them at once (``None``).
+    present = None if presence is None else np.ascontiguousarray(presence.T)
     for i in np.flatnonzero(in_some_scope).tolist():
         for unit, row in zip(units, rows, strict=True):
             if row[i] >= 0:
                 unit.fleet.reset(unit.calls.reset_slots.get(row[i]))
                 for slot, start_s, duration_s in unit.breaks.get(row[i], ()):
                     unit.fleet.take_break(slot, start_s, duration_s)
-        pending = None if presence is None else np.flatnonzero(presence[:, i])
-        if pending is not None and not pending.size:
-            continue
+        pending = None
+        if present is not None:
+            pending = present[i].nonzero()[0]
+            if not pending.size:
+                continue
+            if pending.size == replications:
+                pending = None
         tried = False
         for u in order[i]:
+            if u < 0:
+                continue
             j = rows[u][i]
             if j < 0:
                 continue
@@ -363,10 +380,10 @@ def _simulate_fleets(
             if not pending.size:
                 break
         if tried and pending is not None and pending.size:
-            outcome.reason[pending, i] = ALL_BUSY
+            outcome.reason[i][pending] = ALL_BUSY
     if presence is not None:
-        outcome.reason[~presence] = ABSENT
-    return _Run(tuple(units), outcome)
+        outcome.reason[~present] = ABSENT
+    return _Run(tuple(units), outcome.by_replication())
 
 
 @dataclass(frozen=True, eq=False)
@@ -560,7 +577,9 @@ class _Fleet:
 
     ``free_at``: clear of the scene (s); ``back_at``: back at post (+inf = stays at its
     last scene, -inf = at its post); ``last_scene`` / ``last_access_s``: the last scene's
-    node and its access leg.
+    node and its access leg.  Under ``at_post_when_clear`` a team is at its post as soon as
+    it is clear, so ``back_at`` *is* ``free_at`` (one array) and the last scene is never
+    read.
     """
 
     free_at: np.ndarray
@@ -569,12 +588,13 @@ class _Fleet:
     last_access_s: np.ndarray
 
     @classmethod
-    def start(cls, replications: int, teams: int) -> _Fleet:
-        """Every team free at its post."""
+    def start(cls, replications: int, teams: int, *, back_is_free: bool = False) -> _Fleet:
+        """Every team free at its post (``back_is_free``: ``back_at`` shares ``free_at``)."""
         shape = (replications, teams)
+        free_at = np.full(shape, -np.inf)
         return cls(
-            free_at=np.full(shape, -np.inf),
-            back_at=np.full(shape, -np.inf),
+            free_at=free_at,
+            back_at=free_at if back_is_free else np.full(shape, -np.inf),
             last_scene=np.zeros(shape, dtype=np.int64),
             last_access_s=np.zeros(shape, dtype=np.int64),
         )
@@ -595,8 +615,10 @@ class _Fleet:
 
 @dataclass(frozen=True, eq=False)
 class _Outcome:
-    """Per replication and call: reason, serving fleet index (-1 none), team slot within
-    it, drive (s) and clear time (s).
+    """Per call and replication (call-major, ``(calls, replications)``: a dispatch writes
+    one contiguous row): reason, serving fleet index (-1 none), team slot within it, drive
+    (s) and clear time (s).  :meth:`by_replication` gives the ``(replications, calls)``
+    arrays the results hold.
     """
 
     reason: np.ndarray
@@ -623,17 +645,23 @@ class _Outcome:
             has_taker |= takes
             in_area |= takes & layout.in_area
             on_duty |= takes & layout.scope
-        reason = np.full((replications, n), SERVED, dtype=np.int8)
-        reason[:, has_taker & ~in_area] = OUTSIDE_AREA
-        reason[:, in_area & ~on_duty] = OUTSIDE_HOURS
-        reason[:, ~has_taker] = NOT_TAKEN
+        reason = np.full((n, replications), SERVED, dtype=np.int8)
+        reason[has_taker & ~in_area] = OUTSIDE_AREA
+        reason[in_area & ~on_duty] = OUTSIDE_HOURS
+        reason[~has_taker] = NOT_TAKEN
         return cls(
             reason=reason,
-            unit=np.full((replications, n), -1, dtype=np.int8),
-            team=np.full((replications, n), -1, dtype=np.int16),
-            drive_s=np.full((replications, n), -1, dtype=np.int64),
-            clear_s=np.full((replications, n), np.nan, dtype=np.float64),
+            unit=np.full((n, replications), -1, dtype=np.int8),
+            team=np.full((n, replications), -1, dtype=np.int16),
+            drive_s=np.full((n, replications), -1, dtype=np.int64),
+            clear_s=np.full((n, replications), np.nan, dtype=np.float64),
         )
+
+    def by_replication(self) -> _Outcome:
+        """The same outcome as ``(replications, calls)`` arrays (C order)."""
+        return _Outcome(*(np.ascontiguousarray(a.T) for a in (
+            self.reason, self.unit, self.team, self.drive_s, self.clear_s
+        )))  # fmt: skip
 
 
 def _dispatch(
@@ -652,44 +680,68 @@ def _dispatch(
     position ``i``) in the replications ``pending`` (``None`` = all) at once; returns the
     replications it could not serve (every team busy).
     """
-    calls, fleet, layout = unit.calls, unit.fleet, unit.layout
+    calls, fleet = unit.calls, unit.fleet
     t, n_on = calls.t_s[j], calls.teams_on[j]
-    access = trace.access_s
-    rows = np.arange(len(fleet.free_at)) if pending is None else pending
-    sel = slice(None) if pending is None else pending
-    free = fleet.free_at[sel, :n_on] <= t
+    if pending is None:
+        rows = unit.all_rows
+        free_at = fleet.free_at[:, :n_on]
+    else:
+        rows = pending
+        free_at = fleet.free_at[:, :n_on].take(pending, axis=0)
+    free = free_at <= t
     drive = np.where(free, calls.slot_drive_s[j, :n_on], np.inf)
-    from_scene = free & (fleet.back_at[sel, :n_on] > t)
-    if from_scene.any():
-        rr, kk = np.nonzero(from_scene)
-        dest = np.full(rr.size, trace.scene[i])
-        band = layout.bands[calls.band[j]]
-        road = _checked(travel_s(fleet.last_scene[rows[rr], kk], dest, band), rr.size)
-        drive[rr, kk] = road + fleet.last_access_s[rows[rr], kk] + access[i]
+    if return_rule != "at_post_when_clear":  # a free team may still be driving back
+        _from_scenes(drive, free, rows, t, j, i, trace, unit, travel_s)
     k = drive.argmin(axis=1)
-    d = drive[np.arange(rows.size), k]
+    d = drive[unit.all_rows[: rows.size], k]
     ok = d < np.inf
-    if ok.all():
-        r_ok, k_ok = rows, k
-    elif ok.any():
-        r_ok, k_ok, d = rows[ok], k[ok], d[ok]
+    n_ok = np.count_nonzero(ok)
+    if n_ok == rows.size:
+        r_ok, k_ok, missed = rows, k, _NONE
+    elif n_ok:
+        r_ok, k_ok, d, missed = rows[ok], k[ok], d[ok], rows[~ok]
     else:
         return rows
-    clear = (t + unit.turnout_s) + d + unit.on_scene_s[r_ok, i] + unit.documentation_s
-    fleet.free_at[r_ok, k_ok] = clear
-    fleet.last_scene[r_ok, k_ok] = trace.scene[i]
-    fleet.last_access_s[r_ok, k_ok] = access[i]
-    if return_rule == "drive_back":
-        fleet.back_at[r_ok, k_ok] = clear + calls.slot_return_s[j, k_ok]
-    elif return_rule == "stay_at_scene":
-        fleet.back_at[r_ok, k_ok] = np.inf
-    else:  # at_post_when_clear: at its post as soon as it is free
-        fleet.back_at[r_ok, k_ok] = clear
-    outcome.unit[r_ok, i] = unit_code
-    outcome.team[r_ok, i] = k_ok
-    outcome.drive_s[r_ok, i] = d
-    outcome.clear_s[r_ok, i] = clear
-    return rows[~ok]
+    clear = (t + unit.turnout_s) + d + unit.on_scene_by_call_s[i][r_ok] + unit.documentation_s
+    fleet.free_at[r_ok, k_ok] = clear  # under at_post_when_clear also back_at (one array)
+    if return_rule != "at_post_when_clear":
+        fleet.last_scene[r_ok, k_ok] = trace.scene[i]
+        fleet.last_access_s[r_ok, k_ok] = trace.access_s[i]
+        if return_rule == "drive_back":
+            fleet.back_at[r_ok, k_ok] = clear + calls.slot_return_s[j, k_ok]
+        else:  # stay_at_scene
+            fleet.back_at[r_ok, k_ok] = np.inf
+    outcome.unit[i][r_ok] = unit_code
+    outcome.team[i][r_ok] = k_ok
+    outcome.drive_s[i][r_ok] = d
+    outcome.clear_s[i][r_ok] = clear
+    return missed
+
+
+def _from_scenes(
+    drive: np.ndarray,
+    free: np.ndarray,
+    rows: np.ndarray,
+    t: float,
+    j: int,
+    i: int,
+    trace: CallTrace,
+    unit: _UnitRun,
+    travel_s: TravelFn,
+) -> None:
+    """Free teams not yet back at their posts drive from their last scene: their entries
+    of ``drive`` (rows ``rows`` of the fleet, first ``drive.shape[1]`` slots) become the
+    road time from that scene plus both access legs.
+    """
+    fleet, n_on = unit.fleet, drive.shape[1]
+    from_scene = free & (fleet.back_at[rows, :n_on] > t)
+    if not np.count_nonzero(from_scene):
+        return
+    rr, kk = np.nonzero(from_scene)
+    dest = np.full(rr.size, trace.scene[i])
+    band = unit.layout.bands[unit.calls.band[j]]
+    road = _checked(travel_s(fleet.last_scene[rows[rr], kk], dest, band), rr.size)
+    drive[rr, kk] = road + fleet.last_access_s[rows[rr], kk] + trace.access_s[i]
 
 
 def _breaks_by_call(
