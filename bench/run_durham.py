@@ -6,16 +6,19 @@ Usage::
     .venv/bin/python bench/run_durham.py                       # outputs into a temp dir
     .venv/bin/python bench/run_durham.py --out /tmp/hp_bench [--mirror PATH]
 
-Runs ``heart-plan run`` as a real process three times: a warm-up (fills the caches: road
-network, drive-time matrices, demand validation), the **baseline** on one core
-(``--set solver.workers=1``: every step in one process) and the **measured** run with the
-default ``[solver] workers`` (the run's independent steps in that many processes,
-:mod:`heart_plan.processes`).  For each: wall time (s), peak resident memory (MiB: the
-``ru_maxrss`` of the run and its waited-for worker processes, ``os.wait4``; Linux reports
-KiB) and the 1-minute load average before it started (another job on the machine shows
-there).  Prints the measured run against issue 17's targets (30 s warm, 1 GB peak), the
-speed-up over the one-core baseline, the per-step timings of both runs from ``run.json``,
-and whether the two runs' answers (``key_results``) and files are identical.  Exit code 0
+Runs ``heart-plan run`` as a real process 2 + ``--repeat`` times: a warm-up (fills the
+caches: road network, drive-time matrices, demand validation), the **baseline** on one
+core (``--set solver.workers=1``: every step in one process) and ``--repeat`` (default 3)
+**measured** runs with the default ``[solver] workers`` (the run's independent steps in
+that many processes, :mod:`heart_plan.processes`).  For each: wall time (s), peak resident
+memory (MiB: the ``ru_maxrss`` of the run and its waited-for worker processes,
+``os.wait4``; Linux reports KiB) and the 1-minute load average before it started (the
+previous run shows there too).  Wall times on these shared machines vary by 10-50% from
+run to run, so the **median** measured run is judged against issue 17's targets (30 s
+warm, 1 GB peak; the peak is the largest of the measured runs), beside the fastest and
+slowest.  Prints the speed-up over the one-core baseline, the per-step timings of the
+median and baseline runs from ``run.json``, and whether their answers (``key_results``)
+and files are identical.  Exit code 0
 even when over target (this is a measurement, not a test).
 """
 
@@ -54,11 +57,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=None, help="output dir (default: temp)")
     parser.add_argument("--mirror", default=None, help="Durham data mirror (default: scenario)")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="measured runs (the median is judged; default 3)"
+    )
     args = parser.parse_args(argv)
-    runs = {
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    measured_labels = [f"measured {r + 1}" for r in range(args.repeat)]
+    runs: dict[str, tuple[str, ...]] = {
         "warm-up": (),
         "baseline (1 core)": ("--set", "solver.workers=1"),
-        "measured": (),
+        **{label: () for label in measured_labels},
     }
     with tempfile.TemporaryDirectory(prefix="hp_bench_") as tmp:
         base = args.out or Path(tmp)
@@ -75,10 +84,18 @@ def main(argv: list[str] | None = None) -> int:
             if code != 0:
                 return code
             done[label] = (wall_s, rss_mib, out)
-        wall_s, rss_mib, out = done["measured"]
+        # The median measured run is judged (wall times on a shared machine vary by 10-50%
+        # between runs); the fastest shows what the code does on a quiet machine.
+        by_wall = sorted((done[label] for label in measured_labels), key=lambda d: d[0])
+        wall_s, _, out = by_wall[(len(by_wall) - 1) // 2]
+        rss_mib = max(d[1] for d in by_wall)
         base_s, _base_rss, base_out = done["baseline (1 core)"]
         print(
-            f"\nmeasured warm run: {wall_s:.1f} s = {wall_s / TARGET_S:.2f} x the "
+            f"\nmeasured warm runs: fastest {by_wall[0][0]:.1f} s, median {wall_s:.1f} s, "
+            f"slowest {by_wall[-1][0]:.1f} s (the median is judged)"
+        )
+        print(
+            f"median measured warm run: {wall_s:.1f} s = {wall_s / TARGET_S:.2f} x the "
             f"{TARGET_S:.0f} s target ({'met' if wall_s <= TARGET_S else 'NOT met'}); peak "
             f"RSS {rss_mib:.0f} MiB = {rss_mib / TARGET_RSS_MIB:.2f} x 1 GB "
             f"({'met' if rss_mib <= TARGET_RSS_MIB else 'NOT met'}); "
@@ -87,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         measured = json.loads((out / "run.json").read_text()).get("timings_s", {})
         baseline = json.loads((base_out / "run.json").read_text()).get("timings_s", {})
-        print(f"\n{'step (run.json timings_s)':<72s} {'measured':>9s} {'1 core':>8s}")
+        print(f"\n{'step (run.json timings_s)':<72s} {'median':>9s} {'1 core':>8s}")
         for step in dict.fromkeys([*baseline, *measured]):
             m, b = measured.get(step), baseline.get(step)
             print(

@@ -136,15 +136,27 @@ def choose_pooling(
     member = np.zeros((len(dists), len(beats)))
     for i, b in enumerate(beats):
         member[dists.index(district_of.get(b, "")), i] = 1.0
+    # Held-out log-likelihood per fold and grid point; the city and district shapes depend
+    # on (k_d, k_c) only, so they are computed once per pair, not once per k_b.
+    tested = [f for f in range(folds) if hist[f].sum() != 0]
+    total_hist = hist.sum(axis=0)
+    loglik: dict[tuple[float, float, float], list[float]] = {}
+    for f in tested:
+        test, train = hist[f], total_hist - hist[f]
+        beat_total = train.sum(axis=2, keepdims=True)
+        for k_c in grid:
+            city = _city_shapes(train, k_c)
+            for k_d in grid:
+                parent = _parent_shapes(train, member, city, k_d)
+                for k_b in grid:
+                    shapes = (train + k_b * parent) / (beat_total + k_b)
+                    ll = float((test * np.log(shapes)).sum())
+                    loglik.setdefault((k_b, k_d, k_c), []).append(ll)
     rows = []
     for k_b, k_d, k_c in itertools.product(grid, grid, grid):
         total = 0.0
-        for f in range(folds):
-            test = hist[f]
-            if test.sum() == 0:
-                continue
-            train = hist.sum(axis=0) - test
-            total += float((test * np.log(_beat_shapes(train, member, k_b, k_d, k_c))).sum())
+        for ll in loglik.get((k_b, k_d, k_c), ()):  # in fold order
+            total += ll
         rows.append((k_b, k_d, k_c, total))
     table = pd.DataFrame(rows, columns=["k_beat", "k_district", "k_city", "heldout_loglik"])
     best = table.loc[table["heldout_loglik"].idxmax()]
@@ -157,18 +169,21 @@ def choose_pooling(
     )
 
 
-def _beat_shapes(
-    h_beat: np.ndarray, member: np.ndarray, k_b: float, k_d: float, k_c: float
-) -> np.ndarray:
-    """Beat x nature x hour shapes from beat histograms (``member``: districts x beats)."""
+def _city_shapes(h_beat: np.ndarray, k_c: float) -> np.ndarray:
+    """Nature x hour city shapes, pooled toward the all-natures base with weight ``k_c``."""
     h_all = h_beat.sum(axis=(0, 1))
     base = (h_all + 1.0) / (h_all.sum() + HOURS_PER_WEEK)
     h_city = h_beat.sum(axis=0)  # natures x hours
-    city = (h_city + k_c * base) / (h_city.sum(axis=1, keepdims=True) + k_c)
+    return (h_city + k_c * base) / (h_city.sum(axis=1, keepdims=True) + k_c)
+
+
+def _parent_shapes(
+    h_beat: np.ndarray, member: np.ndarray, city: np.ndarray, k_d: float
+) -> np.ndarray:
+    """Beat x nature x hour: each beat's district shape, pooled toward ``city`` (``k_d``)."""
     h_dist = np.einsum("db,bnh->dnh", member, h_beat)
     dist = (h_dist + k_d * city) / (h_dist.sum(axis=2, keepdims=True) + k_d)
-    parent = np.einsum("db,dnh->bnh", member, dist)
-    return (h_beat + k_b * parent) / (h_beat.sum(axis=2, keepdims=True) + k_b)
+    return np.einsum("db,dnh->bnh", member, dist)
 
 
 def shape_for(

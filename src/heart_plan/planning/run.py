@@ -51,6 +51,7 @@ from heart_plan.planning.context import PlanningContext, build_context
 from heart_plan.planning.equity import equity_table, reached_by_call, tract_reached
 from heart_plan.planning.evaluate import evaluate_plan
 from heart_plan.planning.expansion import roadmap_areas, roadmap_table, step_line, step_teams
+from heart_plan.planning.field_units import plan_field_unit
 from heart_plan.planning.posts import PostSearches, PostSet, plan_of_sets, set_measures
 from heart_plan.planning.replay import ReplayInputs, replay_inputs, simulate_plan
 from heart_plan.planning.results import (
@@ -61,7 +62,12 @@ from heart_plan.planning.results import (
     SimulatedMeasure,
 )
 from heart_plan.planning.roster_plan import rostered_plan
-from heart_plan.planning.units_run import plan_other_units, units_outcome
+from heart_plan.planning.units_run import (
+    OtherUnits,
+    other_field_units,
+    plan_units_view,
+    units_outcome,
+)
 from heart_plan.processes import run_independent
 from heart_plan.simulation.results import mean_ci
 from heart_plan.staffing.off_line import NONE
@@ -410,15 +416,21 @@ def run_plan(
     with timer.step("recommended plan (areas x shifts x posts, simulated)"):
         rec = plan_recommended(ctx, busy_h, roadmap, replay, searches, progress=timer.progress)
     # The reference plans do not depend on the roster: predicted and simulated beside it.
-    # So do the other units' plans (CoR posts and roster, CCD and CN).
+    # So do the other units' plans (CoR posts and roster, CCD and CN).  Longest first (the
+    # roster), so the shorter tasks fill the other worker while it runs.
     with timer.step("roster of the recommended area; pilot_2022 and current; other units"):
+        field_names = other_field_units(scenario)
         first: list[Callable[[], Any]] = [
             partial(rostered_plan, ctx, searches, rec.plan, command="heart-plan run (recommended plan)"),
-            partial(simulate_outcome, ctx, "pilot_2022", pilot_plan, pilot_sets, replay, evaluate=True),
+            *(partial(plan_field_unit, ctx, name) for name in field_names),
+            partial(plan_units_view, ctx),
             partial(simulate_outcome, ctx, "current", current_plan, current_sets, replay, evaluate=True),
-            partial(plan_other_units, ctx),
+            partial(simulate_outcome, ctx, "pilot_2022", pilot_plan, pilot_sets, replay, evaluate=True),
         ]  # fmt: skip
-        rostered, pilot, current, other_units = run_independent(first, scenario.solver.workers)
+        rostered, *field_plans, view, current, pilot = run_independent(
+            first, scenario.solver.workers
+        )
+        other_units = OtherUnits(dict(zip(field_names, field_plans, strict=True)), view)
         timer.progress(rostered.roster.summary().splitlines()[1])
     # all four HEART units: CoR placed, rostered and simulated with CRT; CCD, CN
     with timer.step("recommended plan predicted and simulated; all four HEART units"):

@@ -21,13 +21,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from heart_plan.config import Scenario
 from heart_plan.plan import Plan
 from heart_plan.planning.context import PlanningContext
 from heart_plan.planning.field_units import (
     JOINT_ASSUMPTIONS,
     FieldUnitPlan,
     evaluate_field_units,
-    plan_field_unit,
     simulate_field_units,
 )
 from heart_plan.planning.replay import ReplayInputs
@@ -77,12 +77,20 @@ class OtherUnits:
     view: UnitsView
 
 
-def plan_other_units(ctx: PlanningContext) -> OtherUnits:
-    """Every unit's plan that does not depend on the CRT plan (module docstring)."""
-    s = ctx.scenario
-    field = {n: plan_field_unit(ctx, n) for n in field_units(s) if n != "crt"}
-    view = units_view(arrivals_by_nature_from_demand(ctx.demand.beat_nature, ctx.demand.shapes), s)
-    return OtherUnits(field, view)
+def other_field_units(scenario: Scenario) -> list[str]:
+    """The driving unit types besides CRT, in dispatch order; each planned without the CRT
+    plan by :func:`~heart_plan.planning.field_units.plan_field_unit` (one task each in a
+    run, beside :func:`plan_units_view`).
+    """
+    return [n for n in field_units(scenario) if n != "crt"]
+
+
+def plan_units_view(ctx: PlanningContext) -> UnitsView:
+    """The units view (CCD, CN and the Erlang parts) of the run's demand: the part of
+    :class:`OtherUnits` that is not a driving type.
+    """
+    arrivals = arrivals_by_nature_from_demand(ctx.demand.beat_nature, ctx.demand.shapes)
+    return units_view(arrivals, ctx.scenario)
 
 
 def units_outcome(
