@@ -381,7 +381,7 @@ def _simulate_fleets(
                 break
         if tried and pending is not None and pending.size:
             outcome.reason[i][pending] = ALL_BUSY
-    if presence is not None:
+    if present is not None:
         outcome.reason[~present] = ABSENT
     return _Run(tuple(units), outcome.by_replication())
 
