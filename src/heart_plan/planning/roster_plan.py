@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from heart_plan.plan import Plan
-from heart_plan.planning.citywide import area_values
 from heart_plan.planning.context import PlanningContext
+from heart_plan.planning.hour_values import HourValues
 from heart_plan.planning.posts import PostSearches, PostSet, plan_of_sets, set_measures
 from heart_plan.staffing.roster import RosterProblem, RosterResult, roster_for_scenario, week_shifts
 
@@ -25,16 +25,17 @@ class RosteredPlan:
 
 
 def rostered_plan(
-    ctx: PlanningContext, searches: PostSearches, plan: Plan, *, command: str
+    ctx: PlanningContext, searches: PostSearches, plan: Plan, values: HourValues, *, command: str
 ) -> RosteredPlan:
     """Re-choose ``plan``'s hours with the roster (``max_reached`` within ``[budget]
-    crt_fte``, FTE = crews x crew x relief) at its area's post sets.
+    crt_fte``, FTE = crews x crew x relief) at its area's post sets; ``values``: the calls
+    reached by hour and team count at those sets (``area_values``, as computed for the
+    candidate area's shift plan).
     """
     s = ctx.scenario
     K = s.shifts.max_teams_per_hour
     area = ctx.area(plan.service_area_beats)
     sets = searches.sets(area, K)
-    values = area_values(ctx, area, sets)
     problem = RosterProblem(
         "max_reached", reached_per_year_by_how_teams=values.reached_per_year,
         budget_fte=s.budget.crt_fte, max_teams_per_hour=K,

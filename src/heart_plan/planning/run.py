@@ -52,6 +52,7 @@ from heart_plan.planning.equity import equity_table, reached_by_call, tract_reac
 from heart_plan.planning.evaluate import evaluate_plan
 from heart_plan.planning.expansion import roadmap_areas, roadmap_table, step_line, step_teams
 from heart_plan.planning.field_units import plan_field_unit
+from heart_plan.planning.hour_values import HourValues
 from heart_plan.planning.posts import PostSearches, PostSet, plan_of_sets, set_measures
 from heart_plan.planning.replay import ReplayInputs, replay_inputs, simulate_plan
 from heart_plan.planning.results import (
@@ -146,15 +147,17 @@ def plan_current(ctx: PlanningContext, searches: PostSearches) -> tuple[Plan, di
 
 
 def plan_for_area(
-    ctx: PlanningContext, searches: PostSearches, area: AreaDemand, busy_time_h: float
+    ctx: PlanningContext,
+    area: AreaDemand,
+    sets: dict[int, PostSet],
+    values: HourValues,
+    busy_time_h: float,
 ) -> tuple[Plan, dict[int, PostSet], ShiftPlanResult]:
     """CP-SAT shifts within the FTE budget for ``area`` maximizing calls *reached* (the
-    hypercube table of :func:`area_values`); each hour staffs the post set of its team
-    count.
+    hypercube table ``values`` = :func:`area_values` at the area's post sets ``sets`` for
+    1..K teams); each hour staffs the post set of its team count.
     """
     s = ctx.scenario
-    sets = searches.sets(area, s.shifts.max_teams_per_hour)
-    values = area_values(ctx, area, sets)
     # ``[expansion] recommend_hours``: the same daily window every day, a team in each hour
     window = daily_window_hours(s.expansion.recommend_hours)
     problem = ShiftProblem(
@@ -182,7 +185,9 @@ class Recommendation:
 
     ``table``: one row per candidate (``name, beats, last_beat_added, teams_max, fte,
     cost_per_year_usd, predicted_reached_share`` (evaluator), ``served_share, reached_share, reached_ci_low, reached_ci_high,
-    replications, recommended``: simulated shares of citywide eligible calls).
+    replications, recommended``: simulated shares of citywide eligible calls); ``values``:
+    the recommended area's calls reached by hour and team count (:func:`area_values`, for the
+    roster).
     """
 
     plan: Plan
@@ -191,6 +196,7 @@ class Recommendation:
     table: pd.DataFrame
     comparison: CandidateComparison
     candidates: tuple[CandidateOutcome, ...]
+    values: HourValues
 
 
 #: Measures kept per replication for each candidate (CONVENTIONS.md names).
@@ -299,18 +305,21 @@ def plan_recommended(
     table = pd.DataFrame(rows)
     table["recommended"] = table.index == comparison.chosen
     plan, sets, shift = plans[comparison.chosen]
-    return Recommendation(plan, sets, shift, table, comparison, tuple(outcomes))
+    chosen = areas[comparison.chosen].values
+    return Recommendation(plan, sets, shift, table, comparison, tuple(outcomes), chosen)
 
 
 @dataclass(frozen=True, eq=False)
 class AreaPlan:
     """One candidate area's plan, post sets in use and shift plan (``planned``, from
-    :func:`plan_for_area`), every post set searched for it, the plan with the evaluator's
-    predictions and the seconds it took.
+    :func:`plan_for_area`), every post set searched for it, their hour values
+    (:func:`area_values`, reused by the roster), the plan with the evaluator's predictions
+    and the seconds it took.
     """
 
     planned: tuple[Plan, dict[int, PostSet], ShiftPlanResult]
     sets: dict[int, PostSet]
+    values: HourValues
     evaluated: Plan
     seconds: float
 
@@ -323,11 +332,12 @@ def _area_plan(
     """
     t0 = time.perf_counter()
     area = ctx.area(beats)
-    planned = plan_for_area(ctx, searches, area, busy_time_h)
+    sets = searches.sets(area, ctx.scenario.shifts.max_teams_per_hour)
+    values = area_values(ctx, area, sets)
+    planned = plan_for_area(ctx, area, sets, values, busy_time_h)
     name = candidate_name(len(area.beats))
     evaluated = with_evaluated(ctx, planned[0].with_changes(command=f"heart-plan run ({name})"))
-    sets = searches.sets(area, ctx.scenario.shifts.max_teams_per_hour)
-    return AreaPlan(planned, sets, evaluated, time.perf_counter() - t0)
+    return AreaPlan(planned, sets, values, evaluated, time.perf_counter() - t0)
 
 
 def _candidate_measures(
@@ -421,7 +431,7 @@ def run_plan(
     with timer.step("roster of the recommended area; pilot_2022 and current; other units"):
         field_names = other_field_units(scenario)
         first: list[Callable[[], Any]] = [
-            partial(rostered_plan, ctx, searches, rec.plan, command="heart-plan run (recommended plan)"),
+            partial(rostered_plan, ctx, searches, rec.plan, rec.values, command="heart-plan run (recommended plan)"),
             *(partial(plan_field_unit, ctx, name) for name in field_names),
             partial(plan_units_view, ctx),
             partial(simulate_outcome, ctx, "current", current_plan, current_sets, replay, evaluate=True),
