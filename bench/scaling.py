@@ -14,8 +14,12 @@ computes, with the engine's chunked Dijkstra:
 * ``cutoff``: only the pairs within the 720 s standard (``within_limit``, sparse int32),
   beyond that size (and for every case, as a second row).
 
-Prints one row per case (time, peak RSS, output MB, and (peak - RSS before the
-computation) / output: the engine's working memory relative to what it returns), the fitted growth
+The engine runs each pass in ``--processes`` forked processes (default 2, the run's
+``[solver] workers``); the 50k grid's full matrix also runs in one process, beside raw
+scipy.  Prints one row per case (processes, time, peak RSS of the case's process and of
+its largest worker -- which counts the pages it shares with its parent --, output MB, and
+(peak - RSS before the computation) / output: the engine's working memory relative to
+what it returns), the fitted growth
 exponent of time against nodes x sources (log-log least squares), and raw scipy
 ``dijkstra`` on the same graph and sources for the smallest grid (ratio).  The default
 set finishes in well under 10 minutes on 2 cores; ``--quick`` is a 1-minute smoke run.
@@ -42,7 +46,7 @@ TRM_LINKS = "roads/trm/trmg2_2020_links__converted.geojson"
 TRM_SPEED_KPH = 40.0  # assumption of this benchmark only
 
 
-def grid_engine(n_nodes: int, seed: int = 0):
+def grid_engine(n_nodes: int, seed: int = 0, processes: int = 1):
     """A side x side grid engine (both directions, random edge times 5-60 s)."""
     from heart_plan.network import DriveTimeEngine
 
@@ -55,10 +59,10 @@ def grid_engine(n_nodes: int, seed: int = 0):
     w = np.random.default_rng(seed).uniform(5.0, 60.0, len(u))
     lon = -79.0 + (idx % side).ravel() * 1e-3
     lat = 35.8 + (idx // side).ravel() * 1e-3
-    return DriveTimeEngine.from_arrays(idx.ravel(), lon, lat, u, v, w)
+    return DriveTimeEngine.from_arrays(idx.ravel(), lon, lat, u, v, w, processes=processes)
 
 
-def trm_engine(mirror: Path):
+def trm_engine(mirror: Path, processes: int = 1):
     """The full TRM link set as an engine (centroid connectors dropped, 40 km/h)."""
     from scipy.sparse import csgraph
 
@@ -91,8 +95,9 @@ def trm_engine(mirror: Path):
     ok = keep[coo.row] & keep[coo.col]
     new = np.cumsum(keep) - 1
     return DriveTimeEngine.from_arrays(
-        ids[keep], lon[keep], lat[keep], new[coo.row[ok]], new[coo.col[ok]], coo.data[ok]
-    )
+        ids[keep], lon[keep], lat[keep], new[coo.row[ok]], new[coo.col[ok]], coo.data[ok],
+        processes=processes,
+    )  # fmt: skip
 
 
 def one_case(spec: dict) -> dict:
@@ -100,8 +105,11 @@ def one_case(spec: dict) -> dict:
     from scipy.sparse import csgraph
 
     t0 = time.perf_counter()
+    procs = int(spec.get("processes", 1))
     engine = (
-        trm_engine(Path(spec["mirror"])) if spec["graph"] == "trm" else grid_engine(spec["nodes"])
+        trm_engine(Path(spec["mirror"]), processes=procs)
+        if spec["graph"] == "trm"
+        else grid_engine(spec["nodes"], processes=procs)
     )
     build_s = time.perf_counter() - t0
     n = engine.n_nodes
@@ -126,6 +134,8 @@ def one_case(spec: dict) -> dict:
         out["pairs_within"] = int(m.nnz)
     out["time_s"] = time.perf_counter() - t0
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    # the largest worker's peak RSS (it counts the pages it shares with this process)
+    out["worker_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
     return out
 
 
@@ -140,7 +150,7 @@ def run_child(spec: dict) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def cases(quick: bool, mirror: str) -> list[dict]:
+def cases(quick: bool, mirror: str, processes: int) -> list[dict]:
     grids = [50_000, 100_000, 200_000] if quick else [50_000, 100_000, 200_000, 500_000]
     sources = [1000] if quick else [1000, 5000]
     out: list[dict] = []
@@ -155,7 +165,11 @@ def cases(quick: bool, mirror: str) -> list[dict]:
     for s in [1000] if quick else [1000, 5000]:
         for mode in ("full", "cutoff"):
             out.append({"graph": "trm", "nodes": 0, "sources": s, "mode": mode, "mirror": mirror})
+    for spec in out:
+        spec["processes"] = processes
     out.insert(0, {"graph": "grid", "nodes": 50_000, "sources": 1000, "mode": "scipy"})
+    if processes > 1:  # the engine in one process too, beside raw scipy
+        out.insert(1, {"graph": "grid", "nodes": 50_000, "sources": 1000, "mode": "full"})
     return out
 
 
@@ -174,6 +188,10 @@ def main() -> None:
     parser.add_argument(
         "--mirror", default=os.environ.get("HEART_PLAN_MIRROR", "/work/shared/data/durham")
     )
+    parser.add_argument(
+        "--processes", type=int, default=2,
+        help="engine processes per pass (default 2, the run's [solver] workers)",
+    )  # fmt: skip
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -181,26 +199,31 @@ def main() -> None:
         return
     t_all = time.perf_counter()
     rows = []
-    print(f"{'graph':<6}{'nodes':>9}{'edges':>10}{'sources':>8} {'mode':<7}{'time s':>8}"
-          f"{'peak MB':>9}{'out MB':>9}{'(peak-base)/out':>16}")  # fmt: skip
-    for spec in cases(args.quick, args.mirror):
+    print(f"{'graph':<6}{'nodes':>9}{'edges':>10}{'sources':>8} {'mode':<7}{'proc':>5}"
+          f"{'time s':>8}{'peak MB':>9}{'worker MB':>10}{'out MB':>9}{'(peak-base)/out':>16}")  # fmt: skip
+    for spec in cases(args.quick, args.mirror, args.processes):
         r = {**spec, **run_child(spec)}
         rows.append(r)
         print(f"{r['graph']:<6}{r['nodes']:>9,}{r['edges']:>10,}{r['sources']:>8,} {r['mode']:<7}"
-              f"{r['time_s']:>8.2f}{r['peak_rss_mb']:>9.0f}{r['output_mb']:>9.0f}"
+              f"{r.get('processes', 1):>5}{r['time_s']:>8.2f}{r['peak_rss_mb']:>9.0f}"
+              f"{r['worker_rss_mb']:>10.0f}{r['output_mb']:>9.0f}"
               f"{(r['peak_rss_mb'] - r['base_rss_mb']) / max(r['output_mb'], 1):>16.2f}",
               flush=True)  # fmt: skip
     small = min(r["nodes"] for r in rows if r["graph"] == "grid")
-    base = {
-        r["mode"]: r
-        for r in rows
-        if r["graph"] == "grid" and r["nodes"] == small and r["sources"] == 1000
-    }
-    if "scipy" in base and "full" in base:
-        print(f"\nengine full matrix / raw scipy dijkstra (50k grid, 1,000 sources): "
-              f"time {base['full']['time_s'] / base['scipy']['time_s']:.2f}x, "
-              f"peak RSS {base['full']['peak_rss_mb'] / base['scipy']['peak_rss_mb']:.2f}x")  # fmt: skip
-    grid_rows = [r for r in rows if r["graph"] == "grid"]
+    base = [
+        r for r in rows if r["graph"] == "grid" and r["nodes"] == small and r["sources"] == 1000
+    ]
+    scipy_row = next((r for r in base if r["mode"] == "scipy"), None)
+    for r in base:
+        if scipy_row and r["mode"] == "full":
+            print(f"\nengine full matrix ({r.get('processes', 1)} process(es)) / raw scipy "
+                  f"dijkstra (50k grid, 1,000 sources): time "
+                  f"{r['time_s'] / scipy_row['time_s']:.2f}x, peak RSS "
+                  f"{r['peak_rss_mb'] / scipy_row['peak_rss_mb']:.2f}x", end="")  # fmt: skip
+    print()
+    grid_rows = [
+        r for r in rows if r["graph"] == "grid" and r.get("processes", 1) == args.processes
+    ]
     for mode in ("full", "cutoff"):
         k = fit_exponent(grid_rows, mode)
         if k is not None:

@@ -11,7 +11,13 @@ import pandas as pd
 import pytest
 
 from heart_plan.errors import ModelError
-from heart_plan.processes import run_independent, usable_cores, workers_for
+from heart_plan.processes import (
+    SharedSlots,
+    iter_independent,
+    run_independent,
+    usable_cores,
+    workers_for,
+)
 
 
 def _draws(seed: int) -> np.ndarray:
@@ -73,3 +79,48 @@ def test_mip_solves_in_workers_after_solves_in_the_parent_finish() -> None:
     # threads, a solve in a forked worker would wait for them forever.
     parent = [_lscp_sites(seed) for seed in range(3)]
     assert run_independent([partial(_lscp_sites, seed) for seed in range(3)], 2) == parent
+
+
+@pytest.mark.skipif(usable_cores() < 2, reason="needs two cores to start a pool")
+def test_iter_independent_stays_within_ahead_of_the_result_taken() -> None:
+    import mmap
+
+    ahead, n_tasks = 2, 12
+    buf = mmap.mmap(-1, 8 * n_tasks)  # shared with the forked workers
+    started = np.ndarray((n_tasks,), dtype=np.int64, buffer=buf)
+    started[:] = 0
+
+    def task(i: int) -> int:
+        started[i] = 1
+        return i * i
+
+    seen = []
+    for i, value in enumerate(iter_independent([partial(task, i) for i in range(n_tasks)], 2,
+                                               ahead=ahead)):  # fmt: skip
+        seen.append(value)
+        # submitted (so possibly started) tasks: the one taken and at most `ahead` more
+        assert int(started.sum()) <= i + 1 + ahead
+    assert seen == [i * i for i in range(n_tasks)]
+    assert int(started.sum()) == n_tasks
+
+
+@pytest.mark.skipif(usable_cores() < 2, reason="needs two cores to start a pool")
+def test_shared_slots_carry_blocks_back_from_workers_as_copies() -> None:
+    shape = (2, 5, 3)  # two arrays per task, up to five rows, three columns
+    slots = SharedSlots(3, shape, np.int32)
+
+    def block(i: int) -> np.ndarray:
+        rows = 5 if i < 4 else 2  # a shorter last chunk
+        return np.arange(2 * rows * 3, dtype=np.int32).reshape(2, rows, 3) + 100 * i
+
+    def task(i: int) -> int:
+        slots.put(i, block(i))
+        return os.getpid()
+
+    taken = []
+    for i, pid in enumerate(iter_independent([partial(task, i) for i in range(5)], 2, ahead=2)):
+        assert pid != os.getpid()
+        taken.append(slots.take(i, block(i).shape[1]))
+    slots.close()
+    for i, got in enumerate(taken):  # copies: still readable after the memory is released
+        assert np.array_equal(got, block(i))

@@ -9,20 +9,24 @@ its return value, which must pickle).
 
 Serial (in this process) when ``processes`` is 1, when there is one task, on platforms
 without ``fork``, inside a daemonic process (a Dask worker: it may not start children) and
-inside a task already running in a worker (no nested pools).  The core budget is the run's
+inside a task already running in a worker, or while a pool of this process is running
+(no nested pools).  The core budget is the run's
 ``[solver] workers`` (the sweep's ``--solver-threads``), capped by the cores this process
 may use.
 """
 
 from __future__ import annotations
 
+import mmap
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TypeVar
 
+import numpy as np
 from threadpoolctl import threadpool_limits
 
 T = TypeVar("T")
@@ -47,6 +51,7 @@ def workers_for(processes: int, n_tasks: int) -> int:
     if (
         n <= 1
         or _IN_WORKER
+        or bool(_TASKS)  # a pool of this process is running (its tasks are in _TASKS)
         or multiprocessing.current_process().daemon
         or "fork" not in multiprocessing.get_all_start_methods()
     ):
@@ -69,27 +74,45 @@ def run_independent(
     interrupted (SIGTERM turned into an exception by the CLI, Ctrl-C) the workers are
     terminated and waited for, so none writes after the caller has cleaned up.
     """
+    results: list[T] = []
+    for i, result in enumerate(iter_independent(tasks, processes)):
+        results.append(result)
+        if on_result:
+            on_result(i, result)
+    return results
+
+
+def iter_independent(
+    tasks: Sequence[Callable[[], T]], processes: int, *, ahead: int | None = None
+) -> Iterator[T]:
+    """``task()`` of each task, yielded in task order as the results arrive, in up to
+    ``processes`` forked processes (as :func:`run_independent`, which collects them).
+
+    At most ``ahead`` tasks (default: twice the workers) are submitted beyond the result
+    being waited for, so results the caller has not taken yet never pile up (a stream of
+    large arrays stays within ``ahead`` of them in memory).
+    """
     global _TASKS
     n = workers_for(processes, len(tasks))
-    results: list[T] = []
     if n == 1:
-        for i, task in enumerate(tasks):
-            results.append(task())
-            if on_result:
-                on_result(i, results[-1])
-        return results
+        for task in tasks:
+            yield task()
+        return
+    window = max(1, 2 * n if ahead is None else int(ahead))
     _TASKS = tasks
     context = multiprocessing.get_context("fork")
     pool = ProcessPoolExecutor(n, mp_context=context, initializer=_mark_worker)
+    pending: deque[Future[Any]] = deque()
     try:
-        for i, result in enumerate(pool.map(_call, range(len(tasks)))):
-            results.append(result)
-            if on_result:
-                on_result(i, result)
+        for i in range(len(tasks)):
+            while len(pending) <= window and i + len(pending) < len(tasks):
+                pending.append(pool.submit(_call, i + len(pending)))
+            yield pending.popleft().result()
     except Exception:  # a task's error: the running tasks finish, the others are cancelled
         pool.shutdown(wait=True, cancel_futures=True)
         raise
-    except BaseException:  # interrupted (SIGTERM through the CLI, Ctrl-C): stop the workers
+    except BaseException:  # interrupted (SIGTERM through the CLI, Ctrl-C, the caller
+        # closing the generator early): stop the workers
         workers = list((getattr(pool, "_processes", None) or {}).values())
         for proc in workers:
             proc.terminate()
@@ -101,7 +124,39 @@ def run_independent(
         pool.shutdown(wait=True)
     finally:
         _TASKS = ()
-    return results
+
+
+class SharedSlots:
+    """``n_slots`` arrays of one ``shape`` and ``dtype`` in memory shared with forked workers.
+
+    A worker's task ``put``s its result in slot ``i % n_slots`` instead of pickling it
+    back (a pipe carries about 0.2 GB/s; shared memory costs one copy); the parent
+    ``take``s a copy.  With :func:`iter_independent` and ``ahead = n_slots - 1`` a slot is
+    never overwritten before the parent has taken it (at most ``n_slots`` tasks are in
+    flight, in order).  Create it before the pool forks; ``close`` it after the pass.
+    """
+
+    def __init__(self, n_slots: int, shape: tuple[int, ...], dtype: type[np.generic]) -> None:
+        self.n_slots = int(n_slots)
+        full = (self.n_slots, *shape)
+        nbytes = int(np.prod(full)) * np.dtype(dtype).itemsize
+        self._map = mmap.mmap(-1, max(8, nbytes))  # anonymous and MAP_SHARED
+        self._slots = np.ndarray(full, dtype=dtype, buffer=self._map)
+
+    def put(self, i: int, array: np.ndarray) -> None:
+        """Store ``array`` in slot ``i % n_slots``: ``array.shape`` is the slot's ``shape``
+        except that its second axis may be shorter (the rows of a smaller last chunk).
+        """
+        self._slots[i % self.n_slots][:, : array.shape[1]] = array
+
+    def take(self, i: int, n_rows: int) -> np.ndarray:
+        """A copy of slot ``i % n_slots``, its second axis cut to the first ``n_rows``."""
+        return self._slots[i % self.n_slots][:, :n_rows].copy()
+
+    def close(self) -> None:
+        """Release the shared memory (no view of it may outlive this)."""
+        del self._slots
+        self._map.close()
 
 
 def _mark_worker() -> None:

@@ -3,7 +3,8 @@
 The random graphs are directed, not strongly connected (so some pairs have no path), with
 parallel edges; scipy gets float seconds, the contraction hierarchy whole seconds (its
 metric is integral).  Chunking is forced down to one source per Dijkstra run in one case,
-so chunk boundaries are exercised too.
+so chunk boundaries are exercised too, and in another the passes run in two forked
+worker processes (``processes=2`` with the parallel threshold lowered to every pass).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pytest
 from heart_plan.errors import NetworkError
 from heart_plan.network import UNREACHABLE_S, DriveTimeEngine, drive_time_matrices
 from heart_plan.network import engine as engine_mod
+from heart_plan.processes import usable_cores
 
 BANDS = {"free": 1.0, "slow": 0.55, "fast": 1.3}
 
@@ -48,6 +50,20 @@ def reference(g: nx.MultiDiGraph, origins, dests, factor: float, limit_s=None) -
     return out
 
 
+CHUNKING = ["default", "tiny", "parallel"]
+
+
+def chunking(mode: str, monkeypatch) -> int:
+    """Set up a chunking ``mode``; the engine's ``processes`` for it."""
+    if mode == "tiny":
+        monkeypatch.setattr(engine_mod, "CHUNK_FLOOR_BYTES", 1)
+    if mode != "parallel":
+        return 1
+    monkeypatch.setattr(engine_mod, "PARALLEL_MIN_SCANS", 0)
+    assert usable_cores() >= 2, "the parallel passes need two cores (CI has two)"
+    return 2
+
+
 def backends() -> list[str]:
     out = ["scipy"]
     try:
@@ -61,12 +77,12 @@ def backends() -> list[str]:
 
 @pytest.mark.parametrize("backend", backends())
 @pytest.mark.parametrize("seed", [0, 1, 2])
-@pytest.mark.parametrize("tiny_chunks", [False, True])
-def test_backends_match_networkx(backend, seed, tiny_chunks, monkeypatch):
-    if tiny_chunks:
-        monkeypatch.setattr(engine_mod, "CHUNK_FLOOR_BYTES", 1)
+@pytest.mark.parametrize("mode", CHUNKING)
+def test_backends_match_networkx(backend, seed, mode, monkeypatch):
+    processes = chunking(mode, monkeypatch)
     g = random_graph(seed, integral=True if backend == "cch" else seed % 2 == 0)
-    engine = DriveTimeEngine(g, bands=BANDS, backend=backend)
+    engine = DriveTimeEngine(g, bands=BANDS, backend=backend, processes=processes)
+    assert engine._chunks(25, 25)[0] == processes  # the passes below run in `processes`
     rng = np.random.default_rng(seed + 10)
     nodes = np.array(sorted(g.nodes))
     few, many = rng.choice(nodes, 7), rng.choice(nodes, 25)  # duplicates on purpose
@@ -84,15 +100,14 @@ def test_backends_match_networkx(backend, seed, tiny_chunks, monkeypatch):
             )
 
 
-@pytest.mark.parametrize("tiny_chunks", [False, True])
-def test_one_pass_for_all_bands_equals_band_by_band(tiny_chunks, monkeypatch):
-    if tiny_chunks:
-        monkeypatch.setattr(engine_mod, "CHUNK_FLOOR_BYTES", 1)
+@pytest.mark.parametrize("mode", CHUNKING)
+def test_one_pass_for_all_bands_equals_band_by_band(mode, monkeypatch):
+    processes = chunking(mode, monkeypatch)
     g = random_graph(5, integral=False)
     g.remove_nodes_from([n for n in list(g.nodes) if g.out_degree(n) == 0 or g.in_degree(n) == 0])
     big = max(nx.strongly_connected_components(g), key=len)
     g = g.subgraph(big).copy()
-    engine = DriveTimeEngine(g, bands=BANDS)
+    engine = DriveTimeEngine(g, bands=BANDS, processes=processes)
     nodes = np.array(sorted(g.nodes))
     rng = np.random.default_rng(3)
     demand = {"demand_id": nodes[:12], "access_s": rng.uniform(0, 30, 12)}
@@ -128,10 +143,11 @@ def test_unknown_backend_is_a_clear_error():
 
 
 @pytest.mark.parametrize("backend", backends())
-def test_within_limit_is_the_sparse_part_of_the_full_matrix(backend, monkeypatch):
-    monkeypatch.setattr(engine_mod, "CHUNK_FLOOR_BYTES", 1)
+@pytest.mark.parametrize("mode", ["tiny", "parallel"])
+def test_within_limit_is_the_sparse_part_of_the_full_matrix(backend, mode, monkeypatch):
+    processes = chunking(mode, monkeypatch)
     g = random_graph(4, integral=True)
-    engine = DriveTimeEngine(g, bands=BANDS, backend=backend)
+    engine = DriveTimeEngine(g, bands=BANDS, backend=backend, processes=processes)
     nodes = np.array(sorted(g.nodes))
     for forward in (True, False):
         src = engine.index_of(nodes[:9])

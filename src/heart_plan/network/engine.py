@@ -17,7 +17,10 @@ its own CSR.
 
 Shortest paths run from whichever side is smaller: from the origins on the graph, or from
 the destinations on the transposed graph (reverse edges), with an optional cutoff
-(``limit``).  Results are integer seconds (``numpy.rint``).
+(``limit``).  Results are integer seconds (``numpy.rint``).  A large pass runs its chunks
+in ``processes`` forked workers (scipy's Dijkstra holds the GIL), each chunk converted to
+band seconds where it is computed and handed back through shared memory; the values do
+not depend on the number of processes.
 
 Unreachable pairs are never silent infinities: ``on_unreachable="raise"`` (default)
 raises ``NetworkError``; ``"sentinel"`` returns ``UNREACHABLE_S`` and lists the pairs in
@@ -29,9 +32,9 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from functools import cached_property, partial
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -39,6 +42,7 @@ from scipy import sparse
 from scipy.sparse import csgraph
 
 from heart_plan.errors import NetworkError
+from heart_plan.processes import SharedSlots, iter_independent, workers_for
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -55,6 +59,17 @@ MIN_EDGE_S = 1e-3
 #: Smallest working-memory budget of one Dijkstra chunk (bytes); larger outputs get 1/8 of
 #: the output's size, so the peak stays near 1.125x the int32 output.
 CHUNK_FLOOR_BYTES = 32 * 2**20
+#: Edge scans (sources x edges) from which a pass runs in several processes: about a
+#: third of a second of Dijkstra, several times what forking the workers costs.
+PARALLEL_MIN_SCANS = 5_000_000
+#: Chunks per worker process in a parallel pass (load balance between unequal cores).
+CHUNKS_PER_WORKER = 4
+#: Chunks a parallel pass runs ahead of the one it waits for, per worker.
+AHEAD = 2
+
+T = TypeVar("T")
+#: ``convert(mine, block) -> (arrays, extra)`` of ``DriveTimeEngine._blocks``.
+Convert = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, Any]]
 
 Unreachable = Literal["raise", "sentinel"]
 #: Shortest-path backend: scipy's Dijkstra (default, float seconds, exact) or RoutingKit's
@@ -102,6 +117,11 @@ class DriveTimeEngine:
         band whose class factors differ by class raises ``NetworkError`` (use scipy).
     class_factors
         Band name -> {road class name: factor} (module docstring); missing classes 1.0.
+    processes
+        Forked processes the Dijkstra chunks of one large pass run in (matrices and
+        ``within_limit``; ``heart_plan.processes`` rules: serial in a worker or a daemon).
+        scipy's Dijkstra holds the GIL, so processes, not threads, use more cores.  The
+        values are the same for any number (each source's row is computed on its own).
     """
 
     def __init__(
@@ -113,6 +133,7 @@ class DriveTimeEngine:
         row_cache_size: int = 2048,
         backend: Backend = "scipy",
         class_factors: Mapping[str, Mapping[str, float]] | None = None,
+        processes: int = 1,
     ) -> None:
         from heart_plan.network.graph import RoadNetwork
 
@@ -137,7 +158,7 @@ class DriveTimeEngine:
         self._init_arrays(
             ids, lon, lat, pos.get_indexer(u), pos.get_indexer(v), np.asarray(w, dtype=float),
             np.asarray(cls, dtype=object), bands=bands, class_factors=class_factors,
-            row_cache_size=row_cache_size, backend=backend,
+            row_cache_size=row_cache_size, backend=backend, processes=processes,
         )  # fmt: skip
 
     @classmethod
@@ -155,6 +176,7 @@ class DriveTimeEngine:
         backend: Backend = "scipy",
         edge_class: np.ndarray | None = None,
         class_factors: Mapping[str, Mapping[str, float]] | None = None,
+        processes: int = 1,
     ) -> DriveTimeEngine:
         """Engine from plain arrays (no networkx graph): sorted unique ``node_ids`` with
         their ``lon``/``lat``, and edges ``u -> v`` as node *positions* with free-flow
@@ -181,7 +203,7 @@ class DriveTimeEngine:
             ids, np.asarray(lon, dtype=float), np.asarray(lat, dtype=float),
             u, np.asarray(v, dtype=np.int64), np.asarray(free_flow_s, dtype=float), classes,
             bands=bands, class_factors=class_factors, row_cache_size=row_cache_size,
-            backend=backend,
+            backend=backend, processes=processes,
         )  # fmt: skip
         return engine
 
@@ -199,10 +221,14 @@ class DriveTimeEngine:
         class_factors: Mapping[str, Mapping[str, float]] | None,
         row_cache_size: int,
         backend: Backend,
+        processes: int,
     ) -> None:
         if backend not in ("scipy", "cch"):
             raise NetworkError(f'unknown drive-time backend {backend!r}; use "scipy" or "cch"')
+        if int(processes) < 1:
+            raise NetworkError(f"drive-time engine processes: got {processes}; expected >= 1")
         self.backend: Backend = backend
+        self.processes = int(processes)
         self.bands: dict[str, float] = dict(bands or {"free_flow": 1.0})
         for name, factor in self.bands.items():
             if not factor > 0:
@@ -303,10 +329,13 @@ class DriveTimeEngine:
 
     @classmethod
     def from_scenario(cls, network: RoadNetwork, scenario: Scenario) -> DriveTimeEngine:
-        """Engine with the scenario's time bands and their road-class factors."""
+        """Engine with the scenario's time bands and their road-class factors, its large
+        passes in up to ``[solver] workers`` processes (the run's core budget).
+        """
         return cls(
-            network, bands=bands_from_scenario(scenario), class_factors=class_factors_of(scenario)
-        )
+            network, bands=bands_from_scenario(scenario), class_factors=class_factors_of(scenario),
+            processes=scenario.solver.workers,
+        )  # fmt: skip
 
     # ------------------------------------------------------------------ lookups
 
@@ -430,7 +459,7 @@ class DriveTimeEngine:
         limit = np.inf if limit_s is None else float(limit_s)
         out = np.empty((len(from_idx), len(to_idx)))
         forward = _forward(from_idx, to_idx)
-        for mine, block in self._blocks(from_idx, to_idx, limit=limit, group=group):
+        for mine, (block,), _ in self._blocks(from_idx, to_idx, limit=limit, group=group):
             if forward:
                 out[mine] = block
             else:
@@ -445,12 +474,19 @@ class DriveTimeEngine:
         limit: float,
         out_bytes: int = 0,
         group: str = BASE,
-    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """Chunks ``(mine, block)`` of free-flow seconds (float64), in the orientation of
-        the side Dijkstra runs from (``_forward``: the side with fewer distinct nodes).
+        convert: Convert | None = None,
+        n_arrays: int = 1,
+        dtype: type[np.generic] = np.float64,
+    ) -> Iterator[tuple[np.ndarray, np.ndarray, Any]]:
+        """Chunks ``(mine, arrays, extra)`` of free-flow seconds, in the orientation of the
+        side Dijkstra runs from (``_forward``: the side with fewer distinct nodes).
 
+        Without ``convert``: ``arrays[0]`` (float64) is the block, ``extra`` None.
         Forward: ``block[k, j]`` = from ``from_idx[mine[k]]`` to ``to_idx[j]``; else
-        ``block[k, j]`` = from ``from_idx[j]`` to ``to_idx[mine[k]]``.
+        ``block[k, j]`` = from ``from_idx[j]`` to ``to_idx[mine[k]]``.  With ``convert``:
+        ``arrays, extra = convert(mine, block)``, ``arrays`` of shape ``(n_arrays,
+        len(mine), len(other side))`` and ``dtype``, computed where the chunk is (in a
+        worker process when the pass runs in several, ``_chunked_rows``).
         """
         forward = _forward(from_idx, to_idx)
         keys, inv_k = np.unique(from_idx if forward else to_idx, return_inverse=True)
@@ -458,9 +494,8 @@ class DriveTimeEngine:
         gather = not np.array_equal(other, np.arange(self.n_nodes))
         order = np.argsort(inv_k, kind="stable")
         bounds = np.searchsorted(inv_k[order], np.arange(len(keys) + 1))
-        step = self.chunk_rows(len(other), out_bytes)
-        for a in range(0, len(keys), step):
-            b = min(a + step, len(keys))
+
+        def work(a: int, b: int) -> tuple[np.ndarray, Any]:
             block = self._dijkstra(keys[a:b], forward=forward, limit=limit, group=group)
             if gather:
                 block = block[:, other]
@@ -468,7 +503,82 @@ class DriveTimeEngine:
             local = inv_k[mine] - a
             if not np.array_equal(local, np.arange(b - a)):
                 block = block[local]
-            yield mine, block
+            return (block[None], None) if convert is None else convert(mine, block)
+
+        step = self.chunk_rows(len(other), out_bytes)
+        chunks = self._chunked_rows(
+            len(keys), step, work, rows_of=lambda a, b: int(bounds[b] - bounds[a]),
+            shape=(n_arrays, len(other)), dtype=dtype,
+        )  # fmt: skip
+        for a, b, arrays, extra in chunks:
+            yield order[bounds[a] : bounds[b]], arrays, extra
+
+    def _chunks(self, n_keys: int, step: int) -> tuple[int, list[tuple[int, int]]]:
+        """Worker processes and chunks ``[a, b)`` of a pass from ``n_keys`` sources.
+
+        A pass that scans at least ``PARALLEL_MIN_SCANS`` edges (sources x edges) runs in
+        up to ``processes`` forked processes, in at least ``CHUNKS_PER_WORKER`` chunks per
+        worker (so the slower core does not hold the pass back), each a ``1 / (AHEAD + 1)``
+        part of the serial ``step`` (the chunks in flight take one serial chunk's memory).
+        Smaller passes (a fork costs more than they save) and passes inside a worker run
+        serially in chunks of ``step``.
+        """
+        n = 1
+        if n_keys * self.csr.nnz >= PARALLEL_MIN_SCANS:
+            n = workers_for(self.processes, n_keys)
+        if n > 1:
+            step = max(1, min(step // (AHEAD * n + 1), -(-n_keys // (CHUNKS_PER_WORKER * n))))
+            if self.backend == "cch":
+                _ = self._cch  # customized once, here, not in every worker
+        return n, [(a, min(a + step, n_keys)) for a in range(0, n_keys, step)]
+
+    def _chunked(
+        self, n_keys: int, step: int, work: Callable[[int, int], T]
+    ) -> Iterator[tuple[int, int, T]]:
+        """``(a, b, work(a, b))`` for the chunks of ``_chunks``, in order; in parallel the
+        results are pickled back (``iter_independent``).
+        """
+        n, bounds = self._chunks(n_keys, step)
+        tasks = [partial(work, a, b) for a, b in bounds]
+        for (a, b), result in zip(bounds, iter_independent(tasks, n), strict=True):
+            yield a, b, result
+
+    def _chunked_rows(
+        self,
+        n_keys: int,
+        step: int,
+        work: Callable[[int, int], tuple[np.ndarray, Any]],
+        *,
+        rows_of: Callable[[int, int], int],
+        shape: tuple[int, int],
+        dtype: type[np.generic],
+    ) -> Iterator[tuple[int, int, np.ndarray, Any]]:
+        """As ``_chunked`` for ``work`` giving ``(arrays, extra)``: ``arrays`` of shape
+        ``(shape[0], rows_of(a, b), shape[1])`` and ``dtype``, which in parallel come back
+        through shared memory (``SharedSlots``; a pipe would carry them at about 0.2 GB/s),
+        and a small pickled ``extra``.
+        """
+        n, bounds = self._chunks(n_keys, step)
+        if n == 1:
+            for a, b in bounds:
+                yield a, b, *work(a, b)
+            return
+        ahead = AHEAD * n
+        n_rows = max(rows_of(a, b) for a, b in bounds)
+        slots = SharedSlots(ahead + 1, (shape[0], n_rows, shape[1]), dtype)
+
+        def task(i: int, a: int, b: int) -> Any:
+            arrays, extra = work(a, b)
+            slots.put(i, arrays)
+            return extra
+
+        try:
+            tasks = [partial(task, i, a, b) for i, (a, b) in enumerate(bounds)]
+            done = iter_independent(tasks, n, ahead=ahead)
+            for i, ((a, b), extra) in enumerate(zip(bounds, done, strict=True)):
+                yield a, b, slots.take(i, rows_of(a, b)), extra
+        finally:
+            slots.close()
 
     def _rows_for(self, idx: np.ndarray, *, forward: bool, group: str = BASE) -> list[np.ndarray]:
         """Full rows of ``group``'s weights for distinct positions ``idx`` (LRU-cached per
@@ -652,8 +762,12 @@ class DriveTimeEngine:
         out_bytes = 4 * n_f * n_t * len(bands)
         forward = _forward(from_idx, to_idx)
         add_k, add_o = (add_f, add_t) if forward else (add_t, add_f)
-        blocks = self._blocks(from_idx, to_idx, limit=ff_limit, out_bytes=out_bytes, group=group)
-        for mine, ff in blocks:
+        finite_add = bool(np.isfinite(add_f).all() and np.isfinite(add_t).all())
+
+        def convert(mine: np.ndarray, ff: np.ndarray) -> tuple[np.ndarray, Any]:
+            """One chunk's int32 seconds of every band, shape (bands, len(mine), other),
+            with ``(beyond counts per band, unreachable (i, j) pairs or None)``.
+            """
             # add = a_from + a_to, summed first (as in t = ff / f + (a_from + a_to))
             add: np.ndarray | float = 0.0
             if add_k.any() and add_o.any():
@@ -663,6 +777,7 @@ class DriveTimeEngine:
             elif add_o.any():
                 add = add_o[None, :]
             unreachable: np.ndarray | None = None
+            ij: np.ndarray | None = None
             ff_max = float(ff.max(initial=0.0))
             if np.isinf(ff_max):
                 unreachable = np.isinf(ff)
@@ -675,33 +790,51 @@ class DriveTimeEngine:
                         again = self.free_flow_s(from_idx[rows], to_idx[cols], group=group)
                         unreachable &= np.isinf(again if forward else again.T)
                 if unreachable.any():
-                    k, j = np.nonzero(unreachable)
-                    ij = (mine[k], j) if forward else (j, mine[k])
-                    unreachable_ij.append(np.column_stack(ij))
+                    r, j = np.nonzero(unreachable)
+                    ij = np.column_stack((mine[r], j) if forward else (j, mine[r]))
                 else:
                     unreachable = None
             secs = np.empty_like(ff)
-            for band, factor in factors.items():
+            arrays = np.empty((len(factors), *ff.shape), dtype=np.int32)
+            beyond_k: list[int] = []
+            for k, factor in enumerate(factors.values()):
                 np.divide(ff, factor, out=secs)
                 np.add(secs, add, out=secs)
                 np.rint(secs, out=secs)
-                top = secs.max(initial=0.0)
+                if limit_s is None and finite_add and np.isfinite(ff_max):
+                    top = 0.0  # every sum is finite and no limit applies: no scan needed
+                else:
+                    top = secs.max(initial=0.0)
                 within = limit_s is None or (top <= limit_s and ff_max <= limit_s * factor)
                 if np.isfinite(top) and within:
-                    final = secs
-                else:
-                    final = secs.copy()
-                    finite = np.isfinite(secs)
-                    beyond = ~finite if unreachable is None else ~finite & ~unreachable
-                    if limit_s is not None:
-                        # beyond this band's cutoff (the pass ran to the slowest band's)
-                        beyond |= finite & ((secs > limit_s) | (ff > limit_s * factor))
-                    final[~finite | beyond] = UNREACHABLE_S
-                    beyond_n[band] += int(beyond.sum())
+                    arrays[k] = secs
+                    beyond_k.append(0)
+                    continue
+                finite = np.isfinite(secs)
+                beyond = ~finite if unreachable is None else ~finite & ~unreachable
+                if limit_s is not None:
+                    # beyond this band's cutoff (the pass ran to the slowest band's)
+                    beyond |= finite & ((secs > limit_s) | (ff > limit_s * factor))
+                secs[~finite | beyond] = UNREACHABLE_S
+                arrays[k] = secs
+                beyond_k.append(int(beyond.sum()))
+            return arrays, (beyond_k, ij)
+
+        if limit_s is not None:
+            _ = self.strongly_connected  # computed once, before the pass forks its workers
+        blocks = self._blocks(
+            from_idx, to_idx, limit=ff_limit, out_bytes=out_bytes, group=group,
+            convert=convert, n_arrays=len(factors), dtype=np.int32,
+        )  # fmt: skip
+        for mine, arrays, (beyond_k, ij) in blocks:
+            if ij is not None:
+                unreachable_ij.append(ij)
+            for k, band in enumerate(factors):
+                beyond_n[band] += beyond_k[k]
                 if forward != transpose:
-                    out[band][mine] = final
+                    out[band][mine] = arrays[k]
                 else:
-                    out[band][:, mine] = final.T
+                    out[band][:, mine] = arrays[k].T
         pairs = (
             np.unique(np.concatenate(unreachable_ij), axis=0)
             if unreachable_ij
@@ -748,22 +881,18 @@ class DriveTimeEngine:
         factor = self.speed_factor(band)
         group = self.group_of(band)
         ff_limit = float(limit_s) * factor
-        step = self.chunk_rows(self.n_nodes, 0)
-        parts: list[sparse.csr_matrix] = []
-        for a in range(0, len(from_idx), step):
-            dist = self._dijkstra(
-                from_idx[a : a + step], forward=forward, limit=ff_limit, group=group
-            )
+
+        def part(a: int, b: int) -> sparse.csr_matrix:
+            dist = self._dijkstra(from_idx[a:b], forward=forward, limit=ff_limit, group=group)
             r, c = np.nonzero(dist <= ff_limit)
             secs = np.rint(dist[r, c] / factor)
             keep = secs <= limit_s
-            parts.append(
-                sparse.csr_matrix(
-                    (secs[keep].astype(np.int32), (r[keep], c[keep])),
-                    shape=(dist.shape[0], self.n_nodes),
-                )
+            return sparse.csr_matrix(
+                (secs[keep].astype(np.int32), (r[keep], c[keep])), shape=(b - a, self.n_nodes)
             )
-            del dist
+
+        step = self.chunk_rows(self.n_nodes, 0)
+        parts = [m for _, _, m in self._chunked(len(from_idx), step, part)]
         if not parts:
             return sparse.csr_matrix((0, self.n_nodes), dtype=np.int32)
         return sparse.vstack(parts, format="csr")
