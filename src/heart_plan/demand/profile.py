@@ -140,7 +140,8 @@ def choose_pooling(
     # on (k_d, k_c) only, so they are computed once per pair, not once per k_b.
     tested = [f for f in range(folds) if hist[f].sum() != 0]
     total_hist = hist.sum(axis=0)
-    loglik: dict[tuple[float, float, float], list[float]] = {}
+    # summed over the folds in fold order, from 0.0 (a grid point no fold tests stays 0.0)
+    loglik = dict.fromkeys(itertools.product(grid, grid, grid), 0.0)
     for f in tested:
         test, train = hist[f], total_hist - hist[f]
         beat_total = train.sum(axis=2, keepdims=True)
@@ -150,14 +151,8 @@ def choose_pooling(
                 parent = _parent_shapes(train, member, city, k_d)
                 for k_b in grid:
                     shapes = (train + k_b * parent) / (beat_total + k_b)
-                    ll = float((test * np.log(shapes)).sum())
-                    loglik.setdefault((k_b, k_d, k_c), []).append(ll)
-    rows = []
-    for k_b, k_d, k_c in itertools.product(grid, grid, grid):
-        total = 0.0
-        for ll in loglik.get((k_b, k_d, k_c), ()):  # in fold order
-            total += ll
-        rows.append((k_b, k_d, k_c, total))
+                    loglik[(k_b, k_d, k_c)] += float((test * np.log(shapes)).sum())
+    rows = [(k_b, k_d, k_c, ll) for (k_b, k_d, k_c), ll in loglik.items()]
     table = pd.DataFrame(rows, columns=["k_beat", "k_district", "k_city", "heldout_loglik"])
     best = table.loc[table["heldout_loglik"].idxmax()]
     return PoolingWeights(

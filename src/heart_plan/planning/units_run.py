@@ -104,7 +104,8 @@ def units_outcome(
     other: OtherUnits,
 ) -> UnitsOutcome:
     """Every unit beside ``crt_plan`` (module docstring); ``other``: the units planned
-    without it (:func:`plan_other_units`).
+    without it (:func:`other_field_units` by
+    :func:`~heart_plan.planning.field_units.plan_field_unit`, and :func:`plan_units_view`).
     """
     s = ctx.scenario
     others, view = other.field, other.view

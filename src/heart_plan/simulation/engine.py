@@ -682,6 +682,7 @@ def _dispatch(
     """
     calls, fleet = unit.calls, unit.fleet
     t, n_on = calls.t_s[j], calls.teams_on[j]
+    leaves_scene = return_rule != "at_post_when_clear"  # a free team may be away from post
     if pending is None:
         rows = unit.all_rows
         free_at = fleet.free_at[:, :n_on]
@@ -690,7 +691,7 @@ def _dispatch(
         free_at = fleet.free_at[:, :n_on].take(pending, axis=0)
     free = free_at <= t
     drive = np.where(free, calls.slot_drive_s[j, :n_on], np.inf)
-    if return_rule != "at_post_when_clear":  # a free team may still be driving back
+    if leaves_scene:  # a free team may still be driving back, or wait at its last scene
         _from_scenes(drive, free, rows, t, j, i, trace, unit, travel_s)
     k = drive.argmin(axis=1)
     d = drive[unit.all_rows[: rows.size], k]
@@ -704,7 +705,7 @@ def _dispatch(
         return rows
     clear = (t + unit.turnout_s) + d + unit.on_scene_by_call_s[i][r_ok] + unit.documentation_s
     fleet.free_at[r_ok, k_ok] = clear  # under at_post_when_clear also back_at (one array)
-    if return_rule != "at_post_when_clear":
+    if leaves_scene:
         fleet.last_scene[r_ok, k_ok] = trace.scene[i]
         fleet.last_access_s[r_ok, k_ok] = trace.access_s[i]
         if return_rule == "drive_back":
