@@ -359,13 +359,13 @@ def _points(
     basis = beat_nature.set_index(["beat_id", "nature"])["basis"]
     count = counts.set_index(["beat_id", "nature"])["count"]
     calls = eligible.copy()
-    keys = list(zip(calls["beat_id"], calls["nature"], strict=True))
-    per_call = np.array(
-        [
-            rate.get(k, 0.0) / count[k] if ok and basis.get(k) == "observed" else 0.0
-            for k, ok in zip(keys, in_obs, strict=True)
-        ]
-    )
+    # per observed call: its (beat, nature)'s rate / its count there; 0 elsewhere
+    keys = pd.MultiIndex.from_arrays([calls["beat_id"], calls["nature"]])
+    observed = np.asarray(in_obs, dtype=bool) & (basis.reindex(keys) == "observed").to_numpy()
+    rate_k = rate.reindex(keys).fillna(0.0).to_numpy(float)
+    count_k = count.reindex(keys).to_numpy(float)
+    per_call = np.zeros(len(calls))
+    np.divide(rate_k, count_k, out=per_call, where=observed)
     calls["calls_per_year"] = per_call
     calls["in_observed_beat"] = in_obs
     obs_sel = per_call > 0
@@ -385,16 +385,27 @@ def _points(
     geom_of = beats.set_index("beat_id").geometry
     random_cache: dict[str, np.ndarray] = {}
     obs_set = set(observed_beats)
+    # positions (in call order) of the observed-beat calls of each (beat, nature)
+    obs_pos = np.flatnonzero(np.asarray(in_obs, dtype=bool))
+    by_key = {
+        k: obs_pos[v]
+        for k, v in pd.DataFrame(
+            {"b": calls["beat_id"].to_numpy()[obs_pos], "n": calls["nature"].to_numpy()[obs_pos]}
+        )
+        .groupby(["b", "n"], sort=False)
+        .indices.items()
+    }
+    lonlat = calls[["lon", "lat"]].to_numpy()
+    call_ids = calls["call_id"].to_numpy()
     for r in beat_nature[beat_nature["basis"].eq("modeled")].itertuples():
         if r.calls_per_year <= 0:
             continue
         xy = None
         if r.beat_id in obs_set:
-            shape = cfg.shape_from_nature.get(r.nature, "")
-            sel = (calls["beat_id"] == r.beat_id) & (calls["nature"] == shape) & in_obs
-            if sel.any():
-                xy = calls.loc[sel, ["lon", "lat"]].to_numpy()
-                ids = [f"mod-{r.beat_id}-{_slug(r.nature)}-{c}" for c in calls.loc[sel, "call_id"]]
+            sel = by_key.get((r.beat_id, cfg.shape_from_nature.get(r.nature, "")))
+            if sel is not None:
+                xy = lonlat[sel]
+                ids = [f"mod-{r.beat_id}-{_slug(r.nature)}-{c}" for c in call_ids[sel]]
         if xy is None:
             if r.beat_id not in random_cache:
                 random_cache[r.beat_id] = sample_points(
