@@ -105,7 +105,7 @@ def one_case(spec: dict) -> dict:
     from scipy.sparse import csgraph
 
     t0 = time.perf_counter()
-    procs = int(spec.get("processes", 1))
+    procs = int(spec["processes"])
     engine = (
         trm_engine(Path(spec["mirror"]), processes=procs)
         if spec["graph"] == "trm"
@@ -167,9 +167,10 @@ def cases(quick: bool, mirror: str, processes: int) -> list[dict]:
             out.append({"graph": "trm", "nodes": 0, "sources": s, "mode": mode, "mirror": mirror})
     for spec in out:
         spec["processes"] = processes
-    out.insert(0, {"graph": "grid", "nodes": 50_000, "sources": 1000, "mode": "scipy"})
+    base = {"graph": "grid", "nodes": 50_000, "sources": 1000, "processes": 1}
+    out.insert(0, {**base, "mode": "scipy"})
     if processes > 1:  # the engine in one process too, beside raw scipy
-        out.insert(1, {"graph": "grid", "nodes": 50_000, "sources": 1000, "mode": "full"})
+        out.insert(1, {**base, "mode": "full"})
     return out
 
 
@@ -205,7 +206,7 @@ def main() -> None:
         r = {**spec, **run_child(spec)}
         rows.append(r)
         print(f"{r['graph']:<6}{r['nodes']:>9,}{r['edges']:>10,}{r['sources']:>8,} {r['mode']:<7}"
-              f"{r.get('processes', 1):>5}{r['time_s']:>8.2f}{r['peak_rss_mb']:>9.0f}"
+              f"{r['processes']:>5}{r['time_s']:>8.2f}{r['peak_rss_mb']:>9.0f}"
               f"{r['worker_rss_mb']:>10.0f}{r['output_mb']:>9.0f}"
               f"{(r['peak_rss_mb'] - r['base_rss_mb']) / max(r['output_mb'], 1):>16.2f}",
               flush=True)  # fmt: skip
@@ -214,16 +215,13 @@ def main() -> None:
         r for r in rows if r["graph"] == "grid" and r["nodes"] == small and r["sources"] == 1000
     ]
     scipy_row = next((r for r in base if r["mode"] == "scipy"), None)
+    print()
     for r in base:
         if scipy_row and r["mode"] == "full":
-            print(f"\nengine full matrix ({r.get('processes', 1)} process(es)) / raw scipy "
-                  f"dijkstra (50k grid, 1,000 sources): time "
-                  f"{r['time_s'] / scipy_row['time_s']:.2f}x, peak RSS "
-                  f"{r['peak_rss_mb'] / scipy_row['peak_rss_mb']:.2f}x", end="")  # fmt: skip
-    print()
-    grid_rows = [
-        r for r in rows if r["graph"] == "grid" and r.get("processes", 1) == args.processes
-    ]
+            print(f"engine full matrix ({r['processes']} process(es)) / raw scipy dijkstra "
+                  f"(50k grid, 1,000 sources): time {r['time_s'] / scipy_row['time_s']:.2f}x, "
+                  f"peak RSS {r['peak_rss_mb'] / scipy_row['peak_rss_mb']:.2f}x")  # fmt: skip
+    grid_rows = [r for r in rows if r["graph"] == "grid" and r["processes"] == args.processes]
     for mode in ("full", "cutoff"):
         k = fit_exponent(grid_rows, mode)
         if k is not None:

@@ -359,9 +359,10 @@ def _points(
     basis = beat_nature.set_index(["beat_id", "nature"])["basis"]
     count = counts.set_index(["beat_id", "nature"])["count"]
     calls = eligible.copy()
+    in_obs = np.asarray(in_obs, dtype=bool)
     # per observed call: its (beat, nature)'s rate / its count there; 0 elsewhere
     keys = pd.MultiIndex.from_arrays([calls["beat_id"], calls["nature"]])
-    observed = np.asarray(in_obs, dtype=bool) & (basis.reindex(keys) == "observed").to_numpy()
+    observed = in_obs & (basis.reindex(keys) == "observed").to_numpy()
     rate_k = rate.reindex(keys).fillna(0.0).to_numpy(float)
     count_k = count.reindex(keys).to_numpy(float)
     per_call = np.zeros(len(calls))
@@ -386,15 +387,11 @@ def _points(
     random_cache: dict[str, np.ndarray] = {}
     obs_set = set(observed_beats)
     # positions (in call order) of the observed-beat calls of each (beat, nature)
-    obs_pos = np.flatnonzero(np.asarray(in_obs, dtype=bool))
-    by_key = {
-        k: obs_pos[v]
-        for k, v in pd.DataFrame(
-            {"b": calls["beat_id"].to_numpy()[obs_pos], "n": calls["nature"].to_numpy()[obs_pos]}
-        )
-        .groupby(["b", "n"], sort=False)
-        .indices.items()
-    }
+    obs_pos = np.flatnonzero(in_obs)
+    obs_keys = pd.DataFrame(
+        {"b": calls["beat_id"].to_numpy()[obs_pos], "n": calls["nature"].to_numpy()[obs_pos]}
+    )
+    by_key = {k: obs_pos[v] for k, v in obs_keys.groupby(["b", "n"], sort=False).indices.items()}
     lonlat = calls[["lon", "lat"]].to_numpy()
     call_ids = calls["call_id"].to_numpy()
     for r in beat_nature[beat_nature["basis"].eq("modeled")].itertuples():

@@ -34,7 +34,7 @@ import hashlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import cached_property, partial
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -67,7 +67,6 @@ CHUNKS_PER_WORKER = 4
 #: Chunks a parallel pass runs ahead of the one it waits for, per worker.
 AHEAD = 2
 
-T = TypeVar("T")
 #: ``convert(mine, block) -> (arrays, extra)`` of ``DriveTimeEngine._blocks``.
 Convert = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, Any]]
 
@@ -486,7 +485,7 @@ class DriveTimeEngine:
         ``block[k, j]`` = from ``from_idx[j]`` to ``to_idx[mine[k]]``.  With ``convert``:
         ``arrays, extra = convert(mine, block)``, ``arrays`` of shape ``(n_arrays,
         len(mine), len(other side))`` and ``dtype``, computed where the chunk is (in a
-        worker process when the pass runs in several, ``_chunked_rows``).
+        worker process when the pass runs in several, ``_chunked``).
         """
         forward = _forward(from_idx, to_idx)
         keys, inv_k = np.unique(from_idx if forward else to_idx, return_inverse=True)
@@ -506,11 +505,12 @@ class DriveTimeEngine:
             return (block[None], None) if convert is None else convert(mine, block)
 
         step = self.chunk_rows(len(other), out_bytes)
-        chunks = self._chunked_rows(
-            len(keys), step, work, rows_of=lambda a, b: int(bounds[b] - bounds[a]),
-            shape=(n_arrays, len(other)), dtype=dtype,
-        )  # fmt: skip
-        for a, b, arrays, extra in chunks:
+
+        def rows_of(a: int, b: int) -> int:
+            return int(bounds[b] - bounds[a])
+
+        shared = (rows_of, (n_arrays, len(other)), dtype)
+        for a, b, (arrays, extra) in self._chunked(len(keys), step, work, shared=shared):
             yield order[bounds[a] : bounds[b]], arrays, extra
 
     def _chunks(self, n_keys: int, step: int) -> tuple[int, list[tuple[int, int]]]:
@@ -533,36 +533,28 @@ class DriveTimeEngine:
         return n, [(a, min(a + step, n_keys)) for a in range(0, n_keys, step)]
 
     def _chunked(
-        self, n_keys: int, step: int, work: Callable[[int, int], T]
-    ) -> Iterator[tuple[int, int, T]]:
-        """``(a, b, work(a, b))`` for the chunks of ``_chunks``, in order; in parallel the
-        results are pickled back (``iter_independent``).
-        """
-        n, bounds = self._chunks(n_keys, step)
-        tasks = [partial(work, a, b) for a, b in bounds]
-        for (a, b), result in zip(bounds, iter_independent(tasks, n), strict=True):
-            yield a, b, result
-
-    def _chunked_rows(
         self,
         n_keys: int,
         step: int,
-        work: Callable[[int, int], tuple[np.ndarray, Any]],
+        work: Callable[[int, int], Any],
         *,
-        rows_of: Callable[[int, int], int],
-        shape: tuple[int, int],
-        dtype: type[np.generic],
-    ) -> Iterator[tuple[int, int, np.ndarray, Any]]:
-        """As ``_chunked`` for ``work`` giving ``(arrays, extra)``: ``arrays`` of shape
-        ``(shape[0], rows_of(a, b), shape[1])`` and ``dtype``, which in parallel come back
-        through shared memory (``SharedSlots``; a pipe would carry them at about 0.2 GB/s),
-        and a small pickled ``extra``.
+        shared: tuple[Callable[[int, int], int], tuple[int, int], type[np.generic]] | None = None,
+    ) -> Iterator[tuple[int, int, Any]]:
+        """``(a, b, work(a, b))`` for the chunks of ``_chunks``, in order; in parallel the
+        results are pickled back (``iter_independent``).
+
+        With ``shared = (rows_of, shape, dtype)``, ``work`` gives ``(arrays, extra)``:
+        ``arrays`` of shape ``(shape[0], rows_of(a, b), shape[1])`` and ``dtype``, which in
+        parallel come back through shared memory (``SharedSlots``; a pipe would carry them
+        at about 0.2 GB/s), and a small pickled ``extra``.
         """
         n, bounds = self._chunks(n_keys, step)
-        if n == 1:
-            for a, b in bounds:
-                yield a, b, *work(a, b)
+        if n == 1 or shared is None:
+            tasks = [partial(work, a, b) for a, b in bounds]
+            for (a, b), result in zip(bounds, iter_independent(tasks, n), strict=True):
+                yield a, b, result
             return
+        rows_of, shape, dtype = shared
         ahead = AHEAD * n
         n_rows = max(rows_of(a, b) for a, b in bounds)
         slots = SharedSlots(ahead + 1, (shape[0], n_rows, shape[1]), dtype)
@@ -576,7 +568,7 @@ class DriveTimeEngine:
             tasks = [partial(task, i, a, b) for i, (a, b) in enumerate(bounds)]
             done = iter_independent(tasks, n, ahead=ahead)
             for i, ((a, b), extra) in enumerate(zip(bounds, done, strict=True)):
-                yield a, b, slots.take(i, rows_of(a, b)), extra
+                yield a, b, (slots.take(i, rows_of(a, b)), extra)
         finally:
             slots.close()
 
