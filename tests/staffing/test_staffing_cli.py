@@ -137,10 +137,12 @@ def test_durham_citywide_hours_answer(mirror, durham_context, tmp_path):
     assert pred["area_calls_per_year"] == pytest.approx(14745.0, rel=1e-6)
     assert pred["fte"] <= 10.0 + 1e-9
     assert all(t == 0 for h, t in enumerate(new.teams_on_duty) if not 7 <= h % 24 < 19)
-    # The evaluator's measures of the new schedule (citywide) next to the planner's own.
+    # The evaluator's measures of the new schedule (citywide) next to the planner's own
+    # (load-level tables: up to 1.3% per cell).  A schedule chosen from the table leans to
+    # the cells it overestimates: measured +0.46% to +0.77% over solver seeds 0-3.
     assert 0 < pred["reached_share"] <= pred["served_share"] < 1
     assert pred["expected_reached_per_year"] == pytest.approx(
-        pred["reached_calls_per_year"], rel=0.005
+        pred["reached_calls_per_year"], rel=0.01
     )
     assert pred["expected_served_per_year"] == pytest.approx(
         pred["served_calls_per_year"], rel=0.005

@@ -52,13 +52,14 @@ template.
 Determinism: ``[solver]`` seed, ``min([solver] workers, [roster] workers)`` threads (<= 2;
 ``interleave_search`` with 2), the search
 starts from the empty roster (a hint; ``max_reached``), the
-``[roster] max_deterministic_time`` limit (never wall time).
+``[roster] max_deterministic_time`` limit (never wall time), CP-SAT's probing level of the
+shift models (:data:`heart_plan.staffing.shifts.CP_SAT_PROBING_LEVEL`).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -76,7 +77,7 @@ from heart_plan.staffing.pay import (
     pay_factor_by_how,
     pay_of_cover,
 )
-from heart_plan.staffing.shifts import DAY_NAMES, SCALE
+from heart_plan.staffing.shifts import DAY_NAMES, SCALE, cp_sat_solver
 from heart_plan.staffing.workload import WEEKS_PER_YEAR
 
 RosterObjective = Literal["max_reached", "min_cost"]
@@ -550,23 +551,17 @@ def _build(
 def _solver(
     solver_cfg: SolverConfig, roster: RosterConfig
 ) -> tuple[cp_model.CpSolver, dict[str, Any]]:
-    workers = max(1, min(int(solver_cfg.workers), int(roster.workers), 2))
-    solver = cp_model.CpSolver()
-    solver.parameters.random_seed = int(solver_cfg.seed)
-    solver.parameters.num_workers = workers
-    solver.parameters.interleave_search = workers > 1
-    solver.parameters.max_deterministic_time = float(roster.max_deterministic_time)
-    solver.parameters.relative_gap_limit = float(roster.relative_gap_limit)
-    params = {
-        "solver": "ortools CP-SAT",
-        "random_seed": int(solver_cfg.seed),
-        "num_workers": workers,
-        "interleave_search": workers > 1,
-        "max_deterministic_time": float(roster.max_deterministic_time),
-        "relative_gap_limit": float(roster.relative_gap_limit),
-        "scale": SCALE,
-    }
-    return solver, params
+    """:func:`~heart_plan.staffing.shifts.cp_sat_solver` with ``[roster]``'s threads (at
+    most ``[solver]``'s), deterministic limit and gap.
+    """
+    return cp_sat_solver(
+        replace(
+            solver_cfg,
+            workers=max(1, min(int(solver_cfg.workers), int(roster.workers), 2)),
+            max_deterministic_time=float(roster.max_deterministic_time),
+            relative_gap_limit=float(roster.relative_gap_limit),
+        )
+    )
 
 
 def _check(status: Any, roster: RosterConfig, what: str) -> None:
