@@ -30,6 +30,7 @@ from heart_plan.planning.context import PlanningContext
 from heart_plan.processes import run_independent
 from heart_plan.staffing.erlang import teams_needed
 from heart_plan.staffing.workload import offered_load_by_hour, unit_busy_time_h
+from heart_plan.utm import utm_crs
 
 Progress = Callable[[str], None]
 
@@ -42,7 +43,7 @@ ROADMAP_COLUMNS = (
 
 def beat_adjacency(beats: gpd.GeoDataFrame, *, tolerance_m: float = 25.0) -> dict[str, set[str]]:
     """Beats sharing a border (within ``tolerance_m``), by beat id."""
-    proj = beats.to_crs(beats.estimate_utm_crs())
+    proj = beats.to_crs(utm_crs(beats))
     grown = proj.assign(geometry=proj.geometry.buffer(tolerance_m))
     pairs = gpd.sjoin(grown, proj, predicate="intersects")
     out: dict[str, set[str]] = {str(b): set() for b in beats["beat_id"]}

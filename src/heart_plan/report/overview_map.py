@@ -18,6 +18,7 @@ from shapely.geometry import Point
 
 from heart_plan.report.charts import color_ramp
 from heart_plan.report.escape import escape_text
+from heart_plan.utm import utm_crs
 
 if TYPE_CHECKING:
     from heart_plan.planning.results import RunResult
@@ -48,7 +49,7 @@ def overview_svg(result: RunResult, *, tolerance_m: float = 60.0) -> str:
     city = beats[beats["is_city_beat"]].copy()
     calls = ctx.demand.beats.set_index("beat_id")["eligible_calls_per_year"]
     city["calls"] = city["beat_id"].map(calls).fillna(0.0)
-    utm = city.estimate_utm_crs()
+    utm = utm_crs(city)
     proj = city.to_crs(utm)
     proj["geometry"] = proj.geometry.simplify(tolerance_m)
     x0, y0, x1, y1 = proj.total_bounds

@@ -26,6 +26,7 @@ from heart_plan.plan import Post
 from heart_plan.report import charts, maps
 from heart_plan.report.escape import escape_text
 from heart_plan.report.places import post_names
+from heart_plan.utm import utm_crs
 
 if TYPE_CHECKING:
     from heart_plan.config import Scenario
@@ -63,7 +64,7 @@ def compact(
     ``decimals`` places.
     """
     out = gdf.copy()
-    proj = gdf.geometry.to_crs(gdf.estimate_utm_crs())
+    proj = gdf.geometry.to_crs(utm_crs(gdf))
     geoms = proj.simplify(tolerance_m).to_crs(4326).to_numpy()
     out["geometry"] = shapely.transform(geoms, lambda xy: np.round(xy, decimals))
     return out.set_crs(4326, allow_override=True)
@@ -135,7 +136,7 @@ def beat_layer(
 def service_area(beats: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """The current area's beats dissolved into one outline (slivers closed by 30 m)."""
     area = beats[beats["pilot_area"] == "yes"]
-    proj = area.to_crs(area.estimate_utm_crs())
+    proj = area.to_crs(utm_crs(area))
     merged = shapely.union_all(shapely.buffer(proj.geometry.to_numpy(), 30.0)).buffer(-30.0)
     return compact(gpd.GeoDataFrame(geometry=[merged], crs=proj.crs).to_crs(4326))
 
