@@ -145,13 +145,16 @@ def choose_pooling(
     for f in tested:
         test, train = hist[f], total_hist - hist[f]
         beat_total = train.sum(axis=2, keepdims=True)
+        # Only the cells with held-out calls add to the log-likelihood (test = 0 elsewhere).
+        cells = np.nonzero(test)
+        test_n, train_n, total_n = test[cells], train[cells], beat_total[cells[:2]][:, 0]
         for k_c in grid:
             city = _city_shapes(train, k_c)
             for k_d in grid:
-                parent = _parent_shapes(train, member, city, k_d)
+                parent_n = _parent_shapes(train, member, city, k_d)[cells]
                 for k_b in grid:
-                    shapes = (train + k_b * parent) / (beat_total + k_b)
-                    loglik[(k_b, k_d, k_c)] += float((test * np.log(shapes)).sum())
+                    shapes_n = (train_n + k_b * parent_n) / (total_n + k_b)
+                    loglik[(k_b, k_d, k_c)] += float((test_n * np.log(shapes_n)).sum())
     rows = [(k_b, k_d, k_c, ll) for (k_b, k_d, k_c), ll in loglik.items()]
     table = pd.DataFrame(rows, columns=["k_beat", "k_district", "k_city", "heldout_loglik"])
     best = table.loc[table["heldout_loglik"].idxmax()]

@@ -349,11 +349,25 @@ class _ExactChain:
         self.up_rows, self.up_cols, self.up_vals = src, src | (1 << team), up[src, team]
         busy_src, busy_team = np.nonzero(bits)
         self.down_rows, self.down_cols = busy_src, busy_src ^ (1 << busy_team)
-        self.up_out = up.sum(axis=1)
-        self.n_busy = bits.sum(axis=1)
         self.free = ~bits
         self.bits = bits.astype(np.float64)
         self.s = s
+        # The generator's transpose A = Q^T as entries (row, col) with value
+        # ``base + mu * per_mu``: upward rates, mu per busy team down, and the diagonal
+        # -(out rate + mu * busy teams); the last row is replaced by ones (sum pi = 1).
+        states = np.arange(s)
+        up_out, n_busy = up.sum(axis=1), bits.sum(axis=1)
+        rows = np.concatenate([self.up_cols, self.down_cols, states])
+        cols = np.concatenate([self.up_rows, self.down_rows, states])
+        base = np.concatenate([self.up_vals, np.zeros(self.down_rows.size), -up_out])
+        per_mu = np.concatenate(
+            [np.zeros(self.up_vals.size), np.ones(self.down_rows.size), -n_busy]
+        )
+        keep = rows != s - 1
+        self.a_rows, self.a_cols = rows[keep], cols[keep]
+        self.a_flat = self.a_rows * s + self.a_cols
+        self.a_base, self.a_per_mu = base[keep], per_mu[keep]
+        self.node_rows = np.arange(lam.size)[:, None]
 
     def solve(self, busy_time_h: float) -> LossModel:
         tau = _check_busy_time(busy_time_h)
@@ -363,34 +377,26 @@ class _ExactChain:
                 EXACT, np.zeros(0), np.zeros((self.nodes, 0)), np.ones(self.nodes), None
             )
         mu = 1.0 / tau
-        states = np.arange(s)
         # Balance equations pi Q = 0 as A pi = 0 with A = Q^T; the last one replaced by sum = 1.
-        rows = np.concatenate([self.up_cols, self.down_cols, states])
-        cols = np.concatenate([self.up_rows, self.down_rows, states])
-        vals = np.concatenate(
-            [self.up_vals, np.full(self.down_rows.size, mu), -(self.up_out + mu * self.n_busy)]
-        )
-        keep = rows != s - 1
+        vals = self.a_base + mu * self.a_per_mu
         rhs = np.zeros(s)
         rhs[-1] = 1.0
         if s <= DENSE_MAX_STATES:
-            a = np.bincount(rows[keep] * s + cols[keep], weights=vals[keep], minlength=s * s)
-            a = a.reshape(s, s)
+            a = np.bincount(self.a_flat, weights=vals, minlength=s * s).reshape(s, s)
             a[s - 1, :] = 1.0
             with _BLAS.limit(limits=1, user_api="blas"):
                 pi = np.linalg.solve(a, rhs)
         else:
-            rows = np.concatenate([rows[keep], np.full(s, s - 1)])
-            cols = np.concatenate([cols[keep], states])
-            vals = np.concatenate([vals[keep], np.ones(s)])
-            a = sp.csc_matrix((vals, (rows, cols)), shape=(s, s))
+            rows = np.concatenate([self.a_rows, np.full(s, s - 1)])
+            cols = np.concatenate([self.a_cols, np.arange(s)])
+            a = sp.csc_matrix((np.concatenate([vals, np.ones(s)]), (rows, cols)), shape=(s, s))
             pi = spla.spsolve(a, rhs, permc_spec="MMD_AT_PLUS_A")
         pi = np.clip(pi, 0.0, None)
         pi /= pi.sum()
         # Dispatch fractions by PASTA: P(the choices before p busy, choice p free).
         free_at = _superset_sums(pi[:, None] * self.free, n)  # (S, N)
         frac = np.zeros((self.nodes, n))
-        np.put_along_axis(frac, self.pref, free_at[self.prefix, self.pref], axis=1)
+        frac[self.node_rows, self.pref] = free_at[self.prefix, self.pref]
         busy = np.asarray(pi @ self.bits, dtype=np.float64)
         return LossModel(EXACT, busy, frac, np.full(self.nodes, pi[-1]), pi)
 
