@@ -4,6 +4,7 @@ serial loop; errors raised in the parent; no nested pools."""
 from __future__ import annotations
 
 import os
+import time
 from functools import partial
 
 import numpy as np
@@ -14,6 +15,7 @@ from heart_plan.errors import ModelError
 from heart_plan.processes import (
     SharedSlots,
     iter_independent,
+    run_chained,
     run_independent,
     usable_cores,
     workers_for,
@@ -124,3 +126,38 @@ def test_shared_slots_carry_blocks_back_from_workers_as_copies() -> None:
     slots.close()
     for i, got in enumerate(taken):  # copies: still readable after the memory is released
         assert np.array_equal(got, block(i))
+
+
+def _slow_end_time(seconds: float) -> float:
+    time.sleep(seconds)
+    return time.time()
+
+
+def test_run_chained_equals_the_serial_stages_in_task_order() -> None:
+    tasks = [partial(_draws, seed) for seed in range(5)]
+    reported: list[int] = []
+
+    def then(i: int, draws: np.ndarray) -> float:
+        return float(draws.sum()) + i
+
+    serial = run_chained(tasks, then, 1)
+    firsts, thens = run_chained(tasks, then, 2, on_first=lambda i, _r: reported.append(i))
+    assert reported == [0, 1, 2, 3, 4]
+    assert all(np.array_equal(a, b) for a, b in zip(serial[0], firsts, strict=True))
+    assert thens == serial[1] == [float(_draws(s).sum()) + s for s in range(5)]
+
+
+@pytest.mark.skipif(usable_cores() < 2, reason="needs two cores to start a pool")
+def test_run_chained_starts_a_second_stage_before_a_slow_first_task_ends() -> None:
+    tasks = [partial(_slow_end_time, 2.0), partial(_slow_end_time, 0.0)]
+    firsts, starts = run_chained(tasks, lambda _i, _r: time.time(), 2)
+    assert starts[1] < firsts[0]  # the fast task's then ran while the slow one slept
+
+
+def test_run_chained_raises_a_second_stage_error() -> None:
+    def then(i: int, _r: int) -> None:
+        if i == 1:
+            raise ModelError("simulate: replications must be >= 1, got 0")
+
+    with pytest.raises(ModelError, match="replications must be"):
+        run_chained([lambda: 1, lambda: 2, lambda: 3], then, 2)

@@ -23,16 +23,20 @@ import os
 import signal
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 #: The tasks of the pool being run (read by the forked workers; empty otherwise).
 _TASKS: Sequence[Callable[[], Any]] = ()
+#: The second stage of :func:`run_chained`'s pool (read by the forked workers).
+_THEN: Callable[[int, Any], Any] | None = None
 #: True inside a pool's worker process.
 _IN_WORKER = False
 
@@ -92,27 +96,75 @@ def iter_independent(
     being waited for, so results the caller has not taken yet never pile up (a stream of
     large arrays stays within ``ahead`` of them in memory).
     """
-    global _TASKS
     n = workers_for(processes, len(tasks))
     if n == 1:
         for task in tasks:
             yield task()
         return
     window = max(1, 2 * n if ahead is None else int(ahead))
-    _TASKS = tasks
-    context = multiprocessing.get_context("fork")
-    pool = ProcessPoolExecutor(n, mp_context=context, initializer=_mark_worker)
-    pending: deque[Future[Any]] = deque()
-    try:
+    with _forked_pool(n, tasks) as pool:
+        pending: deque[Future[Any]] = deque()
         for i in range(len(tasks)):
             while len(pending) <= window and i + len(pending) < len(tasks):
                 pending.append(pool.submit(_call, i + len(pending)))
             yield pending.popleft().result()
+
+
+def run_chained(
+    tasks: Sequence[Callable[[], T]],
+    then: Callable[[int, T], U],
+    processes: int,
+    *,
+    on_first: Callable[[int, T], None] | None = None,
+) -> tuple[list[T], list[U]]:
+    """``[task() for task in tasks]`` and ``[then(i, result_i) ...]``, in up to
+    ``processes`` forked processes: each ``then`` is queued as soon as its task's result
+    is in (behind the tasks not yet started), so no worker waits for the slowest task
+    before the second stage starts.  ``then`` runs in a worker with that result (pickled);
+    ``on_first(i, result)`` runs here as each task's result arrives, in task order.  The
+    results, errors and interrupts are as with :func:`run_independent`.
+    """
+    n = workers_for(processes, len(tasks))
+    firsts: list[T] = []
+    if n == 1:
+        for i, task in enumerate(tasks):
+            firsts.append(task())
+            if on_first:
+                on_first(i, firsts[-1])
+        return firsts, [then(i, result) for i, result in enumerate(firsts)]
+    with _forked_pool(n, tasks, then) as pool:
+        started = {pool.submit(_call, i): i for i in range(len(tasks))}  # queued first (FIFO)
+        done: dict[int, T] = {}
+        chained: dict[int, Future[Any]] = {}
+        for future in as_completed(started):  # each ``then`` as soon as its task is done
+            i = started[future]
+            done[i] = future.result()
+            chained[i] = pool.submit(_call_then, i, done[i])
+            while len(firsts) in done:  # reported in task order
+                firsts.append(done[len(firsts)])
+                if on_first:
+                    on_first(len(firsts) - 1, firsts[-1])
+        return firsts, [chained[i].result() for i in range(len(tasks))]
+
+
+@contextmanager
+def _forked_pool(
+    n: int, tasks: Sequence[Callable[[], Any]], then: Callable[[int, Any], Any] | None = None
+) -> Iterator[ProcessPoolExecutor]:
+    """A pool of ``n`` forked workers that see ``tasks`` (and ``then``).  On a task's error
+    the running tasks finish and the others are cancelled; on an interrupt (SIGTERM through
+    the CLI, Ctrl-C, a generator closed early) the workers are terminated and waited for.
+    """
+    global _TASKS, _THEN
+    _TASKS, _THEN = tasks, then
+    context = multiprocessing.get_context("fork")
+    pool = ProcessPoolExecutor(n, mp_context=context, initializer=_mark_worker)
+    try:
+        yield pool
     except Exception:  # a task's error: the running tasks finish, the others are cancelled
         pool.shutdown(wait=True, cancel_futures=True)
         raise
-    except BaseException:  # interrupted (SIGTERM through the CLI, Ctrl-C, the caller
-        # closing the generator early): stop the workers
+    except BaseException:  # interrupted: stop the workers
         workers = list((getattr(pool, "_processes", None) or {}).values())
         for proc in workers:
             proc.terminate()
@@ -123,7 +175,7 @@ def iter_independent(
     else:
         pool.shutdown(wait=True)
     finally:
-        _TASKS = ()
+        _TASKS, _THEN = (), None
 
 
 class SharedSlots:
@@ -174,3 +226,8 @@ def _mark_worker() -> None:
 
 def _call(i: int) -> Any:
     return _TASKS[i]()
+
+
+def _call_then(i: int, result: Any) -> Any:
+    assert _THEN is not None
+    return _THEN(i, result)

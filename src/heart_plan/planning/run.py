@@ -69,7 +69,7 @@ from heart_plan.planning.units_run import (
     plan_units_view,
     units_outcome,
 )
-from heart_plan.processes import run_independent
+from heart_plan.processes import run_chained, run_independent
 from heart_plan.simulation.results import mean_ci
 from heart_plan.staffing.off_line import NONE
 from heart_plan.staffing.pay import pay_of_cover
@@ -237,22 +237,35 @@ def plan_recommended(
                 f"{result.seconds:.1f} s"
             )
 
-    areas = run_independent(
+    first_replications = min(s.simulation.first_replications, s.simulation.max_replications)
+
+    def first_round(_i: int, area: AreaPlan) -> pd.DataFrame:
+        return _candidate_measures(
+            area.planned[0], s, replay, first_replications, s.simulation.seed
+        )
+
+    # Each candidate's first round of replications starts as soon as its plan is in.
+    areas, first_round_measures = run_chained(
         [partial(_area_plan, ctx, searches, order[:n], busy_time_h) for n in sizes],
+        first_round,
         processes,
-        on_result=planned,
+        on_first=planned,
     )
     plans = [area.planned for area in areas]
     for area in areas:  # found in a worker: kept for the roster
         searches.adopt(area.planned[0].service_area_beats, area.sets)
     per_rep: dict[int, list[pd.DataFrame]] = {i: [] for i in range(len(plans))}
+    prefetched = {(first_replications, s.simulation.seed): first_round_measures}
 
     def reached_of(replications: int, seed: int) -> list[np.ndarray]:
-        tasks = [
-            partial(_candidate_measures, p, s, replay, replications, seed) for p, _, _ in plans
-        ]
+        found = prefetched.pop((replications, seed), None)
+        if found is None:
+            tasks = [
+                partial(_candidate_measures, p, s, replay, replications, seed) for p, _, _ in plans
+            ]
+            found = run_independent(tasks, processes)
         reached = []
-        for i, reps in enumerate(run_independent(tasks, processes)):
+        for i, reps in enumerate(found):
             per_rep[i].append(reps)
             if progress:
                 progress(
@@ -265,8 +278,7 @@ def plan_recommended(
     costs = [pay_of_cover(p.teams_on_duty, s.roster, s.crt).total_usd for p, _, _ in plans]
     comparison = compare_candidates(
         reached_of, len(plans), cost=costs, size=sizes,
-        first_replications=min(s.simulation.first_replications, s.simulation.max_replications),
-        max_replications=s.simulation.max_replications, seed=s.simulation.seed,
+        first_replications=first_replications, max_replications=s.simulation.max_replications, seed=s.simulation.seed,
     )  # fmt: skip
     rows, outcomes = [], []
     for i, (n, (plan, _, shift)) in enumerate(zip(sizes, plans, strict=True)):
