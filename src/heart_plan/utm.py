@@ -9,7 +9,6 @@ Norway and Svalbard; there, and on zone edges, the database is still asked (memo
 
 from __future__ import annotations
 
-import math
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -46,7 +45,7 @@ def utm_crs_at(lon: float, lat: float) -> CRS:
     """The WGS 84 UTM CRS at (``lon``, ``lat``) degrees."""
     zone_f = (lon + 180.0) / 6.0
     regular = not any(w <= lon <= e and s <= lat <= n for w, s, e, n in _IRREGULAR)
-    on_edge = zone_f == math.floor(zone_f) or lat == 0.0 or abs(lat) > 84.0
+    on_edge = zone_f.is_integer() or lat == 0.0 or abs(lat) > 84.0
     if regular and not on_edge:
         zone = min(int(zone_f), 59) + 1
         return _crs_of(32600 + zone if lat > 0 else 32700 + zone)

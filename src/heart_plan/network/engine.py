@@ -43,6 +43,7 @@ from scipy.sparse import csgraph
 
 from heart_plan.errors import NetworkError
 from heart_plan.processes import SharedSlots, iter_independent, workers_for
+from heart_plan.utm import utm_crs_at
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -376,11 +377,11 @@ class DriveTimeEngine:
 
     @cached_property
     def utm_crs(self) -> str:
-        """A UTM CRS (EPSG code) around the graph, for metric snapping and buffers."""
-        lon = float(np.median(self.node_lon))
-        lat = float(np.median(self.node_lat))
-        zone = int((lon + 180) // 6) + 1
-        return f"EPSG:{32600 + zone if lat >= 0 else 32700 + zone}"
+        """The UTM CRS (EPSG code) at the median node (:func:`heart_plan.utm.utm_crs_at`), for
+        metric snapping and buffers.
+        """
+        crs = utm_crs_at(float(np.median(self.node_lon)), float(np.median(self.node_lat)))
+        return str(crs.to_string())
 
     @cached_property
     def node_xy_m(self) -> np.ndarray:

@@ -255,11 +255,12 @@ def plan_recommended(
     for area in areas:  # found in a worker: kept for the roster
         searches.adopt(area.planned[0].service_area_beats, area.sets)
     per_rep: dict[int, list[pd.DataFrame]] = {i: [] for i in range(len(plans))}
-    prefetched = {(first_replications, s.simulation.seed): first_round_measures}
 
     def reached_of(replications: int, seed: int) -> list[np.ndarray]:
-        found = prefetched.pop((replications, seed), None)
-        if found is None:
+        if not per_rep[0]:  # the comparison's first round: simulated beside the plans
+            assert (replications, seed) == (first_replications, s.simulation.seed)
+            found = first_round_measures
+        else:
             tasks = [
                 partial(_candidate_measures, p, s, replay, replications, seed) for p, _, _ in plans
             ]

@@ -346,9 +346,9 @@ class _ExactChain:
         up = _subset_sums(np.asarray(g, dtype=np.float64).reshape(s, n), n)
         up[bits] = 0.0  # a busy team takes no call
         src, team = np.nonzero(up > 0)
-        self.up_rows, self.up_cols, self.up_vals = src, src | (1 << team), up[src, team]
+        up_rows, up_cols, up_vals = src, src | (1 << team), up[src, team]
         busy_src, busy_team = np.nonzero(bits)
-        self.down_rows, self.down_cols = busy_src, busy_src ^ (1 << busy_team)
+        down_rows, down_cols = busy_src, busy_src ^ (1 << busy_team)
         self.free = ~bits
         self.bits = bits.astype(np.float64)
         self.s = s
@@ -357,12 +357,10 @@ class _ExactChain:
         # -(out rate + mu * busy teams); the last row is replaced by ones (sum pi = 1).
         states = np.arange(s)
         up_out, n_busy = up.sum(axis=1), bits.sum(axis=1)
-        rows = np.concatenate([self.up_cols, self.down_cols, states])
-        cols = np.concatenate([self.up_rows, self.down_rows, states])
-        base = np.concatenate([self.up_vals, np.zeros(self.down_rows.size), -up_out])
-        per_mu = np.concatenate(
-            [np.zeros(self.up_vals.size), np.ones(self.down_rows.size), -n_busy]
-        )
+        rows = np.concatenate([up_cols, down_cols, states])
+        cols = np.concatenate([up_rows, down_rows, states])
+        base = np.concatenate([up_vals, np.zeros(down_rows.size), -up_out])
+        per_mu = np.concatenate([np.zeros(up_vals.size), np.ones(down_rows.size), -n_busy])
         keep = rows != s - 1
         self.a_rows, self.a_cols = rows[keep], cols[keep]
         self.a_flat = self.a_rows * s + self.a_cols
